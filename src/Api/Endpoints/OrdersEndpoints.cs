@@ -1,0 +1,179 @@
+using System.Security.Claims;
+using OrderActors.Api.Infrastructure;
+using OrderActors.Grains;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+
+namespace OrderActors.Api.Endpoints;
+
+/// <summary>
+/// <code>
+/// POST /v1/orders        place an order (Idempotency-Key honoured)
+/// GET  /v1/orders/{id}   the order with its lines, statuses and timeline
+/// </code>
+/// </summary>
+public static class OrdersEndpoints
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int MaxLines = 100;
+    public const int MaxLineQuantity = 100_000;
+
+    public static RouteGroupBuilder MapOrdersApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/orders").WithTags("Orders");
+        group.MapPost("/", PlaceOrderAsync).RequireAuthorization(Policies.PlaceOrders);
+        group.MapGet("/{id}", GetOrderAsync).RequireAuthorization(Policies.ReadOrders);
+        return group;
+    }
+
+    public sealed record PlaceOrderRequest(
+        CustomerRequest? Customer,
+        string? Channel,
+        string? Priority,
+        string? Currency,
+        List<LineRequest?>? Lines,
+        AddressRequest? ShippingAddress,
+        PaymentRequest? Payment);
+
+    public sealed record CustomerRequest(string? Id, string? Email, string? Name);
+
+    public sealed record LineRequest(string? Sku, int? Quantity, decimal? UnitPrice);
+
+    public sealed record AddressRequest(string? Name, string? Line1, string? Line2, string? City, string? Region, string? PostalCode, string? Country);
+
+    public sealed record PaymentRequest(string? Method, string? Token);
+
+    public static async Task<IResult> PlaceOrderAsync(PlaceOrderRequest? body, HttpContext http, IGrainFactory grains, TimeProvider time)
+    {
+        var validation = new Validation();
+        var command = Validate(body, http.User, validation);
+        var idempotencyKey = http.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (idempotencyKey.Length > 255 || idempotencyKey.Any(char.IsControl))
+        {
+            validation.Add(IdempotencyKeyHeader, "must be at most 255 printable characters.");
+        }
+
+        if (!validation.IsValid || command is null)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        var idempotent = idempotencyKey.Length > 0;
+        var orderId = idempotent ? OrderIds.FromIdempotencyKey(command.Actor.Id, idempotencyKey) : OrderIds.New(time);
+        PlaceOrderResult result;
+        try
+        {
+            result = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command);
+        }
+        catch (DomainException ex) when (idempotent && ex.Code == "order-exists")
+        {
+            return Problems.Result(409, "idempotency-key-reused", "Idempotency-Key reused with a different request.",
+                $"The key '{idempotencyKey}' was used for another request body; use a new key for a new order.");
+        }
+
+        return result.Outcome switch
+        {
+            PlacementOutcome.Placed => TypedResults.Created($"/v1/orders/{orderId}", result.Order),
+            PlacementOutcome.OutOfStock => Problems.Result(409, "out-of-stock", "Not enough stock.",
+                "Some lines cannot be reserved; nothing was reserved. See 'shortages' for what is available and in-stock alternatives.",
+                new Dictionary<string, object?> { ["shortages"] = result.Shortages }),
+            _ => Problems.Result(422, "unknown-sku", "Unknown SKU.",
+                $"These SKUs have never been stocked: {string.Join(", ", result.UnknownSkus)}.",
+                new Dictionary<string, object?> { ["skus"] = result.UnknownSkus }),
+        };
+    }
+
+    public static async Task<IResult> GetOrderAsync(string id, IGrainFactory grains)
+    {
+        if (Validation.IsIdentifier(id) && await grains.GetGrain<IOrderGrain>(id).GetAsync() is { } order)
+        {
+            return TypedResults.Ok(order);
+        }
+
+        return Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
+    }
+
+    private static PlaceOrder? Validate(PlaceOrderRequest? body, ClaimsPrincipal user, Validation validation)
+    {
+        if (body is null)
+        {
+            validation.Add("body", "is required.");
+            return null;
+        }
+
+        if (validation.Required("customer", body.Customer))
+        {
+            validation.Required("customer.id", body.Customer!.Id);
+            if (body.Customer.Id is { Length: > 200 })
+            {
+                validation.Add("customer.id", "must be at most 200 characters.");
+            }
+        }
+
+        var channel = validation.Enum("channel", body.Channel, SalesChannel.Web);
+        var priority = validation.Enum("priority", body.Priority, OrderPriority.Standard);
+        var currency = body.Currency ?? "USD";
+        if (currency.Length != 3 || !currency.All(char.IsAsciiLetterUpper))
+        {
+            validation.Add("currency", $"'{currency}' is not an ISO 4217 code such as USD.");
+        }
+
+        var lines = new List<OrderLineRequest>();
+        if (validation.Required("lines", body.Lines))
+        {
+            if (body.Lines!.Count is 0 or > MaxLines)
+            {
+                validation.Add("lines", $"must hold between 1 and {MaxLines} lines.");
+            }
+
+            for (var i = 0; i < body.Lines.Count; i++)
+            {
+                var line = body.Lines[i];
+                var field = $"lines[{i}]";
+                if (!validation.Required(field, line))
+                {
+                    continue;
+                }
+
+                validation.Identifier($"{field}.sku", line!.Sku, "SKU");
+                if (validation.Required($"{field}.quantity", line.Quantity) && line.Quantity is <= 0 or > MaxLineQuantity)
+                {
+                    validation.Add($"{field}.quantity", $"{line.Quantity} must be between 1 and {MaxLineQuantity}.");
+                }
+
+                if (validation.Required($"{field}.unitPrice", line.UnitPrice) && line.UnitPrice is < 0 or > 1_000_000_000m)
+                {
+                    validation.Add($"{field}.unitPrice", $"{line.UnitPrice} must be between 0 and 1000000000.");
+                }
+
+                lines.Add(new OrderLineRequest(line.Sku ?? "", line.Quantity ?? 0, line.UnitPrice ?? 0));
+            }
+        }
+
+        Address? address = null;
+        if (body.ShippingAddress is { } a)
+        {
+            validation.Required("shippingAddress.line1", a.Line1);
+            validation.Required("shippingAddress.city", a.City);
+            validation.Required("shippingAddress.postalCode", a.PostalCode);
+            validation.Required("shippingAddress.country", a.Country);
+            address = new Address(a.Name, a.Line1 ?? "", a.Line2, a.City ?? "", a.Region, a.PostalCode ?? "", a.Country ?? "");
+        }
+
+        PaymentDetails? payment = null;
+        if (body.Payment is { } p && validation.Required("payment.method", p.Method))
+        {
+            payment = new PaymentDetails(p.Method!, p.Token);
+        }
+
+        if (!validation.IsValid)
+        {
+            return null;
+        }
+
+        var actor = new Actor($"api-key:{user.FindFirstValue(ClaimTypes.Role)}", user.Identity?.Name ?? "unknown");
+        return new PlaceOrder(
+            new Customer(body.Customer!.Id!, body.Customer.Email, body.Customer.Name),
+            channel!.Value, priority!.Value, currency, lines, address, payment, actor);
+    }
+}

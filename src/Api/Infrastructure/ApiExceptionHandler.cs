@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using OrderActors.Grains;
+using OrderActors.Runtime;
+
+namespace OrderActors.Api.Infrastructure;
+
+/// <summary>
+/// Turns exceptions into problem+json: unreadable requests are 400/413, broken business rules 409/422/404,
+/// a grain call that timed out 503. Anything else is a fault of ours: 500 without internals, and logged.
+/// </summary>
+internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                Problems.Create(413, "payload-too-large", "The request body is too large."),
+            BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
+            BadHttpRequestException bad =>
+                Problems.Create(400, "malformed-request", "The request could not be read.", bad.Message),
+            JsonException json => MalformedJson(json),
+            DomainException domain => Problems.Create(
+                domain.Kind switch
+                {
+                    DomainErrorKind.Conflict => 409,
+                    DomainErrorKind.NotFound => 404,
+                    _ => 422,
+                },
+                domain.Code, Title(domain.Code), domain.Message),
+            GrainCallTimeoutException timeout =>
+                Problems.Create(503, "timeout", "The request took too long; it is safe to retry with the same Idempotency-Key.", timeout.Message),
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}.", httpContext.Request.Method, httpContext.Request.Path);
+            problem = Problems.Create(500, "internal-error", "An unexpected error occurred.", $"Trace id {httpContext.TraceIdentifier}.");
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    // The serializer's own message names our CLR types; say where the problem is instead.
+    private static Microsoft.AspNetCore.Mvc.ProblemDetails MalformedJson(JsonException json)
+        => Problems.Create(400, "malformed-request", "The request body is not valid JSON for this endpoint.",
+            json.Path is { Length: > 0 } path
+                ? $"The value at '{path}' (line {json.LineNumber + 1}, byte {json.BytePositionInLine}) is missing, malformed or of the wrong type."
+                : $"The body is not well-formed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).");
+
+    private static string Title(string code) => char.ToUpperInvariant(code[0]) + code[1..].Replace('-', ' ') + ".";
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OrderActors.Api.Endpoints;
+using OrderActors.Grains;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Hosting;
+
+namespace OrderActors.Api.Infrastructure;
+
+/// <summary>The API's wiring, so that <c>Program.cs</c> stays a few lines.</summary>
+public static class ApiHostingExtensions
+{
+    public static WebApplicationBuilder AddOrderActorsApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
+        var cluster = configuration.GetSection(ClusterOptions.SectionName).Get<ClusterOptions>() ?? new ClusterOptions();
+        if (!string.Equals(cluster.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OptionsValidationException(ClusterOptions.SectionName, typeof(ClusterOptions),
+                [$"OrderActors:Cluster:Mode is '{cluster.Mode}'; this build supports only 'Embedded' (an API with its own silo)."]);
+        }
+
+        services.AddOrderActorsSilo(configuration, silo =>
+        {
+            silo.GrainAssemblies.Add(typeof(OrderActors.Grains.Orders.OrderGrain).Assembly);
+            silo.JsonContexts.Add(GrainsJsonContext.Default);
+        });
+
+        services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(Policies.Add);
+
+        services.AddOpenApi();
+        services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+            kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(
+                $"{ApiOptions.SectionName}:{nameof(ApiOptions.MaxRequestBodyBytes)}", new ApiOptions().MaxRequestBodyBytes));
+        return builder;
+    }
+
+    public static WebApplication UseOrderActorsApi(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyLimitMiddleware>(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapInventoryApiV1();
+        app.MapOrdersApiV1();
+        return app;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.TypeInfoResolverChain.Insert(0, GrainsJsonContext.Default);
+    }
+
+    private sealed class SiloReadinessCheck(Silo silo) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+            => await silo.IsHealthyAsync(cancellationToken)
+                ? HealthCheckResult.Healthy($"Silo ready with {silo.ActivationCount} activations.")
+                : HealthCheckResult.Unhealthy("The silo has not started or its storage does not answer.");
+    }
+}

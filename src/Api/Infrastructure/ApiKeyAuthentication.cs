@@ -1,0 +1,93 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace OrderActors.Api.Infrastructure;
+
+/// <summary>The API's roles.</summary>
+public static class Roles
+{
+    public const string Storefront = "storefront";
+    public const string Ops = "ops";
+    public const string Analytics = "analytics";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string> { Storefront, Ops, Analytics, Admin };
+}
+
+/// <summary>Authorization policies: which roles may call what. Admin may call everything.</summary>
+public static class Policies
+{
+    public const string PlaceOrders = nameof(PlaceOrders);
+    public const string ReadOrders = nameof(ReadOrders);
+    public const string ReadInventory = nameof(ReadInventory);
+    public const string ManageInventory = nameof(ManageInventory);
+
+    public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
+    {
+        options.AddPolicy(PlaceOrders, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
+        options.AddPolicy(ReadOrders, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
+        options.AddPolicy(ReadInventory, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Analytics, Roles.Admin));
+        options.AddPolicy(ManageInventory, p => p.RequireRole(Roles.Ops, Roles.Admin));
+    }
+}
+
+/// <summary>
+/// Authenticates <c>X-Api-Key</c>. Keys are compared by their SHA-256 digest, so lookups take the same time
+/// whatever the key. Failures answer problem+json: 401 without a valid key, 403 with the wrong role.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptionsMonitor<ApiOptions> apiOptions,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count != 1 || string.IsNullOrEmpty(values[0]))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!));
+        var key = apiOptions.CurrentValue.Keys.FirstOrDefault(k =>
+            CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), digest));
+        if (key is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = Problems.Create(401, "unauthorized", "A valid API key is required.", $"Send it in the {HeaderName} header."),
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = Problems.Create(403, "forbidden", "This API key's role may not call this endpoint.",
+                $"The key's role is '{Context.User.FindFirstValue(ClaimTypes.Role)}'."),
+        });
+    }
+}

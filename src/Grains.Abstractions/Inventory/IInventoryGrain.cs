@@ -1,0 +1,19 @@
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Inventory;
+
+/// <summary>The stock of one SKU across locations, and the reservations held against it. Key: the SKU.</summary>
+public interface IInventoryGrain : IGrainWithStringKey
+{
+    /// <summary>Sets on-hand quantities per location and the substitutes; refuses to go below what is reserved.</summary>
+    Task<InventoryView> SetStockAsync(SetStock command);
+
+    /// <summary>Returns the stock levels, or null if the SKU was never stocked.</summary>
+    Task<InventoryView?> GetAsync();
+
+    /// <summary>Reserves stock for an order, all or nothing; idempotent per order id.</summary>
+    Task<ReservationResult> ReserveAsync(ReserveStock request);
+
+    /// <summary>Releases an order's reservation; does nothing if there is none.</summary>
+    Task ReleaseAsync(string orderId);
+}

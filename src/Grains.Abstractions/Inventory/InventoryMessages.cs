@@ -1,0 +1,55 @@
+namespace OrderActors.Grains.Inventory;
+
+/// <summary>On-hand quantity at one location.</summary>
+/// <param name="Location">The location (warehouse, store) id.</param>
+/// <param name="OnHand">Units physically there.</param>
+public sealed record LocationQuantity(string Location, int OnHand);
+
+/// <summary>Sets the stock of a SKU: on-hand per location (locations left out are removed) and its substitutes.</summary>
+/// <param name="Locations">On-hand per location, in allocation priority order.</param>
+/// <param name="Substitutes">SKUs offered when this one is short.</param>
+public sealed record SetStock(IReadOnlyList<LocationQuantity> Locations, IReadOnlyList<string> Substitutes);
+
+/// <summary>Stock of a SKU at one location.</summary>
+public sealed record LocationStockView(string Location, int OnHand, int Reserved, int Available);
+
+/// <summary>Stock levels of a SKU.</summary>
+public sealed record InventoryView(
+    string Sku,
+    int OnHand,
+    int Reserved,
+    int Available,
+    IReadOnlyList<LocationStockView> Locations,
+    IReadOnlyList<string> Substitutes);
+
+/// <summary>Asks to reserve <paramref name="Quantity"/> units for an order.</summary>
+public sealed record ReserveStock(string OrderId, int Quantity);
+
+/// <summary>Units reserved at one location.</summary>
+public sealed record LocationAllocation(string Location, int Quantity);
+
+/// <summary>How a reservation request ended.</summary>
+public enum ReservationOutcome
+{
+    /// <summary>The units are reserved (now or by an earlier identical request).</summary>
+    Reserved,
+
+    /// <summary>Not enough units are available; nothing was reserved.</summary>
+    Insufficient,
+
+    /// <summary>The SKU was never stocked.</summary>
+    UnknownSku,
+}
+
+/// <summary>The result of <see cref="IInventoryGrain.ReserveAsync"/>.</summary>
+/// <param name="Sku">The SKU.</param>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Allocations">Where the units are reserved (empty unless reserved).</param>
+/// <param name="Available">Units available after the request.</param>
+/// <param name="Substitutes">The SKU's substitutes, for offering alternatives.</param>
+public sealed record ReservationResult(
+    string Sku,
+    ReservationOutcome Outcome,
+    IReadOnlyList<LocationAllocation> Allocations,
+    int Available,
+    IReadOnlyList<string> Substitutes);

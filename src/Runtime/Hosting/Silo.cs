@@ -1,0 +1,68 @@
+using OrderActors.Runtime.Activation;
+using OrderActors.Runtime.Messaging;
+using OrderActors.Runtime.Persistence;
+using OrderActors.Runtime.Reminders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace OrderActors.Runtime.Hosting;
+
+/// <summary>The silo's lifetime: creates the schema, starts the catalog and reminders, and on stop deactivates every grain.</summary>
+public sealed class Silo : IHostedService
+{
+    private readonly IStorageInitializer _storage;
+    private readonly RuntimeClient _runtime;
+    private readonly Catalog _catalog;
+    private readonly ReminderService _reminders;
+    private readonly ILogger<Silo> _logger;
+
+    internal Silo(IStorageInitializer storage, RuntimeClient runtime, Catalog catalog, ReminderService reminders, ILogger<Silo> logger)
+    {
+        _storage = storage;
+        _runtime = runtime;
+        _catalog = catalog;
+        _reminders = reminders;
+        _logger = logger;
+    }
+
+    /// <summary>True once the silo has started and accepts calls.</summary>
+    public bool IsReady { get; private set; }
+
+    /// <summary>Activations currently in memory.</summary>
+    public int ActivationCount => _catalog.Count;
+
+    /// <summary>Checks storage; the readiness probe calls it.</summary>
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
+        => IsReady && await _storage.IsHealthyAsync(cancellationToken);
+
+    /// <summary>Deactivates activations idle for longer than the collection age now, instead of at the next quantum.</summary>
+    public int CollectIdleActivations() => _catalog.CollectIdle();
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _storage.InitializeAsync(cancellationToken);
+        _runtime.Attach(_catalog, _reminders);
+        _catalog.Start();
+        await _reminders.StartAsync(cancellationToken);
+        IsReady = true;
+        _logger.LogInformation("Silo started.");
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        IsReady = false;
+        _reminders.Stop();
+        try
+        {
+            await _catalog.StopAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Silo stopped before every activation finished deactivating.");
+        }
+
+        _logger.LogInformation("Silo stopped.");
+    }
+}

@@ -1,0 +1,82 @@
+using OrderActors.Runtime.Activation;
+using OrderActors.Runtime.Hosting;
+using OrderActors.Runtime.Messaging;
+using OrderActors.Runtime.Persistence;
+using OrderActors.Runtime.Reminders;
+using OrderActors.Runtime.Serialization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace OrderActors.Runtime;
+
+/// <summary>Registers a silo in a host.</summary>
+public static class SiloServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a silo (catalog, scheduler, storage, reminders) and an <see cref="IGrainFactory"/> to the services.
+    /// Options bind from <c>OrderActors:Silo</c> and <c>OrderActors:Storage</c> and are validated at start-up.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">Configuration holding the <c>OrderActors</c> section.</param>
+    /// <param name="configure">Adds grain assemblies and JSON contexts, overrides options.</param>
+    /// <returns>The same services, for chaining.</returns>
+    public static IServiceCollection AddOrderActorsSilo(this IServiceCollection services, IConfiguration configuration, Action<SiloOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<SiloOptions>().Bind(configuration.GetSection(SiloOptions.SectionName)).Configure(configure).ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetRequiredService<IOptions<SiloOptions>>().Value.GrainAssemblies));
+        services.AddSingleton(sp => new GrainSerializer(sp.GetRequiredService<IOptions<SiloOptions>>().Value.JsonContexts));
+        services.AddSingleton<MessageCodec>();
+        services.AddSingleton<RuntimeClient>();
+        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<RuntimeClient>());
+        services.AddSingleton<Catalog>();
+        services.AddSingleton<ReminderService>();
+
+        services.AddSingleton(sp => CreateStorage(sp));
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().GrainStorage);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Initializer);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Reminders);
+
+        services.AddSingleton(sp => new Silo(
+            sp.GetRequiredService<IStorageInitializer>(),
+            sp.GetRequiredService<RuntimeClient>(),
+            sp.GetRequiredService<Catalog>(),
+            sp.GetRequiredService<ReminderService>(),
+            sp.GetRequiredService<ILogger<Silo>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<Silo>());
+        return services;
+    }
+
+    private static StorageBundle CreateStorage(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        SqlDialect? dialect = options.Provider switch
+        {
+            StorageProvider.Memory => null,
+            StorageProvider.PostgreSql => new PostgreSqlDialect(options.ConnectionString!),
+            _ => new SqliteDialect(string.IsNullOrWhiteSpace(options.ConnectionString) ? "Data Source=data/orderactors.db" : options.ConnectionString),
+        };
+        if (dialect is null)
+        {
+            var memory = new MemoryGrainStorage();
+            return new StorageBundle(memory, memory, new MemoryReminderTable(), null);
+        }
+
+        var storage = new AdoNetGrainStorage(dialect, services.GetRequiredService<ILogger<AdoNetGrainStorage>>());
+        return new StorageBundle(storage, storage, new AdoNetReminderTable(dialect), dialect);
+    }
+
+    private sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, SqlDialect? Dialect)
+        : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Dialect?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
+}

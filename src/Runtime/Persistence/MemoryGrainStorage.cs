@@ -1,0 +1,55 @@
+namespace OrderActors.Runtime.Persistence;
+
+/// <summary>Grain storage in process memory, for fast unit tests only: nothing survives the process.</summary>
+public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer
+{
+    private readonly Dictionary<(GrainId, string), StoredGrainState> _records = [];
+
+    /// <inheritdoc />
+    public Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default)
+    {
+        lock (_records)
+        {
+            return Task.FromResult(_records.GetValueOrDefault((grainId, stateName)));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, CancellationToken cancellationToken = default)
+        => Task.FromResult(Swap(grainId, stateName, payload.ToArray(), expectedVersion));
+
+    /// <inheritdoc />
+    public Task<long> ClearAsync(GrainId grainId, string stateName, long expectedVersion, CancellationToken cancellationToken = default)
+        => Task.FromResult(Swap(grainId, stateName, null, expectedVersion));
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default) => Task.FromResult(true);
+
+    private long Swap(GrainId grainId, string stateName, byte[]? payload, long expectedVersion)
+    {
+        lock (_records)
+        {
+            var current = _records.GetValueOrDefault((grainId, stateName))?.Version ?? 0;
+            if (current != expectedVersion)
+            {
+                throw StorageConflict.Create(grainId, stateName, expectedVersion, current);
+            }
+
+            _records[(grainId, stateName)] = new StoredGrainState(current + 1, payload);
+            return current + 1;
+        }
+    }
+}
+
+internal static class StorageConflict
+{
+    public static InconsistentStateException Create(GrainId grainId, string stateName, long expected, long? stored)
+        => new(
+            $"State '{stateName}' of grain {grainId} was written by someone else: this activation expected version {expected}" +
+            (stored is { } s ? $", storage holds {s}." : ", storage holds another."),
+            stored?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            expected.ToString(System.Globalization.CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,141 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace OrderActors.Runtime.Persistence;
+
+/// <summary>What differs between the two SQL databases; everything else is shared ADO.NET code.</summary>
+internal abstract class SqlDialect : IAsyncDisposable
+{
+    /// <summary>Folder of the embedded schema scripts.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>SQL for "the current time" in an UPDATE.</summary>
+    public abstract string Now { get; }
+
+    /// <summary>Opens a pooled connection.</summary>
+    public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs a write, one at a time where the database has a single writer anyway.</summary>
+    public abstract Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> write, CancellationToken cancellationToken);
+
+    /// <summary>Runs before migrations, inside their transaction, so that concurrent silos migrate one after another.</summary>
+    public abstract Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    public static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+}
+
+internal sealed class PostgreSqlDialect(string connectionString) : SqlDialect
+{
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(connectionString);
+
+    public override string Name => "postgresql";
+
+    public override string Now => "now()";
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+        => await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    public override async Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await write(connection);
+    }
+
+    public override async Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, "SELECT pg_advisory_xact_lock(7286153011)");
+        command.Transaction = transaction;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
+
+/// <remarks>
+/// SQLite has one writer at a time; writers queue on a semaphore here instead of spinning on SQLITE_BUSY.
+/// The database runs in WAL mode with synchronous=FULL, so an acknowledged write survives a process kill
+/// and a power cut.
+/// </remarks>
+internal sealed class SqliteDialect : SqlDialect
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    public SqliteDialect(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true, DefaultTimeout = 30 };
+        if (builder.DataSource is { Length: > 0 } file && builder.Mode != SqliteOpenMode.Memory && file != ":memory:")
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+        }
+
+        _connectionString = builder.ToString();
+    }
+
+    public override string Name => "sqlite";
+
+    public override string Now => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+    public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var pragma = Command(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override async Task<T> WriteAsync<T>(Func<DbConnection, Task<T>> write, CancellationToken cancellationToken)
+    {
+        await _writer.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            return await write(connection);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public override async Task LockSchemaAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        // BeginTransaction on SQLite is IMMEDIATE: it already holds the write lock.
+        await Task.CompletedTask;
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _writer.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
