@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -72,7 +73,7 @@ public static class ApiHostingExtensions
     public static void ConfigureJson(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        options.TypeInfoResolverChain.Insert(0, GrainsJsonContext.Default);
+        options.TypeInfoResolver = JsonTypeInfoResolver.Combine(GrainsJsonContext.Default, options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver());
     }
 
     private sealed class SiloReadinessCheck(Silo silo) : IHealthCheck

@@ -1,0 +1,108 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using OrderActors.Api.Infrastructure;
+
+namespace OrderActors.Tests.Infrastructure;
+
+/// <summary>
+/// The API in process (<see cref="WebApplicationFactory{TEntryPoint}"/>) with its embedded silo on real storage:
+/// a fresh SQLite file by default, or PostgreSQL when given a connection string.
+/// </summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>
+{
+    public const string StorefrontKey = "dev-storefront-key";
+    public const string OpsKey = "dev-ops-key";
+    public const string AnalyticsKey = "dev-analytics-key";
+    public const string AdminKey = "dev-admin-key";
+
+    private readonly string _provider;
+    private readonly string _connectionString;
+    private readonly string? _sqliteFile;
+
+    public ApiFactory(string provider = "Sqlite", string? connectionString = null)
+    {
+        _provider = provider;
+        if (connectionString is null && provider == "Sqlite")
+        {
+            _sqliteFile = Path.Combine(Path.GetTempPath(), $"orderactors-test-{Guid.NewGuid():N}.db");
+            connectionString = $"Data Source={_sqliteFile}";
+        }
+
+        _connectionString = connectionString ?? "";
+    }
+
+    public static JsonSerializerOptions Json { get; } = CreateJson();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OrderActors:Storage:Provider"] = _provider,
+            ["OrderActors:Storage:ConnectionString"] = _connectionString,
+            ["OrderActors:Api:MaxRequestBodyBytes"] = "65536",
+        }));
+    }
+
+    public HttpClient ClientWithKey(string? apiKey)
+    {
+        var client = CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (_sqliteFile is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var file in new[] { _sqliteFile, _sqliteFile + "-wal", _sqliteFile + "-shm" })
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        ApiHostingExtensions.ConfigureJson(options);
+        return options;
+    }
+}
+
+public static class HttpAssertions
+{
+    /// <summary>Reads a problem+json body and checks its status and type suffix.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(this HttpResponseMessage response, int status, string typeSuffix, string phase = "")
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"{phase}: expected HTTP {status} {typeSuffix}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        var type = problem.GetProperty("type").GetString();
+        Assert.True(type?.EndsWith("/" + typeSuffix, StringComparison.Ordinal) == true, $"{phase}: expected problem type ending in '{typeSuffix}', got '{type}'.");
+        return problem;
+    }
+
+    public static async Task<T> ReadAsync<T>(this HttpResponseMessage response, int expectedStatus, string phase = "")
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == expectedStatus, $"{phase}: expected HTTP {expectedStatus}, got {(int)response.StatusCode}: {body}");
+        return JsonSerializer.Deserialize<T>(body, ApiFactory.Json)!;
+    }
+
+    public static Task<HttpResponseMessage> PutJsonAsync<T>(this HttpClient client, string url, T body)
+        => client.PutAsJsonAsync(url, body, ApiFactory.Json);
+
+    public static Task<HttpResponseMessage> PostJsonAsync<T>(this HttpClient client, string url, T body)
+        => client.PostAsJsonAsync(url, body, ApiFactory.Json);
+}

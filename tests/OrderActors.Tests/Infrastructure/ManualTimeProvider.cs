@@ -1,0 +1,121 @@
+namespace OrderActors.Tests.Infrastructure;
+
+/// <summary>A clock the test moves by hand; its timers fire synchronously inside <see cref="Advance"/>.</summary>
+public sealed class ManualTimeProvider : TimeProvider
+{
+    private readonly object _lock = new();
+    private readonly List<ManualTimer> _timers = [];
+    private DateTimeOffset _now;
+
+    public ManualTimeProvider(DateTimeOffset? start = null) => _now = start ?? new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        lock (_lock)
+        {
+            return _now;
+        }
+    }
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => GetUtcNow().UtcTicks;
+
+    public int ActiveTimers
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _timers.Count;
+            }
+        }
+    }
+
+    /// <summary>Moves the clock forward, firing every timer that falls due on the way, in due order.</summary>
+    public void Advance(TimeSpan by)
+    {
+        DateTimeOffset target;
+        lock (_lock)
+        {
+            target = _now + by;
+        }
+
+        while (true)
+        {
+            ManualTimer? next;
+            lock (_lock)
+            {
+                next = _timers.Where(t => t.Due <= target).OrderBy(t => t.Due).FirstOrDefault();
+                if (next is null)
+                {
+                    _now = target;
+                    return;
+                }
+
+                if (next.Due > _now)
+                {
+                    _now = next.Due;
+                }
+
+                if (next.Period is { } period)
+                {
+                    next.Due += period;
+                }
+                else
+                {
+                    _timers.Remove(next);
+                }
+            }
+
+            next.Fire();
+        }
+    }
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new ManualTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    {
+        public DateTimeOffset Due { get; set; }
+
+        public TimeSpan? Period { get; private set; }
+
+        public void Fire() => callback(state);
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (owner._lock)
+            {
+                owner._timers.Remove(this);
+                if (dueTime == Timeout.InfiniteTimeSpan)
+                {
+                    return true;
+                }
+
+                Due = owner._now + dueTime;
+                Period = period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero ? null : period;
+                owner._timers.Add(this);
+                return true;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (owner._lock)
+            {
+                owner._timers.Remove(this);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
