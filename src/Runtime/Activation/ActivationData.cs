@@ -31,6 +31,7 @@ internal sealed class ActivationData
 
     private readonly object _lock = new();
     private readonly Queue<Message> _mailbox = new();
+    private readonly Queue<Message> _interleaving = new();
     private readonly Catalog _catalog;
     private readonly GrainClass _class;
     private readonly TaskCompletionSource _deactivated = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -109,7 +110,7 @@ internal sealed class ActivationData
             }
             else
             {
-                _mailbox.Enqueue(message);
+                (message.IsInterleaving ? _interleaving : _mailbox).Enqueue(message);
                 if (_status == ActivationStatus.Valid)
                 {
                     PumpLocked();
@@ -158,7 +159,7 @@ internal sealed class ActivationData
         lock (_lock)
         {
             if (_status != ActivationStatus.Valid || _exclusiveRunning || _interleavedRunning > 0 || _mailbox.Count > 0
-                || LastActive > idleSince)
+                || _interleaving.Count > 0 || LastActive > idleSince)
             {
                 return false;
             }
@@ -198,25 +199,17 @@ internal sealed class ActivationData
         }
     }
 
+    // Interleaving messages start at once; the next exclusive one only when nothing else runs.
     private void PumpLocked()
     {
-        while (_mailbox.Count > 0)
+        while (_interleaving.TryDequeue(out var interleaved))
         {
-            var next = _mailbox.Peek();
-            if (next.IsInterleaving)
-            {
-                _mailbox.Dequeue();
-                _interleavedRunning++;
-                Start(next);
-                continue;
-            }
+            _interleavedRunning++;
+            Start(interleaved);
+        }
 
-            if (_exclusiveRunning || _interleavedRunning > 0)
-            {
-                return;
-            }
-
-            _mailbox.Dequeue();
+        while (!_exclusiveRunning && _interleavedRunning == 0 && _mailbox.TryDequeue(out var next))
+        {
             if (next.Sink is not null && Environment.TickCount64 > next.Deadline)
             {
                 continue; // the caller has been told it timed out; running it now would surprise everyone
@@ -224,7 +217,6 @@ internal sealed class ActivationData
 
             _exclusiveRunning = true;
             Start(next);
-            return;
         }
     }
 
@@ -341,8 +333,9 @@ internal sealed class ActivationData
             lock (_lock)
             {
                 _status = ActivationStatus.Invalid;
-                queued = [.. _mailbox];
+                queued = [.. _mailbox, .. _interleaving];
                 _mailbox.Clear();
+                _interleaving.Clear();
             }
 
             _catalog.Remove(this);
@@ -415,8 +408,9 @@ internal sealed class ActivationData
         lock (_lock)
         {
             _status = ActivationStatus.Invalid;
-            leftovers = [.. _mailbox];
+            leftovers = [.. _mailbox, .. _interleaving];
             _mailbox.Clear();
+            _interleaving.Clear();
         }
 
         await _lifetime.CancelAsync();

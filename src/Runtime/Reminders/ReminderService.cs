@@ -141,7 +141,9 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
             }
         }
 
+        // The next tick is scheduled before this one is delivered, so a slow grain never shifts the grid.
         var now = Time.GetUtcNow();
+        Schedule(reminder.Entry, NextTickAfter(reminder.Entry, reminder.Due > now ? reminder.Due : now));
         try
         {
             await runtime.SendSystemRequest(reminder.Entry.GrainId, typeof(IRemindable), nameof(IRemindable.ReceiveReminderAsync),
@@ -151,18 +153,6 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
         {
             logger.LogWarning(ex, "Reminder {Reminder} of {Grain} failed; it fires again at its next tick.", reminder.Entry.Name, reminder.Entry.GrainId);
         }
-
-        // The grain may have unregistered or re-registered it during the tick.
-        lock (_scheduled)
-        {
-            if (_stopped || !_scheduled.TryGetValue((reminder.Entry.GrainId, reminder.Entry.Name), out var current) || current != reminder)
-            {
-                return;
-            }
-        }
-
-        var fired = reminder.Due > now ? reminder.Due : now;
-        Schedule(reminder.Entry, NextTickAfter(reminder.Entry, fired));
     }
 
     private bool IsKnownGrainType(GrainId id)

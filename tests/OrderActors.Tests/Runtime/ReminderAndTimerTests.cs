@@ -1,0 +1,72 @@
+using OrderActors.Tests.Infrastructure;
+
+namespace OrderActors.Tests.Runtime;
+
+public sealed class ReminderAndTimerTests
+{
+    [Fact]
+    public async Task A_reminder_fires_on_its_period_and_stops_when_unregistered()
+    {
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartAsync(time: time);
+        var grain = silo.Grains.GetGrain<IReminderProbeGrain>(Guid.NewGuid().ToString());
+        await grain.StartReminderAsync(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        Assert.True(await grain.HasReminderAsync());
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(0, await grain.TicksAsync());
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(async () => await grain.TicksAsync() == 1, "the first tick arrived");
+        time.Advance(TimeSpan.FromMinutes(1));
+        await Eventually.TrueAsync(async () => await grain.TicksAsync() == 2, "the second tick arrived");
+
+        await grain.StopReminderAsync();
+        Assert.False(await grain.HasReminderAsync());
+        time.Advance(TimeSpan.FromMinutes(5));
+        await Task.Delay(100);
+        Assert.Equal(2, await grain.TicksAsync());
+    }
+
+    [Fact]
+    public async Task A_reminder_survives_a_restart_of_the_silo_and_fires_when_overdue()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"orderactors-reminders-{Guid.NewGuid():N}.db");
+        var connection = $"Data Source={file}";
+        var key = Guid.NewGuid().ToString();
+        var time = new ManualTimeProvider();
+        try
+        {
+            await using (var first = await TestSilo.StartAsync("Sqlite", connection, time))
+            {
+                await first.Grains.GetGrain<IReminderProbeGrain>(key).StartReminderAsync(TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
+            }
+
+            time.Advance(TimeSpan.FromMinutes(30)); // the due time passes while no silo runs
+            await using var second = await TestSilo.StartAsync("Sqlite", connection, time);
+            var grain = second.Grains.GetGrain<IReminderProbeGrain>(key);
+            time.Advance(TimeSpan.Zero);
+            await Eventually.TrueAsync(async () => await grain.TicksAsync() == 1, "the overdue reminder fired after the restart");
+            Assert.True(await grain.HasReminderAsync());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_timer_ticks_as_a_turn_of_its_activation()
+    {
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartAsync(time: time);
+        var grain = silo.Grains.GetGrain<IReminderProbeGrain>(Guid.NewGuid().ToString());
+        await grain.StartTimerAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        for (var i = 1; i <= 3; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            var expected = i;
+            await Eventually.TrueAsync(async () => await grain.TimerTicksAsync() == expected, $"timer tick {i} ran");
+        }
+    }
+}
