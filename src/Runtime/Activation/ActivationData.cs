@@ -232,40 +232,44 @@ internal sealed class ActivationData
     private async Task RunAsync(Message message)
     {
         RequestContext.Chain = new CallChain(Id, message.Chain);
+        object? result = null;
+        Exception? failure = null;
         try
         {
             if (message.TimerCallback is { } callback)
             {
                 await callback(_lifetime.Token);
-                message.Sink?.Complete(null);
             }
             else
             {
                 var method = message.Method!;
                 var task = method.Invoke(Instance!, message.Arguments);
                 await task;
-                message.Sink?.Complete(method.GetResult(task));
+                result = method.GetResult(task);
             }
         }
         catch (Exception ex)
         {
+            failure = ex;
             if (ex is InconsistentStateException)
             {
                 RequestDeactivation(DeactivationReason.InconsistentState);
             }
-
-            if (message.Sink is null)
-            {
-                _catalog.Logger.LogError(ex, "{Work} failed.", message.Describe());
-            }
-            else
-            {
-                message.Sink.Fail(ex);
-            }
         }
-        finally
+
+        // Book-keeping first: once the caller has its response, the activation already counts as idle.
+        OnRequestCompleted(message);
+        if (failure is null)
         {
-            OnRequestCompleted(message);
+            message.Sink?.Complete(result);
+        }
+        else if (message.Sink is null)
+        {
+            _catalog.Logger.LogError(failure, "{Work} failed.", message.Describe());
+        }
+        else
+        {
+            message.Sink.Fail(failure);
         }
     }
 

@@ -1,0 +1,136 @@
+using OrderActors.Grains;
+using OrderActors.Grains.Inventory;
+
+namespace OrderActors.Tests.Domain;
+
+public sealed class StockLedgerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    private static StockLedger Ledger(params (string Location, int OnHand)[] locations)
+    {
+        var ledger = new StockLedger("sku-1", new InventoryState());
+        ledger.SetStock(new SetStock(locations.Select(l => new LocationQuantity(l.Location, l.OnHand)).ToArray(), ["sku-2"]));
+        return ledger;
+    }
+
+    [Fact]
+    public void Reservations_allocate_from_locations_in_priority_order()
+    {
+        var ledger = Ledger(("main", 3), ("east", 5));
+        var (result, changed) = ledger.Reserve(new ReserveStock("o1", 4), Now);
+        Assert.True(changed);
+        Assert.Equal(ReservationOutcome.Reserved, result.Outcome);
+        Assert.Equal([new LocationAllocation("main", 3), new LocationAllocation("east", 1)], result.Allocations);
+        var view = ledger.View();
+        Assert.Equal((8, 4, 4), (view.OnHand, view.Reserved, view.Available));
+        Assert.Equal(0, view.Locations.Single(l => l.Location == "main").Available);
+    }
+
+    [Fact]
+    public void A_reservation_larger_than_available_reserves_nothing()
+    {
+        var ledger = Ledger(("main", 3), ("east", 2));
+        ledger.Reserve(new ReserveStock("o1", 2), Now);
+        var (result, changed) = ledger.Reserve(new ReserveStock("o2", 4), Now);
+        Assert.False(changed);
+        Assert.Equal(ReservationOutcome.Insufficient, result.Outcome);
+        Assert.Equal(3, result.Available);
+        Assert.Equal(["sku-2"], result.Substitutes);
+        Assert.Equal(2, ledger.View().Reserved);
+    }
+
+    [Fact]
+    public void Reserving_again_for_the_same_order_is_idempotent()
+    {
+        var ledger = Ledger(("main", 10));
+        var first = ledger.Reserve(new ReserveStock("o1", 4), Now).Result;
+        var (again, changed) = ledger.Reserve(new ReserveStock("o1", 4), Now);
+        Assert.False(changed);
+        Assert.Equal(first.Allocations, again.Allocations);
+        Assert.Equal(4, ledger.View().Reserved);
+    }
+
+    [Fact]
+    public void Reserving_another_quantity_for_the_same_order_is_a_conflict()
+    {
+        var ledger = Ledger(("main", 10));
+        ledger.Reserve(new ReserveStock("o1", 4), Now);
+        var ex = Assert.Throws<DomainException>(() => ledger.Reserve(new ReserveStock("o1", 5), Now));
+        Assert.Equal("reservation-mismatch", ex.Code);
+        Assert.Equal(4, ledger.View().Reserved);
+    }
+
+    [Fact]
+    public void Release_is_idempotent()
+    {
+        var ledger = Ledger(("main", 10));
+        ledger.Reserve(new ReserveStock("o1", 4), Now);
+        Assert.True(ledger.Release("o1"));
+        Assert.False(ledger.Release("o1"));
+        Assert.Equal(10, ledger.View().Available);
+    }
+
+    [Fact]
+    public void On_hand_cannot_be_set_below_what_is_reserved_at_a_location()
+    {
+        var ledger = Ledger(("main", 10), ("east", 1));
+        ledger.Reserve(new ReserveStock("o1", 8), Now);
+        var ex = Assert.Throws<DomainException>(() => ledger.SetStock(new SetStock([new LocationQuantity("main", 7)], [])));
+        Assert.Equal("stock-below-reserved", ex.Code);
+        Assert.Equal(11, ledger.View().OnHand);
+
+        ledger.SetStock(new SetStock([new LocationQuantity("main", 8)], []));
+        var view = ledger.View();
+        Assert.Equal((8, 8, 0), (view.OnHand, view.Reserved, view.Available));
+    }
+
+    [Fact]
+    public void An_unstocked_sku_is_unknown()
+    {
+        var ledger = new StockLedger("nothing", new InventoryState());
+        Assert.Equal(ReservationOutcome.UnknownSku, ledger.Reserve(new ReserveStock("o1", 1), Now).Result.Outcome);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void Non_positive_quantities_are_refused(int quantity)
+        => Assert.Equal("invalid-quantity", Assert.Throws<DomainException>(() => Ledger(("main", 5)).Reserve(new ReserveStock("o1", quantity), Now)).Code);
+
+    [Fact]
+    public void Available_never_goes_below_zero_under_any_sequence_of_operations()
+    {
+        var random = new Random(1234);
+        var ledger = Ledger(("main", 20), ("east", 10));
+        for (var step = 0; step < 2000; step++)
+        {
+            var order = $"o{random.Next(40)}";
+            try
+            {
+                switch (random.Next(3))
+                {
+                    case 0:
+                        ledger.Reserve(new ReserveStock(order, random.Next(1, 8)), Now);
+                        break;
+                    case 1:
+                        ledger.Release(order);
+                        break;
+                    default:
+                        ledger.SetStock(new SetStock([new LocationQuantity("main", random.Next(0, 25)), new LocationQuantity("east", random.Next(0, 12))], []));
+                        break;
+                }
+            }
+            catch (DomainException)
+            {
+                // refused operations change nothing; the invariant below must still hold
+            }
+
+            foreach (var location in ledger.View().Locations)
+            {
+                Assert.True(location.Reserved <= location.OnHand, $"step {step}: {location.Location} reserved {location.Reserved} > on hand {location.OnHand}");
+                Assert.Equal(location.OnHand - location.Reserved, location.Available);
+            }
+        }
+    }
+}
