@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -57,7 +58,7 @@ public static class ApiHostingExtensions
     public static WebApplication UseOrderActorsApi(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(WriteStatusCodeProblemAsync);
         app.UseMiddleware<RequestBodyLimitMiddleware>(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes);
         app.UseAuthentication();
         app.UseAuthorization();
@@ -68,6 +69,28 @@ public static class ApiHostingExtensions
         app.MapInventoryApiV1();
         app.MapOrdersApiV1();
         return app;
+    }
+
+    // Responses that leave the pipeline with a bare error status (no route, wrong method, a body the framework
+    // refused while reading it) get the same problem+json shape and stable types as everything else.
+    private static Task WriteStatusCodeProblemAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        var (code, title) = status switch
+        {
+            400 => ("malformed-request", "The request could not be read."),
+            404 => ("not-found", "There is no such endpoint."),
+            405 => ("method-not-allowed", "This endpoint does not accept that method."),
+            413 => ("payload-too-large", "The request body is too large."),
+            415 => ("unsupported-media-type", "Send the body as application/json."),
+            _ => ($"http-{status}", $"HTTP {status}."),
+        };
+        return http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = Problems.Create(status, code, title),
+        }).AsTask();
     }
 
     public static void ConfigureJson(JsonSerializerOptions options)

@@ -1,0 +1,28 @@
+using OrderActors.Tests.Infrastructure;
+
+namespace OrderActors.Tests.Api;
+
+/// <summary>One API (embedded silo, SQLite file) shared by the tests of a class.</summary>
+public sealed class ApiFixture : IDisposable
+{
+    public ApiFactory Api { get; } = new();
+
+    public HttpClient Storefront => Api.ClientWithKey(ApiFactory.StorefrontKey);
+
+    public HttpClient Ops => Api.ClientWithKey(ApiFactory.OpsKey);
+
+    public HttpClient Analytics => Api.ClientWithKey(ApiFactory.AnalyticsKey);
+
+    public void Dispose() => Api.Dispose();
+
+    public static string NewSku() => $"sku-{Guid.NewGuid():N}"[..20];
+
+    public async Task StockAsync(string sku, int onHand, params string[] substitutes)
+    {
+        var response = await Ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations = new Dictionary<string, int> { ["main"] = onHand }, substitutes });
+        Assert.True(response.IsSuccessStatusCode, $"stocking {sku}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public static object OrderBody(string sku, int quantity = 1, string customer = "c-1")
+        => new { customer = new { id = customer, email = "c@example.com" }, channel = "web", priority = "standard", lines = new[] { new { sku, quantity, unitPrice = 12.5m } } };
+}
