@@ -141,6 +141,9 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
             }
         }
 
+        // A tick starts no call chain: the timer may have captured the context of the request that registered it.
+        RequestContext.Chain = null;
+
         // The next tick is scheduled before this one is delivered, so a slow grain never shifts the grid.
         var now = Time.GetUtcNow();
         Schedule(reminder.Entry, NextTickAfter(reminder.Entry, reminder.Due > now ? reminder.Due : now));

@@ -79,13 +79,26 @@ public sealed class ManualTimeProvider : TimeProvider
         return timer;
     }
 
+    // Like System.Threading.Timer, a timer runs its callback in the execution context it was created in.
     private sealed class ManualTimer(ManualTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
+        private readonly ExecutionContext? _context = ExecutionContext.Capture();
+
         public DateTimeOffset Due { get; set; }
 
         public TimeSpan? Period { get; private set; }
 
-        public void Fire() => callback(state);
+        public void Fire()
+        {
+            if (_context is null)
+            {
+                callback(state);
+            }
+            else
+            {
+                ExecutionContext.Run(_context, s => callback(s), state);
+            }
+        }
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {

@@ -56,6 +56,19 @@ public sealed class ReminderAndTimerTests
     }
 
     [Fact]
+    public async Task A_reminder_tick_that_finds_its_grain_busy_waits_its_turn()
+    {
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartAsync(time: time);
+        var grain = silo.Grains.GetGrain<IReminderProbeGrain>(Guid.NewGuid().ToString());
+        await grain.StartReminderAsync(TimeSpan.FromMinutes(1), TimeSpan.FromHours(1));
+        var busy = grain.HoldAsync(300);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await busy;
+        await Eventually.TrueAsync(async () => await grain.TicksAsync() == 1, "the tick ran after the busy request, not refused as a call cycle");
+    }
+
+    [Fact]
     public async Task A_timer_ticks_as_a_turn_of_its_activation()
     {
         var time = new ManualTimeProvider();

@@ -199,6 +199,8 @@ public interface IReminderProbeGrain : IGrainWithStringKey
     Task StartTimerAsync(TimeSpan due, TimeSpan period);
 
     Task<int> TimerTicksAsync();
+
+    Task HoldAsync(int delayMs);
 }
 
 public sealed record ReminderProbeState
@@ -244,4 +246,6 @@ public sealed class ReminderProbeGrain([PersistentState("probe")] IPersistentSta
     }
 
     public Task<int> TimerTicksAsync() => Task.FromResult(_timerTicks);
+
+    public Task HoldAsync(int delayMs) => Task.Delay(delayMs);
 }
