@@ -100,8 +100,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 }
 
                 var retried = await response.ReadAsync<OrderView>(201, $"retry of '{key}'");
-                Assert.Equal(placed.Id, retried.Id);
-                Assert.Equal(Lines(placed), Lines(retried));
+                Assert.True(retried.Id == placed.Id && Lines(retried) == Lines(placed),
+                    $"Retry of '{key}' after restart: expected order {placed.Id} [{Lines(placed)}], got {retried.Id} [{Lines(retried)}].");
             }
 
             await AssertReservedAsync(ops, acknowledged, ("crash-a", 30), ("crash-b", 10));
@@ -201,9 +201,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         foreach (var order in orders)
         {
             var read = await (await client.GetAsync($"/v1/orders/{order.Id}")).ReadAsync<OrderView>(200, $"read acknowledged order {order.Id} after restart");
-            Assert.Equal(OrderStatus.Placed, read.Status);
-            Assert.Equal(Lines(order), Lines(read));
-            Assert.Equal(order.Customer, read.Customer);
+            Assert.True(read.Status == OrderStatus.Placed && Lines(read) == Lines(order) && read.Customer == order.Customer,
+                $"Order {order.Id} after restart: expected placed, customer {order.Customer.Id}, lines [{Lines(order)}]; " +
+                $"got {read.Status}, customer {read.Customer.Id}, lines [{Lines(read)}].");
         }
     }
 

@@ -31,9 +31,6 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _binDirectory;
     private bool _runAsPostgres;
 
-    /// <summary>True when the tests run against a server they started themselves.</summary>
-    public bool IsThrowaway => _root is not null;
-
     public async Task InitializeAsync()
     {
         var external = Environment.GetEnvironmentVariable(ConnectionStringVariable);
