@@ -43,7 +43,11 @@ internal sealed class AdoNetGrainStorage(SqlDialect dialect, ILogger<AdoNetGrain
                 {
                     if (payload is null)
                     {
-                        return 0L; // clearing a record that never existed changes nothing
+                        // Clearing a record that never existed changes nothing; if one exists, someone else wrote it.
+                        var existing = await ReadAsync(connection, grainId, stateName, cancellationToken);
+                        return existing is null
+                            ? 0L
+                            : throw StorageConflict.Create(grainId, stateName, expectedVersion, existing.Version);
                     }
 
                     await using var insert = SqlDialect.Command(connection, InsertSql,

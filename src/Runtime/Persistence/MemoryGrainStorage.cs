@@ -38,6 +38,11 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer
                 throw StorageConflict.Create(grainId, stateName, expectedVersion, current);
             }
 
+            if (current == 0 && payload is null)
+            {
+                return 0; // clearing a record that never existed changes nothing, as in the SQL storage
+            }
+
             _records[(grainId, stateName)] = new StoredGrainState(current + 1, payload);
             return current + 1;
         }

@@ -1,0 +1,17 @@
+namespace OrderActors.Tests.Infrastructure;
+
+/// <summary>Request bodies of the API, as a client writes them.</summary>
+public static class ApiBodies
+{
+    /// <summary><c>PUT /v1/inventory/{sku}</c>: on-hand at location "main", and substitutes.</summary>
+    public static object Stock(int onHand, params string[] substitutes)
+        => new { locations = new Dictionary<string, int> { ["main"] = onHand }, substitutes };
+
+    /// <summary><c>POST /v1/orders</c> for a customer, one line per (SKU, quantity) at 10.00 a unit.</summary>
+    public static object Order(string customerId, params (string Sku, int Quantity)[] lines)
+        => new
+        {
+            customer = new { id = customerId },
+            lines = lines.Select(l => new { sku = l.Sku, quantity = l.Quantity, unitPrice = 10m }).ToArray(),
+        };
+}

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace OrderActors.Tests.Infrastructure;
+
+/// <summary>
+/// The API as a real child process (<c>dotnet OrderActors.Api.dll</c> from the test output folder, where the
+/// referenced API project is copied with its appsettings), on SQLite, listening on a free loopback port.
+/// Disposing it kills the process, so a failing test leaves nothing running.
+/// </summary>
+public sealed class ApiProcess : IAsyncDisposable
+{
+    private const int OutputLines = 300;
+
+    private readonly Process _process;
+    private readonly Queue<string> _output = new();
+    private readonly List<HttpClient> _clients = [];
+
+    private ApiProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    /// <summary>The last lines the process wrote to stdout and stderr.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>Starts the API on a SQLite database and waits until <c>/health/ready</c> answers 200.</summary>
+    public static async Task<ApiProcess> StartAsync(string sqliteConnectionString, TimeSpan readyTimeout)
+    {
+        var directory = AppContext.BaseDirectory;
+        var assembly = Path.Combine(directory, "OrderActors.Api.dll");
+        if (!File.Exists(assembly) || !File.Exists(Path.Combine(directory, "appsettings.json")))
+        {
+            throw new InvalidOperationException($"The API build (OrderActors.Api.dll and appsettings.json) is not in the test output folder {directory}.");
+        }
+
+        var port = FreeLoopbackPort();
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(assembly);
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(directory);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
+        start.Environment["OrderActors__Storage__Provider"] = "Sqlite";
+        start.Environment["OrderActors__Storage__ConnectionString"] = sqliteConnectionString;
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+
+        var process = new Process { StartInfo = start };
+        var api = new ApiProcess(process, baseAddress);
+        process.OutputDataReceived += (_, e) => api.Record(e.Data);
+        process.ErrorDataReceived += (_, e) => api.Record(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start {start.FileName} {assembly}.");
+        }
+
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await api.WaitUntilReadyAsync(readyTimeout);
+            return api;
+        }
+        catch
+        {
+            await api.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A client of this process sending <c>X-Api-Key</c>; disposed with the process.</summary>
+    public HttpClient Client(string apiKey)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Kills the process with SIGKILL (no graceful shutdown) and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (HasExited())
+        {
+            return;
+        }
+
+        _process.Kill(entireProcessTree: true);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The API process {_process.Id} did not exit within 30s of SIGKILL.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+
+        try
+        {
+            await KillAsync();
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var clock = Stopwatch.StartNew();
+        var last = "no answer yet";
+        while (clock.Elapsed < timeout)
+        {
+            if (HasExited())
+            {
+                throw new InvalidOperationException($"The API process exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await probe.GetAsync("/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+
+                last = $"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"The API at {BaseAddress} was not ready within {timeout.TotalSeconds:0}s (last probe: {last}). Output:\n{Output}");
+    }
+
+    private bool HasExited()
+    {
+        try
+        {
+            return _process.HasExited;
+        }
+        catch (InvalidOperationException)
+        {
+            return true; // never started
+        }
+    }
+
+    private void Record(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > OutputLines)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
+    // The dotnet host running these tests, so the child uses the same runtime.
+    private static string DotnetHost()
+    {
+        var candidates = new[]
+        {
+            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH"),
+            Environment.ProcessPath is { } current && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : null,
+            Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root ? Path.Combine(root, "dotnet") : null,
+        };
+        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c)) ?? "dotnet";
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
