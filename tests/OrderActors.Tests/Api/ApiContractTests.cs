@@ -27,14 +27,14 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         var sku = ApiFixture.NewSku();
         await fixture.StockAsync(sku, 10);
-        var created = await fixture.Storefront.PostJsonAsync("/v1/orders", ApiFixture.OrderBody(sku, 3));
+        var created = await fixture.Storefront.PostJsonAsync("/v1/orders", ApiBodies.Order("c-1", (sku, 3)));
         var order = await created.ReadAsync<OrderView>(201, "create");
         Assert.Equal($"/v1/orders/{order.Id}", created.Headers.Location?.OriginalString);
         Assert.Equal((OrderStatus.Placed, PaymentStatus.Pending, FulfillmentStatus.Unfulfilled), (order.Status, order.PaymentStatus, order.FulfillmentStatus));
 
         var read = await (await fixture.Ops.GetAsync($"/v1/orders/{order.Id}")).ReadAsync<OrderView>(200, "read");
         Assert.Equal(order.Id, read.Id);
-        Assert.Equal(37.5m, read.Subtotal);
+        Assert.Equal(30m, read.Subtotal);
         Assert.Equal("dev-storefront", Assert.Single(read.Timeline).Actor.Id);
         var stock = await (await fixture.Ops.GetAsync($"/v1/inventory/{sku}")).ReadAsync<InventoryView>(200, "stock");
         Assert.Equal((3, 7), (stock.Reserved, stock.Available));
@@ -46,7 +46,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var (sku, alternative) = (ApiFixture.NewSku(), ApiFixture.NewSku());
         await fixture.StockAsync(alternative, 4);
         await fixture.StockAsync(sku, 1, alternative);
-        var problem = await (await fixture.Storefront.PostJsonAsync("/v1/orders", ApiFixture.OrderBody(sku, 2))).AssertProblemAsync(409, "out-of-stock");
+        var problem = await (await fixture.Storefront.PostJsonAsync("/v1/orders", ApiBodies.Order("c-1", (sku, 2)))).AssertProblemAsync(409, "out-of-stock");
         var shortage = problem.GetProperty("shortages")[0];
         Assert.Equal(sku, shortage.GetProperty("sku").GetString());
         Assert.Equal(2, shortage.GetProperty("requested").GetInt32());
@@ -62,7 +62,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         await (await fixture.Ops.GetAsync("/v1/inventory/never-stocked")).AssertProblemAsync(404, "unknown-sku");
         await (await fixture.Ops.GetAsync("/v1/orders/ord_nothing")).AssertProblemAsync(404, "order-not-found");
-        var problem = await (await fixture.Storefront.PostJsonAsync("/v1/orders", ApiFixture.OrderBody("never-stocked"))).AssertProblemAsync(422, "unknown-sku");
+        var problem = await (await fixture.Storefront.PostJsonAsync("/v1/orders", ApiBodies.Order("c-1", ("never-stocked", 1)))).AssertProblemAsync(422, "unknown-sku");
         Assert.Equal("never-stocked", problem.GetProperty("skus")[0].GetString());
     }
 
@@ -75,7 +75,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var sku = ApiFixture.NewSku();
         await (await fixture.Storefront.PutJsonAsync($"/v1/inventory/{sku}", new { locations = new Dictionary<string, int> { ["main"] = 1 } }))
             .AssertProblemAsync(403, "forbidden", "storefront stocking");
-        await (await fixture.Analytics.PostJsonAsync("/v1/orders", ApiFixture.OrderBody(sku))).AssertProblemAsync(403, "forbidden", "analytics ordering");
+        await (await fixture.Analytics.PostJsonAsync("/v1/orders", ApiBodies.Order("c-1", (sku, 1)))).AssertProblemAsync(403, "forbidden", "analytics ordering");
         await (await fixture.Ops.GetAsync($"/v1/inventory/{sku}")).AssertProblemAsync(404, "unknown-sku", "nothing was stocked by the refused call");
     }
 
@@ -148,7 +148,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
     {
         var sku = ApiFixture.NewSku();
         await fixture.StockAsync(sku, 5);
-        await (await fixture.Storefront.PostJsonAsync("/v1/orders", ApiFixture.OrderBody(sku, 4))).ReadAsync<OrderView>(201, "order");
+        await (await fixture.Storefront.PostJsonAsync("/v1/orders", ApiBodies.Order("c-1", (sku, 4)))).ReadAsync<OrderView>(201, "order");
         var response = await fixture.Ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations = new Dictionary<string, int> { ["main"] = 3 } });
         await response.AssertProblemAsync(409, "stock-below-reserved");
         var stock = await (await fixture.Ops.GetAsync($"/v1/inventory/{sku}")).ReadAsync<InventoryView>(200, "stock");
@@ -183,13 +183,13 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
             return await fixture.Storefront.SendAsync(request);
         }
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => PostAsync(ApiFixture.OrderBody(sku, 2))));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => PostAsync(ApiBodies.Order("c-1", (sku, 2)))));
         var orders = await Task.WhenAll(responses.Select(r => r.ReadAsync<OrderView>(201, "retry")));
         Assert.Single(orders.Select(o => o.Id).Distinct());
         var stock = await (await fixture.Ops.GetAsync($"/v1/inventory/{sku}")).ReadAsync<InventoryView>(200, "stock");
         Assert.Equal(2, stock.Reserved);
 
-        await (await PostAsync(ApiFixture.OrderBody(sku, 3))).AssertProblemAsync(409, "idempotency-key-reused");
+        await (await PostAsync(ApiBodies.Order("c-1", (sku, 3)))).AssertProblemAsync(409, "idempotency-key-reused");
         stock = await (await fixture.Ops.GetAsync($"/v1/inventory/{sku}")).ReadAsync<InventoryView>(200, "stock after reuse");
         Assert.Equal(2, stock.Reserved);
     }
@@ -203,7 +203,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
         var ids = new List<string>();
         foreach (var client in new[] { fixture.Storefront, fixture.Ops })
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/orders") { Content = JsonContent(ApiFixture.OrderBody(sku)) };
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/orders") { Content = JsonContent(ApiBodies.Order("c-1", (sku, 1))) };
             request.Headers.Add("Idempotency-Key", key);
             ids.Add((await (await client.SendAsync(request)).ReadAsync<OrderView>(201)).Id);
         }

@@ -19,10 +19,8 @@ public sealed class ApiFixture : IDisposable
 
     public async Task StockAsync(string sku, int onHand, params string[] substitutes)
     {
-        var response = await Ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations = new Dictionary<string, int> { ["main"] = onHand }, substitutes });
+        var response = await Ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(onHand, substitutes));
         Assert.True(response.IsSuccessStatusCode, $"stocking {sku}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    public static object OrderBody(string sku, int quantity = 1, string customer = "c-1")
-        => new { customer = new { id = customer, email = "c@example.com" }, channel = "web", priority = "standard", lines = new[] { new { sku, quantity, unitPrice = 12.5m } } };
 }

@@ -11,11 +11,7 @@ public sealed class LifecycleTests
     public async Task An_idle_activation_is_collected_after_the_collection_age_and_reactivates_with_its_state()
     {
         var time = new ManualTimeProvider();
-        await using var silo = await TestSilo.StartAsync(time: time, configure: o =>
-        {
-            o.CollectionAge = TimeSpan.FromMinutes(10);
-            o.CollectionQuantum = TimeSpan.FromMinutes(1);
-        });
+        await using var silo = await StartWithTenMinuteCollectionAsync(time);
         var key = Guid.NewGuid().ToString();
         var counter = silo.Grains.GetGrain<ICounterGrain>(key);
         await counter.IncrementAsync(3);
@@ -36,11 +32,7 @@ public sealed class LifecycleTests
     public async Task A_busy_activation_is_not_collected()
     {
         var time = new ManualTimeProvider();
-        await using var silo = await TestSilo.StartAsync(time: time, configure: o =>
-        {
-            o.CollectionAge = TimeSpan.FromMinutes(10);
-            o.CollectionQuantum = TimeSpan.FromMinutes(1);
-        });
+        await using var silo = await StartWithTenMinuteCollectionAsync(time);
         var key = Guid.NewGuid().ToString();
         var counter = silo.Grains.GetGrain<ICounterGrain>(key);
         for (var minute = 0; minute < 30; minute++)
@@ -51,6 +43,13 @@ public sealed class LifecycleTests
 
         Assert.Equal(0, CounterLifecycle.Of(key).Deactivations);
     }
+
+    private static Task<TestSilo> StartWithTenMinuteCollectionAsync(ManualTimeProvider time)
+        => TestSilo.StartAsync(time: time, configure: o =>
+        {
+            o.CollectionAge = TimeSpan.FromMinutes(10);
+            o.CollectionQuantum = TimeSpan.FromMinutes(1);
+        });
 
     [Fact]
     public async Task Shutdown_deactivates_every_activation()
