@@ -60,10 +60,16 @@ internal sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             }
         }
 
-        var duplicate = options.Keys.GroupBy(k => k.Key).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
+        if (options.Keys.GroupBy(k => k.Key).Any(g => g.Count() > 1))
         {
             errors.Add("OrderActors:Api:Keys holds the same key twice.");
+        }
+
+        // The name scopes idempotency keys and appears on timelines, so it must identify one client.
+        var sharedName = options.Keys.GroupBy(k => k.Name).FirstOrDefault(g => g.Count() > 1 || string.IsNullOrWhiteSpace(g.Key));
+        if (sharedName is not null)
+        {
+            errors.Add($"OrderActors:Api:Keys: every key needs its own non-empty Name ('{sharedName.Key}' is empty or used twice).");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
