@@ -51,7 +51,9 @@ internal sealed class ActivationTaskScheduler : TaskScheduler, IThreadPoolWorkIt
             _running = null;
         }
 
-        Volatile.Write(ref _scheduled, 0);
+        // A full fence, not a release store: the emptiness check below must not be satisfied before the reset is
+        // visible, or a task queued in between (whose QueueTask still saw 1) is stranded with nothing scheduled.
+        Interlocked.Exchange(ref _scheduled, 0);
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);

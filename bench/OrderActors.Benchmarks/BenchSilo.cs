@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrderActors.Grains;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Hosting;
+
+namespace OrderActors.Benchmarks;
+
+/// <summary>
+/// An in-process silo for benchmarks: the domain grains plus the benchmark grains of this assembly, no logging.
+/// Unlike the test silo, local calls are not serialized unless asked for.
+/// </summary>
+internal sealed class BenchSilo : IDisposable
+{
+    private readonly IHost _host;
+
+    private BenchSilo(IHost host)
+    {
+        _host = host;
+        Grains = host.Services.GetRequiredService<IGrainFactory>();
+        Silo = host.Services.GetRequiredService<Silo>();
+    }
+
+    public IGrainFactory Grains { get; }
+
+    public Silo Silo { get; }
+
+    /// <summary>Starts a silo; blocks, because BenchmarkDotNet setup methods are synchronous here.</summary>
+    /// <param name="provider">Memory or Sqlite.</param>
+    /// <param name="connectionString">For Sqlite: the database file.</param>
+    /// <param name="configure">Overrides silo options.</param>
+    public static BenchSilo Start(string provider, string? connectionString = null, Action<SiloOptions>? configure = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OrderActors:Storage:Provider"] = provider,
+            ["OrderActors:Storage:ConnectionString"] = connectionString,
+        });
+        builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
+        {
+            silo.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
+            silo.GrainAssemblies.Add(typeof(BenchSilo).Assembly);
+            silo.JsonContexts.Add(GrainsJsonContext.Default);
+            silo.SerializeLocalCalls = false;
+            configure?.Invoke(silo);
+        });
+        var host = builder.Build();
+        host.StartAsync().GetAwaiter().GetResult();
+        return new BenchSilo(host);
+    }
+
+    public void Dispose()
+    {
+        _host.StopAsync().GetAwaiter().GetResult();
+        _host.Dispose();
+    }
+}
