@@ -43,9 +43,8 @@ internal sealed class BenchSilo : IDisposable
         });
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {
-            silo.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
+            silo.AddDomainGrains();
             silo.GrainAssemblies.Add(typeof(BenchSilo).Assembly);
-            silo.JsonContexts.Add(GrainsJsonContext.Default);
             silo.SerializeLocalCalls = false;
             configure?.Invoke(silo);
         });

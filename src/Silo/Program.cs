@@ -1,16 +1,11 @@
 using OrderActors.Grains;
-using OrderActors.Grains.Orders;
 using OrderActors.Runtime;
 using OrderActors.Runtime.Hosting;
 
 // A silo process: the grains, their storage and reminders, plus health endpoints on ASPNETCORE_URLS.
 // Storage comes from OrderActors__Storage__Provider / OrderActors__Storage__ConnectionString.
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
-{
-    silo.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
-    silo.JsonContexts.Add(GrainsJsonContext.Default);
-});
+builder.Services.AddOrderActorsSilo(builder.Configuration, silo => silo.AddDomainGrains());
 
 var app = builder.Build();
 app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));

@@ -31,11 +31,7 @@ public static class ApiHostingExtensions
                 [$"OrderActors:Cluster:Mode is '{cluster.Mode}'; this build supports only 'Embedded' (an API with its own silo)."]);
         }
 
-        services.AddOrderActorsSilo(configuration, silo =>
-        {
-            silo.GrainAssemblies.Add(typeof(OrderActors.Grains.Orders.OrderGrain).Assembly);
-            silo.JsonContexts.Add(GrainsJsonContext.Default);
-        });
+        services.AddOrderActorsSilo(configuration, silo => silo.AddDomainGrains());
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -5,7 +5,10 @@ namespace OrderActors.Grains.Inventory;
 /// <summary>The stock of one SKU. Turn-based execution makes every reservation see the result of the previous one.</summary>
 public sealed class InventoryGrain([PersistentState("inventory")] IPersistentState<InventoryState> inventory) : Grain, IInventoryGrain
 {
-    private StockLedger Ledger => new(GetPrimaryKeyString(), inventory.State);
+    private StockLedger? _ledger;
+
+    // The ledger keeps running totals over the state object; it is rebuilt only if the state was reloaded.
+    private StockLedger Ledger => ReferenceEquals(_ledger?.State, inventory.State) ? _ledger! : _ledger = new(GetPrimaryKeyString(), inventory.State);
 
     public async Task<InventoryView> SetStockAsync(SetStock command)
     {

@@ -4,22 +4,40 @@ namespace OrderActors.Grains.Inventory;
 /// The rules of a SKU's stock, over its <see cref="InventoryState"/>: available = on hand − reserved per
 /// location, never below zero; reservations are all or nothing and keyed by order id.
 /// </summary>
-public sealed class StockLedger(string sku, InventoryState state)
+/// <remarks>
+/// Units reserved per location are kept as a running total next to the reservations, so a reservation costs the
+/// same whether the SKU holds ten open reservations or ten thousand.
+/// </remarks>
+public sealed class StockLedger
 {
+    private readonly string _sku;
+    private readonly InventoryState _state;
+    private readonly Dictionary<string, int> _reserved = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a ledger over a SKU's state.</summary>
+    public StockLedger(string sku, InventoryState state)
+    {
+        _sku = sku;
+        _state = state;
+        foreach (var allocation in _state.Reservations.Values.SelectMany(r => r.Allocations))
+        {
+            _reserved[allocation.Location] = ReservedAt(allocation.Location) + allocation.Quantity;
+        }
+    }
+
     /// <summary>The state the ledger changes.</summary>
-    public InventoryState State => state;
+    public InventoryState State => _state;
 
     /// <summary>Units reserved at a location.</summary>
-    public int ReservedAt(string location)
-        => state.Reservations.Values.Sum(r => r.Allocations.Where(a => a.Location == location).Sum(a => a.Quantity));
+    public int ReservedAt(string location) => _reserved.GetValueOrDefault(location);
 
     /// <summary>Units available across all locations.</summary>
-    public int Available => state.Locations.Sum(l => Math.Max(0, l.OnHand - ReservedAt(l.Location)));
+    public int Available => _state.Locations.Sum(l => Math.Max(0, l.OnHand - ReservedAt(l.Location)));
 
     /// <summary>The stock levels.</summary>
     public InventoryView View()
     {
-        var locations = state.Locations
+        var locations = _state.Locations
             .Select(l =>
             {
                 var reserved = ReservedAt(l.Location);
@@ -27,12 +45,12 @@ public sealed class StockLedger(string sku, InventoryState state)
             })
             .ToArray();
         return new InventoryView(
-            sku,
+            _sku,
             locations.Sum(l => l.OnHand),
             locations.Sum(l => l.Reserved),
             locations.Sum(l => l.Available),
             locations,
-            [.. state.Substitutes]);
+            [.. _state.Substitutes]);
     }
 
     /// <summary>Replaces on-hand quantities and substitutes.</summary>
@@ -58,25 +76,24 @@ public sealed class StockLedger(string sku, InventoryState state)
             }
         }
 
-        foreach (var reservedLocation in state.Reservations.Values.SelectMany(r => r.Allocations).Select(a => a.Location).Distinct())
+        foreach (var (reservedLocation, reserved) in _reserved.Where(r => r.Value > 0))
         {
-            var reserved = ReservedAt(reservedLocation);
             var onHand = command.Locations.FirstOrDefault(l => l.Location == reservedLocation)?.OnHand ?? 0;
             if (onHand < reserved)
             {
                 throw DomainException.Conflict("stock-below-reserved",
-                    $"SKU '{sku}' has {reserved} units reserved at '{reservedLocation}'; on-hand there cannot be set to {onHand}.");
+                    $"SKU '{_sku}' has {reserved} units reserved at '{reservedLocation}'; on-hand there cannot be set to {onHand}.");
             }
         }
 
-        if (command.Substitutes.Any(s => s == sku))
+        if (command.Substitutes.Any(s => s == _sku))
         {
-            throw DomainException.Invalid("invalid-substitute", $"SKU '{sku}' cannot be its own substitute.");
+            throw DomainException.Invalid("invalid-substitute", $"SKU '{_sku}' cannot be its own substitute.");
         }
 
-        state.Stocked = true;
-        state.Locations = [.. command.Locations];
-        state.Substitutes = [.. command.Substitutes.Where(s => !string.IsNullOrWhiteSpace(s)).Distinct(StringComparer.Ordinal)];
+        _state.Stocked = true;
+        _state.Locations = [.. command.Locations];
+        _state.Substitutes = [.. command.Substitutes.Where(s => !string.IsNullOrWhiteSpace(s)).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Reserves units for an order from the locations in priority order, all or nothing.</summary>
@@ -89,17 +106,17 @@ public sealed class StockLedger(string sku, InventoryState state)
             throw DomainException.Invalid("invalid-quantity", $"Quantity {request.Quantity} must be positive.");
         }
 
-        if (!state.Stocked)
+        if (!_state.Stocked)
         {
             return (Result(ReservationOutcome.UnknownSku, []), false);
         }
 
-        if (state.Reservations.TryGetValue(request.OrderId, out var existing))
+        if (_state.Reservations.TryGetValue(request.OrderId, out var existing))
         {
             if (existing.Quantity != request.Quantity)
             {
                 throw DomainException.Conflict("reservation-mismatch",
-                    $"Order '{request.OrderId}' already holds {existing.Quantity} units of '{sku}', not {request.Quantity}.");
+                    $"Order '{request.OrderId}' already holds {existing.Quantity} units of '{_sku}', not {request.Quantity}.");
             }
 
             return (Result(ReservationOutcome.Reserved, existing.Allocations), false);
@@ -112,7 +129,7 @@ public sealed class StockLedger(string sku, InventoryState state)
 
         var allocations = new List<LocationAllocation>();
         var remaining = request.Quantity;
-        foreach (var location in state.Locations)
+        foreach (var location in _state.Locations)
         {
             var take = Math.Min(remaining, Math.Max(0, location.OnHand - ReservedAt(location.Location)));
             if (take > 0)
@@ -127,14 +144,32 @@ public sealed class StockLedger(string sku, InventoryState state)
             }
         }
 
-        state.Reservations[request.OrderId] = new StockReservation(request.OrderId, request.Quantity, allocations, now);
+        _state.Reservations[request.OrderId] = new StockReservation(request.OrderId, request.Quantity, allocations, now);
+        Adjust(allocations, +1);
         return (Result(ReservationOutcome.Reserved, allocations), true);
     }
 
     /// <summary>Releases an order's reservation.</summary>
     /// <returns>Whether there was one.</returns>
-    public bool Release(string orderId) => state.Reservations.Remove(orderId);
+    public bool Release(string orderId)
+    {
+        if (!_state.Reservations.Remove(orderId, out var reservation))
+        {
+            return false;
+        }
+
+        Adjust(reservation.Allocations, -1);
+        return true;
+    }
+
+    private void Adjust(IEnumerable<LocationAllocation> allocations, int sign)
+    {
+        foreach (var allocation in allocations)
+        {
+            _reserved[allocation.Location] = ReservedAt(allocation.Location) + sign * allocation.Quantity;
+        }
+    }
 
     private ReservationResult Result(ReservationOutcome outcome, IReadOnlyList<LocationAllocation> allocations)
-        => new(sku, outcome, allocations, Available, [.. state.Substitutes]);
+        => new(_sku, outcome, allocations, Available, [.. _state.Substitutes]);
 }

@@ -97,8 +97,7 @@ internal sealed class Catalog : IMessageTarget, IDisposable
                 $"Grain {activation.Id} asks for storage '{parameter.StorageName}'; only '{SiloOptions.DefaultStorageName}' is configured.");
         }
 
-        var stateType = typeof(PersistentState<>).MakeGenericType(parameter.StateType);
-        return (IActivationState)Activator.CreateInstance(stateType, activation, parameter.StateName, _storage, _serializer)!;
+        return parameter.Create(activation, _storage, _serializer);
     }
 
     /// <summary>Deactivates every activation idle for longer than the collection age.</summary>

@@ -1,4 +1,6 @@
 using System.Reflection;
+using OrderActors.Runtime.Persistence;
+using OrderActors.Runtime.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace OrderActors.Runtime.Activation;
@@ -46,7 +48,22 @@ internal sealed class GrainClass
     }
 }
 
-internal sealed record StateParameter(string StateName, string? StorageName, Type StateType);
+/// <summary>A <c>[PersistentState]</c> constructor parameter, with a precompiled factory for its state object.</summary>
+internal sealed record StateParameter(string StateName, string? StorageName, Type StateType)
+{
+    public Func<ActivationData, IGrainStorage, GrainSerializer, IActivationState> Create { get; } = CompileFactory(StateType, StateName);
+
+    private static Func<ActivationData, IGrainStorage, GrainSerializer, IActivationState> CompileFactory(Type stateType, string stateName)
+    {
+        var create = typeof(StateParameter).GetMethod(nameof(CreateState), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(stateType)
+            .CreateDelegate<Func<ActivationData, IGrainStorage, GrainSerializer, string, IActivationState>>();
+        return (activation, storage, serializer) => create(activation, storage, serializer, stateName);
+    }
+
+    private static IActivationState CreateState<TState>(ActivationData activation, IGrainStorage storage, GrainSerializer serializer, string stateName)
+        => new PersistentState<TState>(activation, stateName, storage, serializer);
+}
 
 /// <summary>Maps grain interfaces to grain classes and grain type names, from the assemblies the silo was given.</summary>
 internal sealed class GrainTypeRegistry

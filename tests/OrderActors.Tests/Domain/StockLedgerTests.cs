@@ -126,6 +126,8 @@ public sealed class StockLedgerTests
                 // refused operations change nothing; the invariant below must still hold
             }
 
+            var rebuilt = new StockLedger("sku-1", ledger.State).View();
+            Assert.Equal(rebuilt.Locations, ledger.View().Locations); // running totals agree with a ledger rebuilt from the stored state
             foreach (var location in ledger.View().Locations)
             {
                 Assert.True(location.Reserved <= location.OnHand, $"step {step}: {location.Location} reserved {location.Reserved} > on hand {location.OnHand}");

@@ -51,9 +51,8 @@ public sealed class TestSilo : IAsyncDisposable
 
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {
-            silo.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
+            silo.AddDomainGrains();
             silo.GrainAssemblies.Add(typeof(TestSilo).Assembly);
-            silo.JsonContexts.Add(GrainsJsonContext.Default);
             silo.SerializeLocalCalls = true;
             configure?.Invoke(silo);
         });

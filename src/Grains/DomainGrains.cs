@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime.Hosting;
+
+namespace OrderActors.Grains;
+
+/// <summary>Registers the domain grains with a silo.</summary>
+public static class DomainGrains
+{
+    /// <summary>Adds the domain grain classes and the source-generated JSON metadata of their messages and state.</summary>
+    public static SiloOptions AddDomainGrains(this SiloOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
+        options.JsonContexts.Add(GrainsJsonContext.Default);
+        options.JsonContexts.Add(GrainStateJsonContext.Default);
+        return options;
+    }
+}
+
+/// <summary>Source-generated JSON metadata for grain state, which is serialized on every write.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(OrderState))]
+[JsonSerializable(typeof(InventoryState))]
+internal sealed partial class GrainStateJsonContext : JsonSerializerContext;
