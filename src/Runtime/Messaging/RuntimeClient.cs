@@ -159,6 +159,11 @@ internal sealed class RuntimeClient : IGrainFactory, IDisposable
         {
             owner.Forget(id);
             RuntimeMetrics.RecordCall(method, _started, failed: true);
+            if (codec is not null)
+            {
+                exception = codec.Exceptions.RoundTrip(exception);
+            }
+
             if (exception is OperationCanceledException)
             {
                 _completion.TrySetCanceled();

@@ -40,6 +40,8 @@ public sealed class GrainSerializer
 /// <summary>Encodes a call's arguments and result as they would cross a process boundary.</summary>
 internal sealed class MessageCodec(GrainSerializer serializer)
 {
+    public ExceptionCodec Exceptions { get; } = new(serializer);
+
     public byte[] EncodeArguments(GrainMethod method, object?[] arguments)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
