@@ -97,13 +97,14 @@ internal sealed class ActivationData
             }
 
             if (message.Method is not null && !message.IsInterleaving && message.Chain is not null
-                && (_exclusiveRunning || _status == ActivationStatus.Activating) && message.Chain.Contains(Id))
+                && (_exclusiveRunning || _interleavedRunning > 0 || _status is ActivationStatus.Activating or ActivationStatus.Deactivating)
+                && message.Chain.Contains(Id))
             {
                 rejection = new DeadlockException(
                     $"Deadlock: {message.Describe()} was called from its own call chain ({message.Chain} -> {Id}) " +
                     "while the grain is busy with that chain's request. Break the cycle or mark the method [AlwaysInterleave].");
             }
-            else if (_status == ActivationStatus.Valid && message.IsInterleaving)
+            else if (_status == ActivationStatus.Valid && message.IsInterleaving && _deactivationRequested is null)
             {
                 _interleavedRunning++;
                 Start(message);
@@ -125,7 +126,7 @@ internal sealed class ActivationData
 
         if (activate)
         {
-            Task.Factory.StartNew(static s => ((ActivationData)s!).ActivateAsync(), this, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+            RunOnScheduler(static s => ((ActivationData)s!).ActivateAsync(), this);
         }
 
         return true;
@@ -136,6 +137,15 @@ internal sealed class ActivationData
     {
         lock (_lock)
         {
+            if (_status == ActivationStatus.Created)
+            {
+                // Never activated: nothing to run; a sender that races this finds it invalid and looks again.
+                _status = ActivationStatus.Invalid;
+                _catalog.Remove(this);
+                _deactivated.TrySetResult();
+                return;
+            }
+
             if (_status is not (ActivationStatus.Valid or ActivationStatus.Activating))
             {
                 return;
@@ -202,6 +212,11 @@ internal sealed class ActivationData
     // Interleaving messages start at once; the next exclusive one only when nothing else runs.
     private void PumpLocked()
     {
+        if (_deactivationRequested is not null)
+        {
+            return; // what is queued goes to the next activation
+        }
+
         while (_interleaving.TryDequeue(out var interleaved))
         {
             _interleavedRunning++;
@@ -221,13 +236,29 @@ internal sealed class ActivationData
     }
 
     private void Start(Message message)
-        => Task.Factory.StartNew(
+        => RunOnScheduler(
             static s =>
             {
                 var (activation, message) = ((ActivationData, Message))s!;
                 return activation.RunAsync(message);
             },
-            (this, message), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+            (this, message));
+
+    // Work starts on the activation's scheduler in a clean execution context: nothing of the sender's async
+    // flow (its call chain, activities, HTTP context) leaks into the grain; each request sets its own chain.
+    private void RunOnScheduler(Func<object?, Task> work, object state)
+    {
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            Task.Factory.StartNew(work, state, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+            return;
+        }
+
+        using (ExecutionContext.SuppressFlow())
+        {
+            Task.Factory.StartNew(work, state, CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+        }
+    }
 
     private async Task RunAsync(Message message)
     {
@@ -308,6 +339,7 @@ internal sealed class ActivationData
     private async Task ActivateAsync()
     {
         var started = Stopwatch.GetTimestamp();
+        RequestContext.Chain = new CallChain(Id, null); // calls made by OnActivateAsync belong to this grain's chain
         try
         {
             _states = _class.States.Select(s => _catalog.CreateState(this, s)).ToArray();
@@ -374,29 +406,31 @@ internal sealed class ActivationData
     }
 
     private void StartDeactivation(DeactivationReason reason)
-        => Task.Factory.StartNew(
+        => RunOnScheduler(
             static s =>
             {
                 var (activation, reason) = ((ActivationData, DeactivationReason))s!;
                 return activation.DeactivateAsync(reason);
             },
-            (this, reason), CancellationToken.None, TaskCreationOptions.DenyChildAttach, Scheduler);
+            (this, reason));
 
     private async Task DeactivateAsync(DeactivationReason reason)
     {
+        RequestContext.Chain = new CallChain(Id, null);
         GrainTimer[] timers;
         lock (_lock)
         {
             timers = _timers?.ToArray() ?? [];
         }
 
-        foreach (var timer in timers)
-        {
-            timer.Dispose();
-        }
-
+        Message[] leftovers = [];
         try
         {
+            foreach (var timer in timers)
+            {
+                timer.Dispose();
+            }
+
             if (Instance is not null)
             {
                 using var timeout = new CancellationTokenSource(Runtime.CallTimeout);
@@ -407,20 +441,30 @@ internal sealed class ActivationData
         {
             _catalog.Logger.LogWarning(ex, "OnDeactivateAsync of {Grain} failed.", Id);
         }
-
-        Message[] leftovers;
-        lock (_lock)
+        finally
         {
-            _status = ActivationStatus.Invalid;
-            leftovers = [.. _mailbox, .. _interleaving];
-            _mailbox.Clear();
-            _interleaving.Clear();
+            lock (_lock)
+            {
+                _status = ActivationStatus.Invalid;
+                leftovers = [.. _mailbox, .. _interleaving];
+                _mailbox.Clear();
+                _interleaving.Clear();
+            }
+
+            try
+            {
+                _lifetime.Cancel();
+            }
+            catch (AggregateException ex)
+            {
+                _catalog.Logger.LogWarning(ex, "A cancellation callback of {Grain} failed.", Id);
+            }
+
+            _catalog.Remove(this);
+            RuntimeMetrics.ActivationRemoved();
+            _deactivated.TrySetResult();
         }
 
-        await _lifetime.CancelAsync();
-        _catalog.Remove(this);
-        RuntimeMetrics.ActivationRemoved();
-        _deactivated.TrySetResult();
         foreach (var message in leftovers.Where(m => m.TimerCallback is null))
         {
             _catalog.Deliver(message); // a fresh activation serves what arrived while this one deactivated
@@ -432,10 +476,16 @@ internal sealed class ActivationData
     {
         private ITimer? _timer;
         private int _pending;
-        private bool _disposed;
+        private bool _oneShot;
+        private volatile bool _disposed;
 
         public void Start(TimeProvider timeProvider, TimeSpan dueTime, TimeSpan period)
-            => _timer = timeProvider.CreateTimer(static s => ((GrainTimer)s!).Tick(), this, dueTime, period);
+        {
+            _oneShot = period == Timeout.InfiniteTimeSpan || period == TimeSpan.Zero;
+            // Created stopped and started once assigned, so a tick that comes at once can always dispose it.
+            _timer = timeProvider.CreateTimer(static s => ((GrainTimer)s!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _timer.Change(dueTime, _oneShot ? Timeout.InfiniteTimeSpan : period);
+        }
 
         private void Tick()
         {
@@ -459,11 +509,21 @@ internal sealed class ActivationData
             {
                 Dispose();
             }
+            else if (_oneShot)
+            {
+                Release(); // its only tick is queued and must still run
+            }
         }
 
+        /// <summary>Stops the timer; a tick already queued does not run its callback.</summary>
         public void Dispose()
         {
             _disposed = true;
+            Release();
+        }
+
+        private void Release()
+        {
             _timer?.Dispose();
             activation.RemoveTimer(this);
         }

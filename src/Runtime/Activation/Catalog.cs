@@ -57,14 +57,14 @@ internal sealed class Catalog : IMessageTarget, IDisposable
 
     public void Deliver(Message message)
     {
-        if (_stopping)
-        {
-            message.Sink?.Fail(new InvalidOperationException($"The silo is shutting down; {message.Describe()} was not delivered."));
-            return;
-        }
-
         while (true)
         {
+            if (_stopping)
+            {
+                message.Sink?.Fail(new InvalidOperationException($"The silo is shutting down; {message.Describe()} was not delivered."));
+                return;
+            }
+
             ActivationData activation;
             try
             {
@@ -121,8 +121,13 @@ internal sealed class Catalog : IMessageTarget, IDisposable
     {
         _stopping = true;
         _collector?.Dispose();
-        var all = _activations.Values.Select(a => a.ShutdownAsync()).ToArray();
-        await Task.WhenAll(all).WaitAsync(cancellationToken);
+
+        // A sender that checked the flag just before it was set may still add an activation: go round until empty.
+        while (!_activations.IsEmpty)
+        {
+            var all = _activations.Values.Select(a => a.ShutdownAsync()).ToArray();
+            await Task.WhenAll(all).WaitAsync(cancellationToken);
+        }
     }
 
     public void Dispose() => _collector?.Dispose();

@@ -49,10 +49,10 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
 
     public async Task WriteStateAsync(CancellationToken cancellationToken = default)
     {
-        var payload = _serializer.Serialize(State, typeof(TState));
         var started = Stopwatch.GetTimestamp();
         try
         {
+            var payload = _serializer.Serialize(State, typeof(TState));
             _version = await _storage.WriteAsync(_activation.Id, _stateName, payload, _version, cancellationToken);
             RecordExists = true;
         }

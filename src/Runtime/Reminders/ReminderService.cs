@@ -14,6 +14,12 @@ namespace OrderActors.Runtime.Reminders;
 /// </remarks>
 internal sealed class ReminderService(IReminderTable table, RuntimeClient runtime, GrainTypeRegistry types, ILogger<ReminderService> logger) : IDisposable
 {
+    /// <summary>Longest a reminder's timer sleeps; a reminder due later wakes up, finds it is early and sleeps again.</summary>
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
+
+    /// <summary>Longest due time or period a reminder may have.</summary>
+    private static readonly TimeSpan MaxReminderSpan = TimeSpan.FromDays(366);
+
     private readonly Dictionary<(GrainId, string), ScheduledReminder> _scheduled = [];
     private bool _stopped;
 
@@ -23,6 +29,12 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
     {
         foreach (var entry in await table.ReadAllAsync(cancellationToken))
         {
+            if (entry.Period <= TimeSpan.Zero || entry.Period > MaxReminderSpan)
+            {
+                logger.LogWarning("Reminder {Reminder} of {Grain} has period {Period}; it is not scheduled.", entry.Name, entry.GrainId, entry.Period);
+                continue;
+            }
+
             var now = Time.GetUtcNow();
             Schedule(entry, entry.StartAt > now ? entry.StartAt : now);
         }
@@ -46,7 +58,9 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentOutOfRangeException.ThrowIfLessThan(dueTime, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(dueTime, MaxReminderSpan);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(period, MaxReminderSpan);
         if (activation.Instance is not IRemindable)
         {
             throw new InvalidOperationException($"Grain {activation.Id} registers reminder '{name}' but does not implement IRemindable.");
@@ -94,29 +108,35 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
             return;
         }
 
-        var delay = due - Time.GetUtcNow();
         lock (_scheduled)
         {
-            if (_stopped)
-            {
-                return;
-            }
-
-            if (_scheduled.Remove((entry.GrainId, entry.Name), out var previous))
-            {
-                previous.Timer.Dispose();
-            }
-
-            var reminder = new ScheduledReminder(entry, due);
-            reminder.Timer = Time.CreateTimer(
-                static s =>
-                {
-                    var (service, r) = ((ReminderService, ScheduledReminder))s!;
-                    _ = service.FireAsync(r);
-                },
-                (this, reminder), delay < TimeSpan.Zero ? TimeSpan.Zero : delay, Timeout.InfiniteTimeSpan);
-            _scheduled[(entry.GrainId, entry.Name)] = reminder;
+            ScheduleLocked(entry, due);
         }
+    }
+
+    private void ScheduleLocked(ReminderEntry entry, DateTimeOffset due)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        if (_scheduled.Remove((entry.GrainId, entry.Name), out var previous))
+        {
+            previous.Timer.Dispose();
+        }
+
+        var delay = due - Time.GetUtcNow();
+        delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxTimerDelay ? MaxTimerDelay : delay;
+        var reminder = new ScheduledReminder(entry, due);
+        reminder.Timer = Time.CreateTimer(
+            static s =>
+            {
+                var (service, r) = ((ReminderService, ScheduledReminder))s!;
+                _ = service.FireAsync(r);
+            },
+            (this, reminder), delay, Timeout.InfiniteTimeSpan);
+        _scheduled[(entry.GrainId, entry.Name)] = reminder;
     }
 
     /// <summary>The first tick of the reminder's grid strictly after <paramref name="after"/>.</summary>
@@ -133,20 +153,27 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
 
     private async Task FireAsync(ScheduledReminder reminder)
     {
+        // A tick starts no call chain: the timer may have captured the context of the request that registered it.
+        RequestContext.Chain = null;
+        var now = Time.GetUtcNow();
         lock (_scheduled)
         {
+            // Checked and rescheduled under one lock, so an unregister or update during a tick is never undone.
             if (_stopped || !_scheduled.TryGetValue((reminder.Entry.GrainId, reminder.Entry.Name), out var current) || current != reminder)
             {
                 return;
             }
+
+            if (reminder.Due > now)
+            {
+                ScheduleLocked(reminder.Entry, reminder.Due); // a long sleep capped at MaxTimerDelay: not due yet
+                return;
+            }
+
+            // The next tick is scheduled before this one is delivered, so a slow grain never shifts the grid.
+            ScheduleLocked(reminder.Entry, NextTickAfter(reminder.Entry, now));
         }
 
-        // A tick starts no call chain: the timer may have captured the context of the request that registered it.
-        RequestContext.Chain = null;
-
-        // The next tick is scheduled before this one is delivered, so a slow grain never shifts the grid.
-        var now = Time.GetUtcNow();
-        Schedule(reminder.Entry, NextTickAfter(reminder.Entry, reminder.Due > now ? reminder.Due : now));
         try
         {
             await runtime.SendSystemRequest(reminder.Entry.GrainId, typeof(IRemindable), nameof(IRemindable.ReceiveReminderAsync),

@@ -84,7 +84,18 @@ internal sealed class ExceptionCodec(GrainSerializer serializer)
         return new GrainException(type?.FullName ?? typeName, message);
     }
 
-    public Exception RoundTrip(Exception exception) => Decode(Encode(exception));
+    /// <summary>Encodes and decodes; never throws, so a caller always hears about the failure.</summary>
+    public Exception RoundTrip(Exception exception)
+    {
+        try
+        {
+            return Decode(Encode(exception));
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return new GrainException(exception.GetType().FullName ?? "unknown", exception.Message);
+        }
+    }
 
     // The constructor with the most parameters that all name a public readable property (Message included).
     private static ConstructorInfo? Constructor(Type type)

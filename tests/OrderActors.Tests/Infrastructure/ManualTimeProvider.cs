@@ -102,6 +102,15 @@ public sealed class ManualTimeProvider : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            // The same limits as System.Threading.Timer, so code that works here works on the real clock.
+            foreach (var (value, name) in new[] { (dueTime, nameof(dueTime)), (period, nameof(period)) })
+            {
+                if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > uint.MaxValue - 1))
+                {
+                    throw new ArgumentOutOfRangeException(name, value, "A timer's due time and period must be between 0 and 4294967294 ms.");
+                }
+            }
+
             lock (owner._lock)
             {
                 owner._timers.Remove(this);

@@ -66,6 +66,24 @@ public sealed class GrainExecutionTests(SharedSiloFixture cluster)
     }
 
     [Fact]
+    public async Task A_call_back_into_a_grain_busy_with_an_interleaving_request_fails_fast()
+    {
+        var started = DateTime.UtcNow;
+        await Assert.ThrowsAsync<DeadlockException>(
+            () => _grains.GetGrain<IPingGrain>(Guid.NewGuid().ToString()).InterleavedThenExclusiveAsync(Guid.NewGuid().ToString()));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "the cycle must not wait for the call timeout");
+    }
+
+    [Fact]
+    public async Task A_call_back_into_a_grain_that_is_still_activating_fails_fast()
+    {
+        var started = DateTime.UtcNow;
+        await Assert.ThrowsAsync<DeadlockException>(
+            () => _grains.GetGrain<IActivationCycleGrain>("a-" + Guid.NewGuid()).NameAsync());
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4), "the cycle must not wait for the call timeout");
+    }
+
+    [Fact]
     public async Task A_call_cycle_through_interleaving_methods_completes()
     {
         var a = Guid.NewGuid().ToString();

@@ -62,6 +62,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task Shutdown_while_calls_are_in_flight_finishes_and_every_call_completes()
+    {
+        var silo = await TestSilo.StartAsync();
+        var calls = Enumerable.Range(0, 2000)
+            .Select(i => Task.Run(() => silo.Grains.GetGrain<ICounterGrain>($"{Guid.NewGuid()}-{i}").IncrementAsync(1)))
+            .ToArray();
+        await silo.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        await Task.WhenAny(Task.WhenAll(calls), Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.All(calls, c => Assert.True(c.IsCompleted, "every call either completed or failed; none hangs after shutdown"));
+        Assert.All(calls.Where(c => c.IsFaulted), c => Assert.Contains("shutting down", c.Exception!.InnerException!.Message, StringComparison.Ordinal));
+        Assert.Equal(0, silo.Silo.ActivationCount);
+    }
+
+    [Fact]
     public async Task A_stale_write_throws_deactivates_and_the_next_call_sees_the_stored_state()
     {
         await using var silo = await TestSilo.StartAsync();

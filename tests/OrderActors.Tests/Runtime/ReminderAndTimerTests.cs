@@ -69,6 +69,37 @@ public sealed class ReminderAndTimerTests
     }
 
     [Fact]
+    public async Task A_reminder_due_beyond_the_longest_timer_fires_on_time()
+    {
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartAsync(time: time);
+        var grain = silo.Grains.GetGrain<IReminderProbeGrain>(Guid.NewGuid().ToString());
+        await grain.StartReminderAsync(TimeSpan.FromDays(60), TimeSpan.FromDays(90));
+        time.Advance(TimeSpan.FromDays(59));
+        await Task.Delay(50);
+        Assert.Equal(0, await grain.TicksAsync());
+        time.Advance(TimeSpan.FromDays(1));
+        await Eventually.TrueAsync(async () => await grain.TicksAsync() == 1, "the 60-day reminder fired on day 60");
+    }
+
+    [Fact]
+    public async Task A_one_shot_timer_runs_its_callback_once()
+    {
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartAsync(time: time);
+        var grain = silo.Grains.GetGrain<IReminderProbeGrain>(Guid.NewGuid().ToString());
+        await grain.TimerTicksAsync();
+        var timersBefore = time.ActiveTimers;
+        await grain.StartTimerAsync(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Eventually.TrueAsync(async () => await grain.TimerTicksAsync() == 1, "the one-shot timer ran");
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Task.Delay(50);
+        Assert.Equal(1, await grain.TimerTicksAsync());
+        Assert.Equal(timersBefore, time.ActiveTimers); // the spent one-shot timer is gone
+    }
+
+    [Fact]
     public async Task A_timer_ticks_as_a_turn_of_its_activation()
     {
         var time = new ManualTimeProvider();

@@ -171,6 +171,9 @@ public interface IPingGrain : IGrainWithStringKey
 
     [AlwaysInterleave]
     Task<int> InterleavedPingAsync(string other, int depth);
+
+    [AlwaysInterleave]
+    Task<int> InterleavedThenExclusiveAsync(string other);
 }
 
 [GrainType("test-ping")]
@@ -181,6 +184,9 @@ public sealed class PingGrain : Grain, IPingGrain
 
     public async Task<int> PingInterleavedAsync(string other, int depth)
         => depth == 0 ? 0 : 1 + await GrainFactory.GetGrain<IPingGrain>(other).InterleavedPingAsync(GetPrimaryKeyString(), depth - 1);
+
+    public Task<int> InterleavedThenExclusiveAsync(string other)
+        => GrainFactory.GetGrain<IPingGrain>(other).PingAsync(GetPrimaryKeyString(), 2);
 
     public Task<int> InterleavedPingAsync(string other, int depth)
         => depth == 0 ? Task.FromResult(0) : GrainFactory.GetGrain<IPingGrain>(other).InterleavedPingAsync(GetPrimaryKeyString(), depth - 1).ContinueWith(t => t.Result + 1, TaskScheduler.Current);
@@ -248,4 +254,29 @@ public sealed class ReminderProbeGrain([PersistentState("probe")] IPersistentSta
     public Task<int> TimerTicksAsync() => Task.FromResult(_timerTicks);
 
     public Task HoldAsync(int delayMs) => Task.Delay(delayMs);
+}
+
+public interface IActivationCycleGrain : IGrainWithStringKey
+{
+    Task<string> NameAsync();
+
+    Task<string> CallBackAsync(string caller);
+}
+
+/// <summary>Grains keyed "a-…" call "b-…" while activating, and "b-…" calls the activating grain back.</summary>
+[GrainType("test-activation-cycle")]
+public sealed class ActivationCycleGrain : Grain, IActivationCycleGrain
+{
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = GetPrimaryKeyString();
+        if (key.StartsWith("a-", StringComparison.Ordinal))
+        {
+            await GrainFactory.GetGrain<IActivationCycleGrain>("b-" + key[2..]).CallBackAsync(key);
+        }
+    }
+
+    public Task<string> NameAsync() => Task.FromResult(GetPrimaryKeyString());
+
+    public Task<string> CallBackAsync(string caller) => GrainFactory.GetGrain<IActivationCycleGrain>(caller).NameAsync();
 }
