@@ -41,6 +41,7 @@ internal sealed class BenchSilo : IDisposable
             ["OrderActors:Storage:Provider"] = provider,
             ["OrderActors:Storage:ConnectionString"] = connectionString,
         });
+        builder.Services.AddOrderActorsDomain(builder.Configuration);
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {
             silo.AddDomainGrains();

@@ -131,7 +131,7 @@ public class ReservationBenchmarks
     public void ReleaseHeldReservations()
     {
         _maxHeldPerSku = Math.Max(_maxHeldPerSku, (_heldReservations.Count + Skus - 1) / Skus);
-        Task.WhenAll(_heldReservations.Select(r => r.Sku.ReleaseAsync(r.OrderId))).GetAwaiter().GetResult();
+        Task.WhenAll(_heldReservations.Select(r => r.Sku.ReleaseAsync(new ReleaseStock(r.OrderId)))).GetAwaiter().GetResult();
         _heldReservations.Clear();
     }
 
@@ -143,6 +143,6 @@ public class ReservationBenchmarks
             throw new InvalidOperationException($"Reservation failed: {result.Outcome}.");
         }
 
-        await _inventory.ReleaseAsync(_reserve.OrderId);
+        await _inventory.ReleaseAsync(new ReleaseStock(_reserve.OrderId));
     }
 }

@@ -11,14 +11,35 @@ public enum DomainErrorKind
 
     /// <summary>The addressed thing does not exist (HTTP 404).</summary>
     NotFound,
+
+    /// <summary>A service the request depends on did not answer; the same request may be retried (HTTP 503).</summary>
+    Unavailable,
+
+    /// <summary>The payment was refused (HTTP 402).</summary>
+    PaymentRefused,
 }
 
 /// <summary>A business rule refused a request; nothing was changed.</summary>
 /// <param name="kind">The category.</param>
 /// <param name="code">A stable, kebab-case error code (it becomes the problem type).</param>
 /// <param name="message">What happened, for people.</param>
-public sealed class DomainException(DomainErrorKind kind, string code, string message) : Exception(message)
+/// <param name="currentState">For a refused state transition: the state it was refused in.</param>
+/// <param name="allowedActions">For a refused state transition: what may be done in that state.</param>
+public sealed class DomainException(DomainErrorKind kind, string code, string message, string? currentState, IReadOnlyList<string>? allowedActions)
+    : Exception(message)
 {
+    /// <summary>Creates the exception without state details.</summary>
+    public DomainException(DomainErrorKind kind, string code, string message)
+        : this(kind, code, message, null, null)
+    {
+    }
+
+    /// <summary>For a refused state transition: the state it was refused in.</summary>
+    public string? CurrentState { get; } = currentState;
+
+    /// <summary>For a refused state transition: what may be done in that state.</summary>
+    public IReadOnlyList<string>? AllowedActions { get; } = allowedActions;
+
     /// <summary>The category.</summary>
     public DomainErrorKind Kind { get; } = kind;
 
@@ -30,6 +51,15 @@ public sealed class DomainException(DomainErrorKind kind, string code, string me
 
     /// <summary>Creates a validation failure.</summary>
     public static DomainException Invalid(string code, string message) => new(DomainErrorKind.Invalid, code, message);
+
+    /// <summary>Creates the error for an action that the current state does not allow (HTTP 409).</summary>
+    public static DomainException InvalidTransition(string what, string action, string currentState, IEnumerable<string> allowedActions)
+    {
+        var allowed = allowedActions.ToArray();
+        return new(DomainErrorKind.Conflict, "invalid-transition",
+            $"Cannot {action} {what} while it is {currentState}; allowed now: {(allowed.Length == 0 ? "nothing" : string.Join(", ", allowed))}.",
+            currentState, allowed);
+    }
 
     /// <summary>Creates a not-found error.</summary>
     public static DomainException NotFound(string code, string message) => new(DomainErrorKind.NotFound, code, message);

@@ -6,6 +6,7 @@ using OrderActors.Runtime.Hosting;
 // Storage comes from OrderActors__Storage__Provider / OrderActors__Storage__ConnectionString.
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddOrderActorsSilo(builder.Configuration, silo => silo.AddDomainGrains());
+builder.Services.AddOrderActorsDomain(builder.Configuration);
 
 var app = builder.Build();
 app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));

@@ -8,8 +8,10 @@ namespace OrderActors.Api.Endpoints;
 
 /// <summary>
 /// <code>
-/// POST /v1/orders        place an order (Idempotency-Key honoured)
-/// GET  /v1/orders/{id}   the order with its lines, statuses and timeline
+/// POST /v1/orders                      place an order (Idempotency-Key honoured)
+/// GET  /v1/orders/{id}                 the order with its lines, statuses, shipments and timeline
+/// POST /v1/orders/{id}/cancel          cancel what has not shipped
+/// GET  /v1/orders/{id}/notifications   the customer notifications the order produced
 /// </code>
 /// </summary>
 public static class OrdersEndpoints
@@ -23,6 +25,8 @@ public static class OrdersEndpoints
         var group = routes.MapGroup("/v1/orders").WithTags("Orders");
         group.MapPost("/", PlaceOrderAsync).RequireAuthorization(Policies.PlaceOrders);
         group.MapGet("/{id}", GetOrderAsync).RequireAuthorization(Policies.ReadOrders);
+        group.MapPost("/{id}/cancel", CancelOrderAsync).RequireAuthorization(Policies.PlaceOrders);
+        group.MapGet("/{id}/notifications", GetNotificationsAsync).RequireAuthorization(Policies.ReadOrders);
         return group;
     }
 
@@ -42,6 +46,8 @@ public static class OrdersEndpoints
     public sealed record AddressRequest(string? Name, string? Line1, string? Line2, string? City, string? Region, string? PostalCode, string? Country);
 
     public sealed record PaymentRequest(string? Method, string? Token);
+
+    public sealed record CancelRequest(string? Reason);
 
     public static async Task<IResult> PlaceOrderAsync(PlaceOrderRequest? body, HttpContext http, IGrainFactory grains, TimeProvider time)
     {
@@ -77,11 +83,49 @@ public static class OrdersEndpoints
             PlacementOutcome.OutOfStock => Problems.Result(409, "out-of-stock", "Not enough stock.",
                 "Some lines cannot be reserved; nothing was reserved. See 'shortages' for what is available and in-stock alternatives.",
                 new Dictionary<string, object?> { ["shortages"] = result.Shortages }),
+            PlacementOutcome.PaymentDeclined => Problems.Result(402, "payment-declined", "The payment was declined.",
+                $"{result.PaymentProblem?.Message} Nothing was reserved; use another payment method.",
+                new Dictionary<string, object?> { ["reason"] = result.PaymentProblem?.Reason }),
+            PlacementOutcome.PaymentUnavailable => PaymentUnavailable(http, result.PaymentProblem),
             _ => Problems.Result(422, "unknown-sku", "Unknown SKU.",
                 $"These SKUs have never been stocked: {string.Join(", ", result.UnknownSkus)}.",
                 new Dictionary<string, object?> { ["skus"] = result.UnknownSkus }),
         };
     }
+
+    private static IResult PaymentUnavailable(HttpContext http, PaymentProblem? problem)
+    {
+        http.Response.Headers.RetryAfter = "5";
+        return Problems.Result(503, "payment-unavailable", "The payment service did not answer.",
+            $"{problem?.Message} Nothing was reserved or charged; retry the same request (with the same Idempotency-Key).",
+            new Dictionary<string, object?> { ["reason"] = problem?.Reason });
+    }
+
+    public static async Task<IResult> CancelOrderAsync(string id, CancelRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        if (!Validation.IsIdentifier(id))
+        {
+            return OrderNotFound(id);
+        }
+
+        var reason = string.IsNullOrWhiteSpace(body?.Reason) ? "requested" : body.Reason.Trim();
+        if (reason.Length > 500)
+        {
+            var validation = new Validation();
+            validation.Add("reason", "must be at most 500 characters.");
+            return Problems.Validation(validation.Errors);
+        }
+
+        var order = await grains.GetGrain<IOrderGrain>(id).CancelAsync(new CancelOrder(reason, http.User.ToActor()));
+        return TypedResults.Ok(order);
+    }
+
+    public static async Task<IResult> GetNotificationsAsync(string id, IGrainFactory grains)
+        => Validation.IsIdentifier(id)
+            ? TypedResults.Ok(new { notifications = await grains.GetGrain<IOrderGrain>(id).GetNotificationsAsync() })
+            : OrderNotFound(id);
+
+    private static IResult OrderNotFound(string id) => Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
 
     public static async Task<IResult> GetOrderAsync(string id, IGrainFactory grains)
     {
@@ -90,7 +134,7 @@ public static class OrdersEndpoints
             return TypedResults.Ok(order);
         }
 
-        return Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
+        return OrderNotFound(id);
     }
 
     private static PlaceOrder? Validate(PlaceOrderRequest? body, ClaimsPrincipal user, Validation validation)
@@ -151,8 +195,9 @@ public static class OrdersEndpoints
         }
 
         Address? address = null;
-        if (body.ShippingAddress is { } a)
+        if (validation.Required("shippingAddress", body.ShippingAddress))
         {
+            var a = body.ShippingAddress!;
             validation.Required("shippingAddress.line1", a.Line1);
             validation.Required("shippingAddress.city", a.City);
             validation.Required("shippingAddress.postalCode", a.PostalCode);
@@ -161,9 +206,9 @@ public static class OrdersEndpoints
         }
 
         PaymentDetails? payment = null;
-        if (body.Payment is { } p && validation.Required("payment.method", p.Method))
+        if (validation.Required("payment", body.Payment) && validation.Required("payment.method", body.Payment!.Method))
         {
-            payment = new PaymentDetails(p.Method!, p.Token);
+            payment = new PaymentDetails(body.Payment.Method!, body.Payment.Token);
         }
 
         if (!validation.IsValid)
@@ -171,7 +216,7 @@ public static class OrdersEndpoints
             return null;
         }
 
-        var actor = new Actor($"api-key:{user.FindFirstValue(ClaimTypes.Role)}", user.Identity?.Name ?? "unknown");
+        var actor = user.ToActor();
         return new PlaceOrder(
             new Customer(body.Customer!.Id!, body.Customer.Email, body.Customer.Name),
             channel!.Value, priority!.Value, currency, lines, address, payment, actor);

@@ -26,9 +26,16 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
                 {
                     DomainErrorKind.Conflict => 409,
                     DomainErrorKind.NotFound => 404,
+                    DomainErrorKind.Unavailable => 503,
+                    DomainErrorKind.PaymentRefused => 402,
                     _ => 422,
                 },
-                domain.Code, Title(domain.Code), domain.Message),
+                domain.Code, Title(domain.Code), domain.Message,
+                domain.CurrentState is null ? null : new Dictionary<string, object?>
+                {
+                    ["currentState"] = domain.CurrentState,
+                    ["allowedActions"] = domain.AllowedActions ?? [],
+                }),
             GrainCallTimeoutException timeout =>
                 Problems.Create(503, "timeout", "The request took too long; it is safe to retry with the same Idempotency-Key.", timeout.Message),
             _ => null,

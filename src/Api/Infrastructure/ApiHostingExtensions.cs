@@ -32,6 +32,7 @@ public static class ApiHostingExtensions
         }
 
         services.AddOrderActorsSilo(configuration, silo => silo.AddDomainGrains());
+        services.AddOrderActorsDomain(configuration);
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -64,6 +65,7 @@ public static class ApiHostingExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapInventoryApiV1();
         app.MapOrdersApiV1();
+        app.MapShipmentsApiV1();
         return app;
     }
 

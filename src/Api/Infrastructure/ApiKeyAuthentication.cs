@@ -25,6 +25,8 @@ public static class Policies
     public const string ReadOrders = nameof(ReadOrders);
     public const string ReadInventory = nameof(ReadInventory);
     public const string ManageInventory = nameof(ManageInventory);
+    public const string ReadShipments = nameof(ReadShipments);
+    public const string ManageFulfillment = nameof(ManageFulfillment);
 
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
@@ -32,6 +34,8 @@ public static class Policies
         options.AddPolicy(ReadOrders, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
         options.AddPolicy(ReadInventory, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Analytics, Roles.Admin));
         options.AddPolicy(ManageInventory, p => p.RequireRole(Roles.Ops, Roles.Admin));
+        options.AddPolicy(ReadShipments, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
+        options.AddPolicy(ManageFulfillment, p => p.RequireRole(Roles.Ops, Roles.Admin));
     }
 }
 

@@ -11,9 +11,18 @@ public interface IInventoryGrain : IGrainWithStringKey
     /// <summary>Returns the stock levels, or null if the SKU was never stocked.</summary>
     Task<InventoryView?> GetAsync();
 
-    /// <summary>Reserves stock for an order, all or nothing; idempotent per order id.</summary>
+    /// <summary>
+    /// Reserves stock for an order, all or nothing; idempotent per order id. An unconfirmed reservation expires
+    /// after the reservation timeout; reserving again with <c>Confirm</c> confirms it (reserving it anew if it expired).
+    /// </summary>
     Task<ReservationResult> ReserveAsync(ReserveStock request);
 
-    /// <summary>Releases an order's reservation; does nothing if there is none.</summary>
-    Task ReleaseAsync(string orderId);
+    /// <summary>Releases an order's reservation (at one location, or everywhere); does nothing if there is none.</summary>
+    Task ReleaseAsync(ReleaseStock request);
+
+    /// <summary>
+    /// Commits the order's reserved units at a location: they leave on-hand and the reservation there is consumed.
+    /// Returns the units committed; 0 if there was nothing reserved there (already committed or released).
+    /// </summary>
+    Task<int> CommitAsync(CommitStock request);
 }

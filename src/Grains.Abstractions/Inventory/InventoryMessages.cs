@@ -11,7 +11,7 @@ public sealed record LocationQuantity(string Location, int OnHand);
 public sealed record SetStock(IReadOnlyList<LocationQuantity> Locations, IReadOnlyList<string> Substitutes);
 
 /// <summary>Stock of a SKU at one location.</summary>
-public sealed record LocationStockView(string Location, int OnHand, int Reserved, int Available);
+public sealed record LocationStockView(string Location, int OnHand, int Reserved, int Available, int Committed);
 
 /// <summary>Stock levels of a SKU.</summary>
 public sealed record InventoryView(
@@ -19,11 +19,21 @@ public sealed record InventoryView(
     int OnHand,
     int Reserved,
     int Available,
+    int Committed,
     IReadOnlyList<LocationStockView> Locations,
     IReadOnlyList<string> Substitutes);
 
 /// <summary>Asks to reserve <paramref name="Quantity"/> units for an order.</summary>
-public sealed record ReserveStock(string OrderId, int Quantity);
+/// <param name="OrderId">The order; reservations are keyed by it.</param>
+/// <param name="Quantity">Units.</param>
+/// <param name="Confirm">Whether the order is confirmed: a confirmed reservation never expires.</param>
+public sealed record ReserveStock(string OrderId, int Quantity, bool Confirm = false);
+
+/// <summary>Releases an order's reservation at one location, or everywhere when <paramref name="Location"/> is null.</summary>
+public sealed record ReleaseStock(string OrderId, string? Location = null);
+
+/// <summary>Commits an order's reserved units at a location as they ship.</summary>
+public sealed record CommitStock(string OrderId, string Location);
 
 /// <summary>Units reserved at one location.</summary>
 public sealed record LocationAllocation(string Location, int Quantity);

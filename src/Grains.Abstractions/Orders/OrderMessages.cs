@@ -41,14 +41,20 @@ public enum OrderStatus
     /// <summary>Not placed (yet).</summary>
     None,
 
-    /// <summary>Placement is reserving stock.</summary>
+    /// <summary>Placement is reserving stock and authorizing payment.</summary>
     Reserving,
 
-    /// <summary>Placement was refused (out of stock, unknown SKU); the order does not exist for readers.</summary>
+    /// <summary>Placement was refused (out of stock, unknown SKU, payment declined); the order does not exist for readers.</summary>
     Rejected,
 
-    /// <summary>Placed: every line's stock is reserved.</summary>
-    Placed,
+    /// <summary>Stock reserved and payment authorized: the order will be fulfilled.</summary>
+    Confirmed,
+
+    /// <summary>Every shipment that was not cancelled has been delivered.</summary>
+    Completed,
+
+    /// <summary>Cancelled before anything shipped.</summary>
+    Cancelled,
 }
 
 /// <summary>Payment status.</summary>
@@ -56,13 +62,43 @@ public enum PaymentStatus
 {
     /// <summary>No payment taken yet.</summary>
     Pending,
+
+    /// <summary>The amount is held on the customer's payment method.</summary>
+    Authorized,
+
+    /// <summary>The amount was collected (when the first shipment shipped).</summary>
+    Captured,
+
+    /// <summary>Part of the captured amount was returned.</summary>
+    PartiallyRefunded,
+
+    /// <summary>All of the captured amount was returned.</summary>
+    Refunded,
+
+    /// <summary>The authorization was released without collecting anything.</summary>
+    Voided,
+
+    /// <summary>Collecting the payment failed; the customer was told.</summary>
+    Failed,
 }
 
-/// <summary>Fulfilment status.</summary>
+/// <summary>Fulfilment status, derived from the order's shipments.</summary>
 public enum FulfillmentStatus
 {
     /// <summary>Nothing shipped.</summary>
     Unfulfilled,
+
+    /// <summary>Some shipments shipped, others wait.</summary>
+    PartiallyShipped,
+
+    /// <summary>Every shipment that was not cancelled shipped.</summary>
+    Shipped,
+
+    /// <summary>Some shipments delivered, others on their way.</summary>
+    PartiallyDelivered,
+
+    /// <summary>Every shipment that was not cancelled was delivered.</summary>
+    Delivered,
 }
 
 /// <summary>The customer who placed an order.</summary>
@@ -110,23 +146,43 @@ public enum PlacementOutcome
 
     /// <summary>Some SKUs are not stocked at all; nothing is reserved.</summary>
     UnknownSku,
+
+    /// <summary>The payment was declined; nothing is reserved.</summary>
+    PaymentDeclined,
+
+    /// <summary>The payment gateway did not answer; nothing is reserved and the same request may be retried.</summary>
+    PaymentUnavailable,
 }
+
+/// <summary>Why a payment did not go through.</summary>
+/// <param name="Reason">The gateway's machine-readable reason, e.g. <c>insufficient_funds</c>.</param>
+/// <param name="Message">For people.</param>
+public sealed record PaymentProblem(string Reason, string Message);
 
 /// <summary>The result of <see cref="IOrderGrain.PlaceAsync"/>.</summary>
 public sealed record PlaceOrderResult(
     PlacementOutcome Outcome,
     OrderView? Order,
     IReadOnlyList<Shortage> Shortages,
-    IReadOnlyList<string> UnknownSkus);
+    IReadOnlyList<string> UnknownSkus,
+    PaymentProblem? PaymentProblem = null);
 
-/// <summary>Where one line's units are reserved.</summary>
+/// <summary>One line of an order and where its units are reserved.</summary>
 public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal Total, IReadOnlyList<Inventory.LocationAllocation> Allocations);
 
 /// <summary>A shipment of the order, as listed on it.</summary>
-public sealed record ShipmentSummary(string Id, string Location, string Status);
+public sealed record ShipmentSummary(string Id, string Location, string Status, string? Carrier, string? TrackingNumber);
 
 /// <summary>One entry of an order's history.</summary>
+/// <param name="At">When.</param>
+/// <param name="Type">What, e.g. <c>order.confirmed</c>, <c>shipment.shipped</c>.</param>
+/// <param name="Actor">Who.</param>
+/// <param name="Channel">Through which sales channel, when the change came from one.</param>
+/// <param name="Details">A sentence for people.</param>
 public sealed record TimelineEntry(DateTimeOffset At, string Type, Actor Actor, SalesChannel? Channel, string Details);
+
+/// <summary>The money side of an order.</summary>
+public sealed record PaymentView(string Method, PaymentStatus Status, decimal Authorized, decimal Captured, decimal Refunded, string? Authorization);
 
 /// <summary>An order as readers see it.</summary>
 public sealed record OrderView(
@@ -141,6 +197,45 @@ public sealed record OrderView(
     IReadOnlyList<OrderLineView> Lines,
     decimal Subtotal,
     Address? ShippingAddress,
+    PaymentView Payment,
     IReadOnlyList<ShipmentSummary> Shipments,
     IReadOnlyList<TimelineEntry> Timeline,
-    DateTimeOffset PlacedAt);
+    DateTimeOffset PlacedAt,
+    DateTimeOffset PromisedBy,
+    IReadOnlyList<string> AllowedActions);
+
+/// <summary>Cancels what has not shipped.</summary>
+public sealed record CancelOrder(string Reason, Actor Actor);
+
+/// <summary>A step of a shipment asked of its order (the order coordinates its shipments).</summary>
+/// <param name="ShipmentId">The shipment.</param>
+/// <param name="Action">pick, pack, ship or track.</param>
+/// <param name="Carrier">For ship: the carrier to use, or null for the cheapest that meets the promise.</param>
+/// <param name="Tracking">For track: the carrier's event.</param>
+/// <param name="Actor">Who asks.</param>
+public sealed record ShipmentCommand(string ShipmentId, ShipmentAction Action, string? Carrier, Shipments.TrackingEvent? Tracking, Actor Actor);
+
+/// <summary>What can be done to a shipment.</summary>
+public enum ShipmentAction
+{
+    /// <summary>Take the units off the shelves.</summary>
+    Pick,
+
+    /// <summary>Box them.</summary>
+    Pack,
+
+    /// <summary>Hand the parcel to a carrier (label, tracking number, stock committed, payment captured).</summary>
+    Ship,
+
+    /// <summary>Record a carrier tracking event.</summary>
+    Track,
+}
+
+/// <summary>A message to the customer, waiting in the order's outbox for delivery (webhooks deliver it).</summary>
+/// <param name="Id">Unique per order; also the de-duplication key for delivery.</param>
+/// <param name="Type">order_confirmed, shipment_shipped, shipment_out_for_delivery, shipment_delivered, delivery_failed, order_cancelled, payment_problem.</param>
+/// <param name="To">The customer's e-mail address, when known.</param>
+/// <param name="Subject">The subject line.</param>
+/// <param name="Body">The text.</param>
+/// <param name="CreatedAt">When it was queued.</param>
+public sealed record CustomerNotification(string Id, string Type, string? To, string Subject, string Body, DateTimeOffset CreatedAt);

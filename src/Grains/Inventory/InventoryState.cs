@@ -14,7 +14,18 @@ public sealed record InventoryState
 
     /// <summary>Reservations by order id.</summary>
     public Dictionary<string, StockReservation> Reservations { get; set; } = [];
+
+    /// <summary>Units shipped (committed) per location, since the SKU was first stocked.</summary>
+    public Dictionary<string, int> Committed { get; set; } = [];
+
+    /// <summary>Whether the reservation-expiry reminder is registered.</summary>
+    public bool ExpiryReminderRegistered { get; set; }
 }
 
 /// <summary>Units held for an order until it ships or is cancelled.</summary>
-public sealed record StockReservation(string OrderId, int Quantity, IReadOnlyList<LocationAllocation> Allocations, DateTimeOffset ReservedAt);
+/// <param name="OrderId">The order.</param>
+/// <param name="Quantity">Units still reserved.</param>
+/// <param name="Allocations">Where they are reserved.</param>
+/// <param name="ReservedAt">When.</param>
+/// <param name="ExpiresAt">When an unconfirmed reservation is released; null once the order confirmed it.</param>
+public sealed record StockReservation(string OrderId, int Quantity, IReadOnlyList<LocationAllocation> Allocations, DateTimeOffset ReservedAt, DateTimeOffset? ExpiresAt = null);

@@ -41,7 +41,7 @@ public sealed class StockLedger
             .Select(l =>
             {
                 var reserved = ReservedAt(l.Location);
-                return new LocationStockView(l.Location, l.OnHand, reserved, Math.Max(0, l.OnHand - reserved));
+                return new LocationStockView(l.Location, l.OnHand, reserved, Math.Max(0, l.OnHand - reserved), _state.Committed.GetValueOrDefault(l.Location));
             })
             .ToArray();
         return new InventoryView(
@@ -49,6 +49,7 @@ public sealed class StockLedger
             locations.Sum(l => l.OnHand),
             locations.Sum(l => l.Reserved),
             locations.Sum(l => l.Available),
+            _state.Committed.Values.Sum(),
             locations,
             [.. _state.Substitutes]);
     }
@@ -96,10 +97,14 @@ public sealed class StockLedger
         _state.Substitutes = [.. command.Substitutes.Where(s => !string.IsNullOrWhiteSpace(s)).Distinct(StringComparer.Ordinal)];
     }
 
-    /// <summary>Reserves units for an order from the locations in priority order, all or nothing.</summary>
+    /// <summary>Reserves units for an order, all or nothing, spreading them over locations by <paramref name="strategy"/>.</summary>
+    /// <param name="request">The order, units, and whether the order is confirmed.</param>
+    /// <param name="now">The current time.</param>
+    /// <param name="timeout">How long an unconfirmed reservation lives.</param>
+    /// <param name="strategy">How units are spread over locations.</param>
     /// <returns>The result, and whether the state changed (false for a repeat or a refusal).</returns>
     /// <exception cref="DomainException">The order already holds a reservation of another quantity.</exception>
-    public (ReservationResult Result, bool Changed) Reserve(ReserveStock request, DateTimeOffset now)
+    public (ReservationResult Result, bool Changed) Reserve(ReserveStock request, DateTimeOffset now, TimeSpan timeout, AllocationStrategy strategy = AllocationStrategy.LocationPriority)
     {
         if (request.Quantity <= 0)
         {
@@ -119,6 +124,12 @@ public sealed class StockLedger
                     $"Order '{request.OrderId}' already holds {existing.Quantity} units of '{_sku}', not {request.Quantity}.");
             }
 
+            if (request.Confirm && existing.ExpiresAt is not null)
+            {
+                _state.Reservations[request.OrderId] = existing with { ExpiresAt = null };
+                return (Result(ReservationOutcome.Reserved, existing.Allocations), true);
+            }
+
             return (Result(ReservationOutcome.Reserved, existing.Allocations), false);
         }
 
@@ -127,9 +138,12 @@ public sealed class StockLedger
             return (Result(ReservationOutcome.Insufficient, []), false);
         }
 
+        var candidates = strategy == AllocationStrategy.MostStockFirst
+            ? _state.Locations.OrderByDescending(l => l.OnHand - ReservedAt(l.Location)).ToList() // stable: ties keep priority order
+            : _state.Locations;
         var allocations = new List<LocationAllocation>();
         var remaining = request.Quantity;
-        foreach (var location in _state.Locations)
+        foreach (var location in candidates)
         {
             var take = Math.Min(remaining, Math.Max(0, location.OnHand - ReservedAt(location.Location)));
             if (take > 0)
@@ -144,22 +158,73 @@ public sealed class StockLedger
             }
         }
 
-        _state.Reservations[request.OrderId] = new StockReservation(request.OrderId, request.Quantity, allocations, now);
+        _state.Reservations[request.OrderId] = new StockReservation(
+            request.OrderId, request.Quantity, allocations, now, request.Confirm ? null : now + timeout);
         Adjust(allocations, +1);
         return (Result(ReservationOutcome.Reserved, allocations), true);
     }
 
-    /// <summary>Releases an order's reservation.</summary>
-    /// <returns>Whether there was one.</returns>
-    public bool Release(string orderId)
+    /// <summary>Releases an order's reservation at one location, or everywhere.</summary>
+    /// <returns>Whether anything was released.</returns>
+    public bool Release(string orderId, string? location = null) => Take(orderId, location) > 0;
+
+    /// <summary>Commits an order's reserved units at a location: on-hand falls and the reservation there is consumed.</summary>
+    /// <returns>Units committed; 0 when nothing was reserved there (already committed or released).</returns>
+    public int Commit(string orderId, string location)
     {
-        if (!_state.Reservations.Remove(orderId, out var reservation))
+        var units = Take(orderId, location);
+        if (units > 0)
         {
-            return false;
+            var index = _state.Locations.FindIndex(l => l.Location == location);
+            _state.Locations[index] = _state.Locations[index] with { OnHand = _state.Locations[index].OnHand - units };
+            _state.Committed[location] = _state.Committed.GetValueOrDefault(location) + units;
         }
 
-        Adjust(reservation.Allocations, -1);
-        return true;
+        return units;
+    }
+
+    /// <summary>Whether an unconfirmed reservation is waiting to expire.</summary>
+    public bool HasUnconfirmed => _state.Reservations.Values.Any(r => r.ExpiresAt is not null);
+
+    /// <summary>Releases every unconfirmed reservation whose time is up.</summary>
+    /// <returns>The orders whose reservations were released.</returns>
+    public IReadOnlyList<string> ExpireUnconfirmed(DateTimeOffset now)
+    {
+        var expired = _state.Reservations.Values.Where(r => r.ExpiresAt <= now).Select(r => r.OrderId).ToArray();
+        foreach (var orderId in expired)
+        {
+            Take(orderId, null);
+        }
+
+        return expired;
+    }
+
+    // Removes an order's allocations at a location (or all of them) and returns the units removed.
+    private int Take(string orderId, string? location)
+    {
+        if (!_state.Reservations.TryGetValue(orderId, out var reservation))
+        {
+            return 0;
+        }
+
+        var taken = reservation.Allocations.Where(a => location is null || a.Location == location).ToArray();
+        if (taken.Length == 0)
+        {
+            return 0;
+        }
+
+        var kept = reservation.Allocations.Except(taken).ToArray();
+        if (kept.Length == 0)
+        {
+            _state.Reservations.Remove(orderId);
+        }
+        else
+        {
+            _state.Reservations[orderId] = reservation with { Allocations = kept, Quantity = kept.Sum(a => a.Quantity) };
+        }
+
+        Adjust(taken, -1);
+        return taken.Sum(a => a.Quantity);
     }
 
     private void Adjust(IEnumerable<LocationAllocation> allocations, int sign)

@@ -1,20 +1,32 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Payments;
+using OrderActors.Grains.Shipments;
 using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Orders;
 
 /// <summary>
-/// One order. Placement is write-ahead: the order records that it is reserving before it asks the inventory
-/// grains, so an activation that finds itself still "reserving" (the process died mid-placement) releases
-/// whatever was reserved before it serves anything else.
+/// One order, and the coordinator of its shipments. Every multi-step change is written ahead: placement records
+/// that it is reserving before it asks the inventory grains, cancellation records that it is cancelling before
+/// it touches shipments and money, so an activation that finds such a record (the process died mid-way) finishes
+/// or undoes it before it serves anything else. Calls only go down (order → shipment → inventory), never up.
 /// </summary>
-public sealed class OrderGrain([PersistentState("order")] IPersistentState<OrderState> order) : Grain, IOrderGrain
+public sealed class OrderGrain(
+    [PersistentState("order")] IPersistentState<OrderState> order,
+    PaymentProcessor payments,
+    IOptions<OrderOptions> options)
+    : Grain, IOrderGrain
 {
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
+    private static readonly Actor System = new("system", "orders");
 
     private OrderState State => order.State;
+
+    private string Id => GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -22,18 +34,29 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
         {
             await ReleaseAllAsync(State.Request!);
             await order.ClearStateAsync(cancellationToken);
+            return;
+        }
+
+        if (State.Status == OrderStatus.Confirmed && !State.ShipmentsCreated)
+        {
+            await CreateShipmentsAsync();
+            await order.WriteStateAsync(cancellationToken);
+        }
+
+        if (State.PendingCancel is { } cancel)
+        {
+            await FinishCancellationAsync(cancel);
         }
     }
 
     public async Task<PlaceOrderResult> PlaceAsync(PlaceOrder command)
     {
         var fingerprint = Fingerprint(command);
-        if (State.Status is OrderStatus.Placed or OrderStatus.Rejected)
+        if (State.Status != OrderStatus.None)
         {
             if (State.Fingerprint != fingerprint)
             {
-                throw DomainException.Conflict("order-exists",
-                    $"Order '{GetPrimaryKeyString()}' was already placed with a different request.");
+                throw DomainException.Conflict("order-exists", $"Order '{Id}' was already placed with a different request.");
             }
 
             return State.Rejection ?? new PlaceOrderResult(PlacementOutcome.Placed, View(), [], []);
@@ -47,13 +70,11 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
         State.PlacedAt = now;
         await order.WriteStateAsync();
 
+        var quantities = command.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
         ReservationResult[] reservations;
         try
         {
-            reservations = await Task.WhenAll(command.Lines
-                .GroupBy(l => l.Sku, StringComparer.Ordinal)
-                .Select(g => GrainFactory.GetGrain<IInventoryGrain>(g.Key)
-                    .ReserveAsync(new ReserveStock(GetPrimaryKeyString(), g.Sum(l => l.Quantity)))));
+            reservations = await ReserveAsync(quantities, confirm: false);
         }
         catch
         {
@@ -61,32 +82,307 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
             throw;
         }
 
-        if (reservations.All(r => r.Outcome == ReservationOutcome.Reserved))
+        if (reservations.Any(r => r.Outcome != ReservationOutcome.Reserved))
         {
-            return await CompletePlacementAsync(command, reservations, now);
+            await ReleaseAllAsync(command);
+            return await RejectAsync(await RejectionAsync(command, reservations));
         }
 
-        await ReleaseAllAsync(command);
-        var rejection = await RejectionAsync(command, reservations);
+        var amount = Subtotal(command);
+        var method = command.Payment?.Method ?? "card";
+        var authorization = await payments.AuthorizeAsync(Id, method, command.Payment?.Token, amount, command.Currency);
+        switch (authorization.Outcome)
+        {
+            case PaymentOutcome.Declined:
+                await ReleaseAllAsync(command);
+                return await RejectAsync(new PlaceOrderResult(PlacementOutcome.PaymentDeclined, null, [], [],
+                    new PaymentProblem(authorization.Reason ?? "declined", authorization.Message ?? "The payment was declined.")));
+            case PaymentOutcome.TransientFailure:
+                // Nothing is kept: the same request (same Idempotency-Key) may simply be tried again.
+                await UndoPlacementAsync(command);
+                return new PlaceOrderResult(PlacementOutcome.PaymentUnavailable, null, [], [],
+                    new PaymentProblem(authorization.Reason ?? "gateway_unavailable", authorization.Message ?? "The payment service did not answer."));
+        }
+
+        // Confirming makes the reservations permanent; one that expired meanwhile is reserved anew if stock allows.
+        var confirmed = await ReserveAsync(quantities, confirm: true);
+        if (confirmed.Any(r => r.Outcome != ReservationOutcome.Reserved))
+        {
+            await payments.VoidAsync(Id, authorization.Reference!);
+            await ReleaseAllAsync(command);
+            return await RejectAsync(await RejectionAsync(command, confirmed));
+        }
+
+        Confirm(command, confirmed, authorization.Reference!, method, amount, now);
+        await order.WriteStateAsync();
+        await CreateShipmentsAsync();
+        return new PlaceOrderResult(PlacementOutcome.Placed, View(), [], []);
+    }
+
+    public Task<OrderView?> GetAsync() => Task.FromResult(IsVisible ? View() : null);
+
+    public Task<IReadOnlyList<CustomerNotification>> GetNotificationsAsync()
+    {
+        EnsureVisible();
+        return Task.FromResult<IReadOnlyList<CustomerNotification>>([.. State.Notifications]);
+    }
+
+    public async Task<OrderView> CancelAsync(CancelOrder command)
+    {
+        EnsureVisible();
+        if (State.Status == OrderStatus.Cancelled)
+        {
+            return View();
+        }
+
+        if (!CanCancel)
+        {
+            throw DomainException.InvalidTransition($"order '{Id}'", "cancel", DescribeState(), AllowedActions());
+        }
+
+        State.PendingCancel = command;
+        await order.WriteStateAsync();
+        await FinishCancellationAsync(command);
+        return View();
+    }
+
+    public async Task<ShipmentView> UpdateShipmentAsync(ShipmentCommand command)
+    {
+        EnsureVisible();
+        var index = State.Shipments.FindIndex(s => s.Id == command.ShipmentId);
+        if (index < 0)
+        {
+            throw DomainException.NotFound("shipment-not-found", $"Order '{Id}' has no shipment '{command.ShipmentId}'.");
+        }
+
+        var record = State.Shipments[index];
+        ShipmentStateMachine.Ensure(record.Id, record.Status, ShipmentStateMachine.Name(command.Action));
+        if (command.Action == ShipmentAction.Ship)
+        {
+            await CaptureBeforeFirstShipmentAsync(command.Actor);
+        }
+
+        var view = await GrainFactory.GetGrain<IShipmentGrain>(record.Id)
+            .ApplyAsync(new ShipmentStep(command.Action, command.Carrier, command.Tracking, command.Actor));
+        State.Shipments[index] = record with { Status = view.Status, Carrier = view.Carrier, TrackingNumber = view.TrackingNumber };
+        RecordShipmentChange(record, view, command.Actor);
+        await order.WriteStateAsync();
+        return view;
+    }
+
+    private bool IsVisible => State.Status is OrderStatus.Confirmed or OrderStatus.Completed or OrderStatus.Cancelled;
+
+    private bool CanCancel => State.Status == OrderStatus.Confirmed && State.Shipments.Any(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled);
+
+    private void EnsureVisible()
+    {
+        if (!IsVisible)
+        {
+            throw DomainException.NotFound("order-not-found", $"There is no order '{Id}'.");
+        }
+    }
+
+    private Task<ReservationResult[]> ReserveAsync(Dictionary<string, int> quantities, bool confirm)
+        => Task.WhenAll(quantities.Select(q => GrainFactory.GetGrain<IInventoryGrain>(q.Key).ReserveAsync(new ReserveStock(Id, q.Value, confirm))));
+
+    private void Confirm(PlaceOrder command, ReservationResult[] reservations, string authorization, string method, decimal amount, DateTimeOffset now)
+    {
+        var allocations = reservations.ToDictionary(r => r.Sku, r => r.Allocations.ToList(), StringComparer.Ordinal);
+        State.Lines = command.Lines.Select(line => new OrderLine(line.Sku, line.Quantity, line.UnitPrice, Take(allocations[line.Sku], line.Quantity))).ToList();
+        State.Status = OrderStatus.Confirmed;
+        State.PromisedBy = BusinessDays.Add(now, command.Priority switch
+        {
+            OrderPriority.Vip => options.Value.VipDeliveryDays,
+            OrderPriority.Express => options.Value.ExpressDeliveryDays,
+            _ => options.Value.StandardDeliveryDays,
+        });
+        State.Payment = new PaymentState { Method = method, Status = PaymentStatus.Authorized, Authorized = amount, Authorization = authorization };
+        State.Shipments = State.Lines
+            .SelectMany(l => l.Allocations.Select(a => (l.Sku, l.UnitPrice, a.Location, a.Quantity)))
+            .GroupBy(a => a.Location, StringComparer.Ordinal)
+            .Select(g => new ShipmentRecord(
+                ShipmentId(Id, g.Key), g.Key, ShipmentStatus.ReadyToPick, g.Sum(a => a.Quantity * a.UnitPrice),
+                g.GroupBy(a => a.Sku, StringComparer.Ordinal).Select(s => new ShipmentLine(s.Key, s.Sum(a => a.Quantity))).ToArray(),
+                null, null))
+            .ToList();
+        var units = command.Lines.Sum(l => l.Quantity);
+        Record(now, "order.placed", command.Actor,
+            $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {amount:0.00} {command.Currency}; stock reserved.");
+        Record(now, "payment.authorized", System, $"{amount:0.00} {command.Currency} authorized ({method}).");
+        Record(now, "order.confirmed", System,
+            $"Confirmed; {State.Shipments.Count} shipment(s) from {string.Join(", ", State.Shipments.Select(s => s.Location))}; delivery promised by {State.PromisedBy:yyyy-MM-dd}.");
+        Notify(now, "order_confirmed", $"Order {Id} confirmed",
+            $"Thank you for your order {Id}: {string.Join("; ", State.Lines.Select(l => $"{l.Quantity} × {l.Sku} at {l.UnitPrice:0.00}"))}. " +
+            $"Total {amount:0.00} {command.Currency}, authorized on your {method}; it will be charged when your order ships. " +
+            $"Estimated delivery by {State.PromisedBy:dddd, d MMMM yyyy}.");
+    }
+
+    private async Task CreateShipmentsAsync()
+    {
+        var request = State.Request!;
+        await Task.WhenAll(State.Shipments.Select(s => GrainFactory.GetGrain<IShipmentGrain>(s.Id).CreateAsync(
+            new CreateShipment(Id, s.Location, request.Priority, s.Lines, request.ShippingAddress, State.PlacedAt, State.PromisedBy))));
+        State.ShipmentsCreated = true; // written with the next change; until then activation re-checks (creation is idempotent)
+    }
+
+    private async Task<PlaceOrderResult> RejectAsync(PlaceOrderResult rejection)
+    {
         State.Status = OrderStatus.Rejected;
         State.Rejection = rejection;
         await order.WriteStateAsync();
         return rejection;
     }
 
-    public Task<OrderView?> GetAsync()
-        => Task.FromResult(State.Status == OrderStatus.Placed ? View() : null);
-
-    private async Task<PlaceOrderResult> CompletePlacementAsync(PlaceOrder command, ReservationResult[] reservations, DateTimeOffset now)
+    private async Task FinishCancellationAsync(CancelOrder command)
     {
-        var allocations = reservations.ToDictionary(r => r.Sku, r => r.Allocations.ToList(), StringComparer.Ordinal);
-        State.Lines = command.Lines.Select(line => new OrderLine(line.Sku, line.Quantity, line.UnitPrice, Take(allocations[line.Sku], line.Quantity))).ToList();
-        State.Status = OrderStatus.Placed;
-        State.Timeline.Add(new TimelineEntry(now, "order.placed", command.Actor, command.Channel,
-            $"Placed with {command.Lines.Count} line(s), {command.Lines.Sum(l => l.Quantity)} unit(s), subtotal {Subtotal(command):0.00} {command.Currency}; stock reserved."));
+        var now = TimeProvider.GetUtcNow();
+        var cancellable = State.Shipments.Where(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled).ToArray();
+        var views = await Task.WhenAll(cancellable.Select(s => GrainFactory.GetGrain<IShipmentGrain>(s.Id).CancelAsync(command.Reason, command.Actor)));
+        foreach (var view in views)
+        {
+            var i = State.Shipments.FindIndex(s => s.Id == view.Id);
+            State.Shipments[i] = State.Shipments[i] with { Status = view.Status };
+        }
+
+        var cancelledValue = cancellable.Sum(s => s.Value);
+        var anyShipped = State.Shipments.Any(s => ShipmentStateMachine.HasShipped(s.Status));
+        var payment = State.Payment;
+        var currency = State.Request!.Currency;
+        if (payment.Status is PaymentStatus.Authorized or PaymentStatus.Failed)
+        {
+            await EnsureApprovedAsync(await payments.VoidAsync(Id, payment.Authorization!), "void");
+            payment.Status = PaymentStatus.Voided;
+            Record(now, "payment.voided", System, $"Authorization of {payment.Authorized:0.00} {currency} voided.");
+        }
+        else if (payment.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded && cancelledValue > 0)
+        {
+            var refund = Math.Min(cancelledValue, payment.Captured - payment.Refunded);
+            await EnsureApprovedAsync(await payments.RefundAsync(Id, "cancel", payment.Capture!, refund, currency), "refund");
+            payment.Refunded += refund;
+            payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+            Record(now, "payment.refunded", System, $"{refund:0.00} {currency} refunded for the cancelled shipment(s).");
+        }
+
+        var partial = anyShipped;
+        if (!partial)
+        {
+            State.Status = OrderStatus.Cancelled;
+        }
+
+        Record(now, partial ? "order.partially_cancelled" : "order.cancelled", command.Actor,
+            $"{(partial ? "Partially cancelled" : "Cancelled")}: {command.Reason}. {cancellable.Length} shipment(s) cancelled, stock released.");
+        Notify(now, "order_cancelled", partial ? $"Part of order {Id} cancelled" : $"Order {Id} cancelled",
+            partial
+                ? $"We cancelled the part of your order {Id} that had not shipped ({command.Reason}); {cancelledValue:0.00} {currency} is refunded."
+                : $"Your order {Id} is cancelled ({command.Reason}). You have not been charged; the hold of {payment.Authorized:0.00} {currency} is released.");
+        State.PendingCancel = null;
+        CompleteIfDone(now);
         await order.WriteStateAsync();
-        return new PlaceOrderResult(PlacementOutcome.Placed, View(), [], []);
     }
+
+    private async Task CaptureBeforeFirstShipmentAsync(Actor actor)
+    {
+        var payment = State.Payment;
+        if (payment.Status is not (PaymentStatus.Authorized or PaymentStatus.Failed))
+        {
+            return; // captured with an earlier shipment
+        }
+
+        var currency = State.Request!.Currency;
+        var amount = payment.Authorized;
+        var result = await payments.CaptureAsync(Id, payment.Authorization!, amount, currency);
+        var now = TimeProvider.GetUtcNow();
+        if (result.Outcome == PaymentOutcome.Declined)
+        {
+            payment.Status = PaymentStatus.Failed;
+            Record(now, "payment.capture_failed", actor, $"Capture of {amount:0.00} {currency} declined: {result.Reason}.");
+            Notify(now, "payment_problem", $"A problem with the payment for order {Id}",
+                $"We could not charge {amount:0.00} {currency} for your order {Id} ({result.Reason}). Please contact us to update your payment method; your order will ship once payment succeeds.");
+            await order.WriteStateAsync();
+        }
+
+        await EnsureApprovedAsync(result, "capture");
+        payment.Status = PaymentStatus.Captured;
+        payment.Captured = amount;
+        payment.Capture = result.Reference;
+        Record(now, "payment.captured", System, $"{amount:0.00} {currency} captured as the first shipment ships.");
+    }
+
+    private static Task EnsureApprovedAsync(PaymentResult result, string operation) => result.Outcome switch
+    {
+        PaymentOutcome.Approved => Task.CompletedTask,
+        PaymentOutcome.Declined => throw new DomainException(DomainErrorKind.PaymentRefused, "payment-declined",
+            $"The payment gateway declined the {operation}: {result.Reason}."),
+        _ => throw new DomainException(DomainErrorKind.Unavailable, "payment-unavailable",
+            $"The payment gateway did not answer the {operation} ({result.Reason}); try again."),
+    };
+
+    private void RecordShipmentChange(ShipmentRecord before, ShipmentView view, Actor actor)
+    {
+        var now = TimeProvider.GetUtcNow();
+        var last = view.Events[^1];
+        Record(last.At, last.Type, actor, $"Shipment {view.Id} ({view.Location}): {last.Details}");
+        switch (view.Status)
+        {
+            case ShipmentStatus.Shipped when before.Status != ShipmentStatus.Shipped:
+                Notify(now, "shipment_shipped", $"Your order {Id} has shipped",
+                    $"{view.Lines.Sum(l => l.Quantity)} item(s) of order {Id} left {view.Location} with {view.Carrier}. Tracking number {view.TrackingNumber}; estimated delivery {view.EstimatedDelivery:dddd, d MMMM yyyy}.");
+                break;
+            case ShipmentStatus.OutForDelivery when before.Status != ShipmentStatus.OutForDelivery:
+                Notify(now, "shipment_out_for_delivery", $"Your order {Id} is out for delivery",
+                    $"Shipment {view.TrackingNumber} of order {Id} is on its way to you today.");
+                break;
+            case ShipmentStatus.Delivered when before.Status != ShipmentStatus.Delivered:
+                Notify(now, "shipment_delivered", $"Your order {Id} was delivered",
+                    $"Shipment {view.TrackingNumber} of order {Id} was delivered{(last.Details is { Length: > 0 } d ? $": {d}" : ".")}");
+                break;
+            case ShipmentStatus.FailedAttempt:
+                Notify(now, "delivery_failed", $"We missed you: order {Id}",
+                    $"The carrier could not deliver shipment {view.TrackingNumber} of order {Id} ({last.Details}). It will try again.");
+                break;
+            case ShipmentStatus.ReturnedToSender when before.Status != ShipmentStatus.ReturnedToSender:
+                Notify(now, "delivery_failed", $"Order {Id} is coming back to us",
+                    $"The carrier is returning shipment {view.TrackingNumber} of order {Id} to us. We will contact you about a replacement or refund.");
+                break;
+        }
+
+        CompleteIfDone(now);
+    }
+
+    private void CompleteIfDone(DateTimeOffset now)
+    {
+        var live = State.Shipments.Where(s => s.Status != ShipmentStatus.Cancelled).ToArray();
+        if (State.Status == OrderStatus.Confirmed && live.Length > 0 && live.All(s => s.Status == ShipmentStatus.Delivered))
+        {
+            State.Status = OrderStatus.Completed;
+            Record(now, "order.completed", System, "Every shipment was delivered.");
+        }
+    }
+
+    private FulfillmentStatus Fulfillment()
+    {
+        var live = State.Shipments.Where(s => s.Status != ShipmentStatus.Cancelled).ToArray();
+        var shipped = live.Count(s => ShipmentStateMachine.HasShipped(s.Status));
+        var delivered = live.Count(s => s.Status == ShipmentStatus.Delivered);
+        return live.Length == 0 || shipped == 0 ? FulfillmentStatus.Unfulfilled
+            : delivered == live.Length ? FulfillmentStatus.Delivered
+            : delivered > 0 ? FulfillmentStatus.PartiallyDelivered
+            : shipped == live.Length ? FulfillmentStatus.Shipped
+            : FulfillmentStatus.PartiallyShipped;
+    }
+
+    private IReadOnlyList<string> AllowedActions() => CanCancel ? ["cancel"] : [];
+
+    private string DescribeState()
+        => State.Status == OrderStatus.Confirmed
+            ? JsonNamingPolicy.SnakeCaseLower.ConvertName(Fulfillment().ToString())
+            : JsonNamingPolicy.SnakeCaseLower.ConvertName(State.Status.ToString());
+
+    private void Record(DateTimeOffset at, string type, Actor actor, string details)
+        => State.Timeline.Add(new TimelineEntry(at, type, actor, actor == State.Request?.Actor ? State.Request.Channel : null, details));
+
+    private void Notify(DateTimeOffset at, string type, string subject, string body)
+        => State.Notifications.Add(new CustomerNotification($"{Id}-n{State.Notifications.Count + 1}", type, State.Request!.Customer.Email, subject, body, at));
 
     // Splits a SKU's reserved allocations over the lines of that SKU, in line order.
     private static List<LocationAllocation> Take(List<LocationAllocation> pool, int quantity)
@@ -142,7 +438,7 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
 
     private Task ReleaseAllAsync(PlaceOrder command)
         => Task.WhenAll(command.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal)
-            .Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).ReleaseAsync(GetPrimaryKeyString())));
+            .Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).ReleaseAsync(new ReleaseStock(Id))));
 
     private static void Validate(PlaceOrder command)
     {
@@ -172,6 +468,10 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
 
     private static decimal Subtotal(PlaceOrder command) => command.Lines.Sum(l => l.Quantity * l.UnitPrice);
 
+    /// <summary>The id of an order's shipment from a location: stable, so creating it again finds the same grain.</summary>
+    public static string ShipmentId(string orderId, string location)
+        => "shp_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{orderId}\n{location}")))[..24];
+
     // The actor is not part of the request body: a retry by the same client is the same request.
     private static string Fingerprint(PlaceOrder command)
         => Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(command with { Actor = new Actor("", "") }, FingerprintJson)));
@@ -179,11 +479,12 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
     private OrderView View()
     {
         var request = State.Request!;
+        var payment = State.Payment;
         return new OrderView(
-            GetPrimaryKeyString(),
+            Id,
             State.Status,
-            PaymentStatus.Pending,
-            FulfillmentStatus.Unfulfilled,
+            payment.Status,
+            Fulfillment(),
             request.Customer,
             request.Channel,
             request.Priority,
@@ -191,8 +492,11 @@ public sealed class OrderGrain([PersistentState("order")] IPersistentState<Order
             State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, l.Allocations)).ToArray(),
             Subtotal(request),
             request.ShippingAddress,
-            [],
+            new PaymentView(payment.Method, payment.Status, payment.Authorized, payment.Captured, payment.Refunded, payment.Authorization),
+            State.Shipments.Select(s => new ShipmentSummary(s.Id, s.Location, ShipmentStateMachine.Format(s.Status), s.Carrier, s.TrackingNumber)).ToArray(),
             [.. State.Timeline],
-            State.PlacedAt);
+            State.PlacedAt,
+            State.PromisedBy,
+            AllowedActions());
     }
 }

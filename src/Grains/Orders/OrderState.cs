@@ -1,4 +1,5 @@
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Shipments;
 
 namespace OrderActors.Grains.Orders;
 
@@ -20,12 +21,53 @@ public sealed record OrderState
     /// <summary>When the order was placed.</summary>
     public DateTimeOffset PlacedAt { get; set; }
 
+    /// <summary>The delivery date promised to the customer.</summary>
+    public DateTimeOffset PromisedBy { get; set; }
+
     /// <summary>Why placement was refused, replayed to retries.</summary>
     public PlaceOrderResult? Rejection { get; set; }
 
+    /// <summary>The money.</summary>
+    public PaymentState Payment { get; set; } = new();
+
+    /// <summary>The order's shipments, one per shipping location, as the order last saw them.</summary>
+    public List<ShipmentRecord> Shipments { get; set; } = [];
+
+    /// <summary>Whether every shipment grain is known to exist (repaired on activation otherwise).</summary>
+    public bool ShipmentsCreated { get; set; }
+
+    /// <summary>A cancellation that started and must be finished (resumed on activation after a crash).</summary>
+    public CancelOrder? PendingCancel { get; set; }
+
     /// <summary>What happened to the order.</summary>
     public List<TimelineEntry> Timeline { get; set; } = [];
+
+    /// <summary>The customer notifications, oldest first.</summary>
+    public List<CustomerNotification> Notifications { get; set; } = [];
 }
 
 /// <summary>An order line and where its units are reserved.</summary>
 public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice, IReadOnlyList<LocationAllocation> Allocations);
+
+/// <summary>The money side of an order.</summary>
+public sealed record PaymentState
+{
+    public string Method { get; set; } = "";
+
+    public PaymentStatus Status { get; set; }
+
+    public decimal Authorized { get; set; }
+
+    public decimal Captured { get; set; }
+
+    public decimal Refunded { get; set; }
+
+    /// <summary>The gateway's authorization reference.</summary>
+    public string? Authorization { get; set; }
+
+    /// <summary>The gateway's capture reference.</summary>
+    public string? Capture { get; set; }
+}
+
+/// <summary>A shipment as its order knows it.</summary>
+public sealed record ShipmentRecord(string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber);

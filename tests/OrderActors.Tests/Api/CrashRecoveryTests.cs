@@ -201,7 +201,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         foreach (var order in orders)
         {
             var read = await (await client.GetAsync($"/v1/orders/{order.Id}")).ReadAsync<OrderView>(200, $"read acknowledged order {order.Id} after restart");
-            Assert.True(read.Status == OrderStatus.Placed && Lines(read) == Lines(order) && read.Customer == order.Customer,
+            Assert.True(read.Status == OrderStatus.Confirmed && Lines(read) == Lines(order) && read.Customer == order.Customer,
                 $"Order {order.Id} after restart: expected placed, customer {order.Customer.Id}, lines [{Lines(order)}]; " +
                 $"got {read.Status}, customer {read.Customer.Id}, lines [{Lines(read)}].");
         }

@@ -61,7 +61,7 @@ public abstract class FlashSaleTests : IAsyncLifetime
             if (response.StatusCode == HttpStatusCode.Created)
             {
                 var order = JsonSerializer.Deserialize<OrderView>(body, ApiFactory.Json)!;
-                Assert.Equal(OrderStatus.Placed, order.Status);
+                Assert.Equal(OrderStatus.Confirmed, order.Status);
                 Assert.Equal($"/v1/orders/{order.Id}", response.Headers.Location?.OriginalString);
                 var line = Assert.Single(order.Lines);
                 Assert.Equal(("flash-sku", 1), (line.Sku, line.Quantity));

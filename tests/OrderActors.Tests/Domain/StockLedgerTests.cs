@@ -6,6 +6,7 @@ namespace OrderActors.Tests.Domain;
 public sealed class StockLedgerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
 
     private static StockLedger Ledger(params (string Location, int OnHand)[] locations)
     {
@@ -18,7 +19,7 @@ public sealed class StockLedgerTests
     public void Reservations_allocate_from_locations_in_priority_order()
     {
         var ledger = Ledger(("main", 3), ("east", 5));
-        var (result, changed) = ledger.Reserve(new ReserveStock("o1", 4), Now);
+        var (result, changed) = ledger.Reserve(new ReserveStock("o1", 4), Now, Timeout);
         Assert.True(changed);
         Assert.Equal(ReservationOutcome.Reserved, result.Outcome);
         Assert.Equal([new LocationAllocation("main", 3), new LocationAllocation("east", 1)], result.Allocations);
@@ -31,8 +32,8 @@ public sealed class StockLedgerTests
     public void A_reservation_larger_than_available_reserves_nothing()
     {
         var ledger = Ledger(("main", 3), ("east", 2));
-        ledger.Reserve(new ReserveStock("o1", 2), Now);
-        var (result, changed) = ledger.Reserve(new ReserveStock("o2", 4), Now);
+        ledger.Reserve(new ReserveStock("o1", 2), Now, Timeout);
+        var (result, changed) = ledger.Reserve(new ReserveStock("o2", 4), Now, Timeout);
         Assert.False(changed);
         Assert.Equal(ReservationOutcome.Insufficient, result.Outcome);
         Assert.Equal(3, result.Available);
@@ -44,8 +45,8 @@ public sealed class StockLedgerTests
     public void Reserving_again_for_the_same_order_is_idempotent()
     {
         var ledger = Ledger(("main", 10));
-        var first = ledger.Reserve(new ReserveStock("o1", 4), Now).Result;
-        var (again, changed) = ledger.Reserve(new ReserveStock("o1", 4), Now);
+        var first = ledger.Reserve(new ReserveStock("o1", 4), Now, Timeout).Result;
+        var (again, changed) = ledger.Reserve(new ReserveStock("o1", 4), Now, Timeout);
         Assert.False(changed);
         Assert.Equal(first.Allocations, again.Allocations);
         Assert.Equal(4, ledger.View().Reserved);
@@ -55,8 +56,8 @@ public sealed class StockLedgerTests
     public void Reserving_another_quantity_for_the_same_order_is_a_conflict()
     {
         var ledger = Ledger(("main", 10));
-        ledger.Reserve(new ReserveStock("o1", 4), Now);
-        var ex = Assert.Throws<DomainException>(() => ledger.Reserve(new ReserveStock("o1", 5), Now));
+        ledger.Reserve(new ReserveStock("o1", 4), Now, Timeout);
+        var ex = Assert.Throws<DomainException>(() => ledger.Reserve(new ReserveStock("o1", 5), Now, Timeout));
         Assert.Equal("reservation-mismatch", ex.Code);
         Assert.Equal(4, ledger.View().Reserved);
     }
@@ -65,7 +66,7 @@ public sealed class StockLedgerTests
     public void Release_is_idempotent()
     {
         var ledger = Ledger(("main", 10));
-        ledger.Reserve(new ReserveStock("o1", 4), Now);
+        ledger.Reserve(new ReserveStock("o1", 4), Now, Timeout);
         Assert.True(ledger.Release("o1"));
         Assert.False(ledger.Release("o1"));
         Assert.Equal(10, ledger.View().Available);
@@ -75,7 +76,7 @@ public sealed class StockLedgerTests
     public void On_hand_cannot_be_set_below_what_is_reserved_at_a_location()
     {
         var ledger = Ledger(("main", 10), ("east", 1));
-        ledger.Reserve(new ReserveStock("o1", 8), Now);
+        ledger.Reserve(new ReserveStock("o1", 8), Now, Timeout);
         var ex = Assert.Throws<DomainException>(() => ledger.SetStock(new SetStock([new LocationQuantity("main", 7)], [])));
         Assert.Equal("stock-below-reserved", ex.Code);
         Assert.Equal(11, ledger.View().OnHand);
@@ -86,17 +87,56 @@ public sealed class StockLedgerTests
     }
 
     [Fact]
+    public void Most_stock_first_takes_the_fullest_location_first()
+    {
+        var ledger = Ledger(("main", 3), ("east", 8));
+        var (result, _) = ledger.Reserve(new ReserveStock("o1", 5), Now, Timeout, AllocationStrategy.MostStockFirst);
+        Assert.Equal([new LocationAllocation("east", 5)], result.Allocations);
+    }
+
+    [Fact]
+    public void An_unconfirmed_reservation_expires_and_a_confirmed_one_does_not()
+    {
+        var ledger = Ledger(("main", 10));
+        ledger.Reserve(new ReserveStock("unconfirmed", 3), Now, Timeout);
+        ledger.Reserve(new ReserveStock("confirmed", 2), Now, Timeout);
+        var (_, changed) = ledger.Reserve(new ReserveStock("confirmed", 2, Confirm: true), Now, Timeout);
+        Assert.True(changed, "confirming changes the reservation");
+        Assert.True(ledger.HasUnconfirmed);
+
+        Assert.Empty(ledger.ExpireUnconfirmed(Now + Timeout - TimeSpan.FromSeconds(1)));
+        Assert.Equal(["unconfirmed"], ledger.ExpireUnconfirmed(Now + Timeout));
+        Assert.False(ledger.HasUnconfirmed);
+        Assert.Equal((2, 8), (ledger.View().Reserved, ledger.View().Available));
+    }
+
+    [Fact]
+    public void Commit_consumes_the_reservation_at_one_location_and_lowers_on_hand_once()
+    {
+        var ledger = Ledger(("main", 3), ("east", 5));
+        ledger.Reserve(new ReserveStock("o1", 6, Confirm: true), Now, Timeout);
+        Assert.Equal(3, ledger.Commit("o1", "main"));
+        Assert.Equal(0, ledger.Commit("o1", "main")); // a retry commits nothing more
+        var view = ledger.View();
+        Assert.Equal((5, 3, 2, 3), (view.OnHand, view.Reserved, view.Available, view.Committed));
+        Assert.True(ledger.Release("o1", "east"));
+        view = ledger.View();
+        Assert.Equal((5, 0, 5, 3), (view.OnHand, view.Reserved, view.Available, view.Committed));
+        Assert.Equal(8, view.Available + view.Reserved + view.Committed); // every unit stocked is accounted for
+    }
+
+    [Fact]
     public void An_unstocked_sku_is_unknown()
     {
         var ledger = new StockLedger("nothing", new InventoryState());
-        Assert.Equal(ReservationOutcome.UnknownSku, ledger.Reserve(new ReserveStock("o1", 1), Now).Result.Outcome);
+        Assert.Equal(ReservationOutcome.UnknownSku, ledger.Reserve(new ReserveStock("o1", 1), Now, Timeout).Result.Outcome);
     }
 
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]
     public void Non_positive_quantities_are_refused(int quantity)
-        => Assert.Equal("invalid-quantity", Assert.Throws<DomainException>(() => Ledger(("main", 5)).Reserve(new ReserveStock("o1", quantity), Now)).Code);
+        => Assert.Equal("invalid-quantity", Assert.Throws<DomainException>(() => Ledger(("main", 5)).Reserve(new ReserveStock("o1", quantity), Now, Timeout)).Code);
 
     [Fact]
     public void Available_never_goes_below_zero_under_any_sequence_of_operations()
@@ -108,10 +148,13 @@ public sealed class StockLedgerTests
             var order = $"o{random.Next(40)}";
             try
             {
-                switch (random.Next(3))
+                switch (random.Next(4))
                 {
+                    case 3:
+                        ledger.Commit(order, random.Next(2) == 0 ? "main" : "east");
+                        break;
                     case 0:
-                        ledger.Reserve(new ReserveStock(order, random.Next(1, 8)), Now);
+                        ledger.Reserve(new ReserveStock(order, random.Next(1, 8)), Now, Timeout);
                         break;
                     case 1:
                         ledger.Release(order);

@@ -15,7 +15,8 @@ public sealed class OrderPlacementTests(SharedSiloFixture cluster)
 
     internal static PlaceOrder Order(params (string Sku, int Quantity)[] lines)
         => new(new Customer("c-1", "c1@example.com", "C One"), SalesChannel.Web, OrderPriority.Standard, "USD",
-            lines.Select(l => new OrderLineRequest(l.Sku, l.Quantity, 10m)).ToArray(), null, null, new Actor("api-key:storefront", "test"));
+            lines.Select(l => new OrderLineRequest(l.Sku, l.Quantity, 10m)).ToArray(),
+            new Address("C One", "1 Main St", null, "Springfield", null, "12345", "US"), new PaymentDetails("card", "tok_visa"), new Actor("api-key:storefront", "test"));
 
     private static string Sku() => $"sku-{Guid.NewGuid():N}";
 
@@ -30,9 +31,9 @@ public sealed class OrderPlacementTests(SharedSiloFixture cluster)
         await StockAsync(b, 5);
         var result = await _grains.GetGrain<IOrderGrain>("o-" + a).PlaceAsync(Order((a, 2), (b, 3), (a, 1)));
         Assert.Equal(PlacementOutcome.Placed, result.Outcome);
-        Assert.Equal(OrderStatus.Placed, result.Order!.Status);
+        Assert.Equal((OrderStatus.Confirmed, PaymentStatus.Authorized), (result.Order!.Status, result.Order.PaymentStatus));
         Assert.Equal(60m, result.Order.Subtotal);
-        Assert.Equal("order.placed", Assert.Single(result.Order.Timeline).Type);
+        Assert.Equal(["order.placed", "payment.authorized", "order.confirmed"], result.Order.Timeline.Select(t => t.Type));
         Assert.Equal(3, (await _grains.GetGrain<IInventoryGrain>(a).GetAsync())!.Reserved);
         Assert.Equal(3, (await _grains.GetGrain<IInventoryGrain>(b).GetAsync())!.Reserved);
     }

@@ -11,7 +11,9 @@ public static class ApiBodies
     public static object Order(string customerId, params (string Sku, int Quantity)[] lines)
         => new
         {
-            customer = new { id = customerId },
+            customer = new { id = customerId, email = $"{customerId}@example.com" },
             lines = lines.Select(l => new { sku = l.Sku, quantity = l.Quantity, unitPrice = 10m }).ToArray(),
+            shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+            payment = new { method = "card", token = "tok_visa" },
         };
 }

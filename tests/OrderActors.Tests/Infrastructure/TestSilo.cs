@@ -35,7 +35,8 @@ public sealed class TestSilo : IAsyncDisposable
         string provider = "Memory",
         string? connectionString = null,
         TimeProvider? time = null,
-        Action<SiloOptions>? configure = null)
+        Action<SiloOptions>? configure = null,
+        IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -44,11 +45,16 @@ public sealed class TestSilo : IAsyncDisposable
             ["OrderActors:Storage:Provider"] = provider,
             ["OrderActors:Storage:ConnectionString"] = connectionString,
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
         if (time is not null)
         {
             builder.Services.Replace(ServiceDescriptor.Singleton(time));
         }
 
+        builder.Services.AddOrderActorsDomain(builder.Configuration);
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {
             silo.AddDomainGrains();

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Payments;
+using OrderActors.Grains.Shipping;
+
+namespace OrderActors.Grains;
+
+/// <summary>Registers the services the domain grains depend on.</summary>
+public static class DomainServices
+{
+    /// <summary>
+    /// Adds order options (section <c>OrderActors:Orders</c>, validated at start-up), the payment processor over the
+    /// built-in test payment gateway, and the built-in carriers. Register a real <see cref="IPaymentGateway"/> or
+    /// <see cref="ICarrier"/> before calling this to replace the built-in ones.
+    /// </summary>
+    public static IServiceCollection AddOrderActorsDomain(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddTestPaymentGateway();
+        services.AddBuiltInCarriers();
+        services.TryAddSingleton<PaymentProcessor>();
+        return services;
+    }
+}

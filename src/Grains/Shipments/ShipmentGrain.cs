@@ -1,0 +1,179 @@
+using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Locations;
+using OrderActors.Grains.Orders;
+using OrderActors.Grains.Shipping;
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Shipments;
+
+/// <summary>
+/// The part of an order that leaves from one location: picked, packed, shipped with a carrier, tracked to the door.
+/// Only its order calls the changing methods, so order and shipment never wait on each other.
+/// </summary>
+public sealed class ShipmentGrain(
+    [PersistentState("shipment")] IPersistentState<ShipmentState> shipment,
+    ICarrierSelector carriers)
+    : Grain, IShipmentGrain
+{
+    private ShipmentState State => shipment.State;
+
+    private string Id => GetPrimaryKeyString();
+
+    public async Task<ShipmentView> CreateAsync(CreateShipment command)
+    {
+        if (State.Status == ShipmentStatus.None)
+        {
+            var now = TimeProvider.GetUtcNow();
+            State.Status = ShipmentStatus.ReadyToPick;
+            State.OrderId = command.OrderId;
+            State.Location = command.Location;
+            State.Priority = command.Priority;
+            State.Lines = [.. command.Lines];
+            State.ShippingAddress = command.ShippingAddress;
+            State.OrderPlacedAt = command.OrderPlacedAt;
+            State.PromisedBy = command.PromisedBy;
+            State.CreatedAt = now;
+            State.Events.Add(new ShipmentEvent(now, "shipment.created", $"Created at {command.Location} with {command.Lines.Sum(l => l.Quantity)} unit(s).", new Actor("system", "orders")));
+            await shipment.WriteStateAsync();
+        }
+
+        // Also on a repeat: a crash between the write above and this call must not leave the shipment unqueued.
+        if (State.Status == ShipmentStatus.ReadyToPick)
+        {
+            await PickQueue.AddAsync(new PickQueueEntry(Id, State.OrderId, State.Priority, State.OrderPlacedAt, State.Lines.Sum(l => l.Quantity)));
+        }
+
+        return View();
+    }
+
+    public Task<ShipmentView?> GetAsync() => Task.FromResult(State.Status == ShipmentStatus.None ? null : View());
+
+    public async Task<ShipmentView> ApplyAsync(ShipmentStep step)
+    {
+        EnsureExists();
+        ShipmentStateMachine.Ensure(Id, State.Status, ShipmentStateMachine.Name(step.Action));
+        var now = TimeProvider.GetUtcNow();
+        switch (step.Action)
+        {
+            case ShipmentAction.Pick:
+                Move(ShipmentStatus.Picked, now, "shipment.picked", "Units picked.", step.Actor);
+                await shipment.WriteStateAsync();
+                await PickQueue.RemoveAsync(Id);
+                break;
+            case ShipmentAction.Pack:
+                Move(ShipmentStatus.Packed, now, "shipment.packed", "Packed.", step.Actor);
+                await shipment.WriteStateAsync();
+                break;
+            case ShipmentAction.Ship:
+                await ShipAsync(step, now);
+                break;
+            default:
+                Track(step, now);
+                await shipment.WriteStateAsync();
+                break;
+        }
+
+        return View();
+    }
+
+    public async Task<ShipmentView> CancelAsync(string reason, Actor actor)
+    {
+        EnsureExists();
+        if (State.Status == ShipmentStatus.Cancelled)
+        {
+            return View();
+        }
+
+        ShipmentStateMachine.Ensure(Id, State.Status, "cancel");
+        var wasQueued = State.Status == ShipmentStatus.ReadyToPick;
+        await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).ReleaseAsync(new ReleaseStock(State.OrderId, State.Location))));
+        Move(ShipmentStatus.Cancelled, TimeProvider.GetUtcNow(), "shipment.cancelled", $"Cancelled: {reason}. Stock released at {State.Location}.", actor);
+        await shipment.WriteStateAsync();
+        if (wasQueued)
+        {
+            await PickQueue.RemoveAsync(Id);
+        }
+
+        return View();
+    }
+
+    public Task<ShipmentLabelView?> GetLabelAsync()
+        => Task.FromResult(State.LabelDocument is null ? null : new ShipmentLabelView(State.TrackingNumber!, State.LabelFormat!, State.LabelDocument));
+
+    private IPickQueueGrain PickQueue => GrainFactory.GetGrain<IPickQueueGrain>(State.Location);
+
+    private async Task ShipAsync(ShipmentStep step, DateTimeOffset now)
+    {
+        var address = State.ShippingAddress
+            ?? throw DomainException.Invalid("missing-address", $"Shipment '{Id}' has no shipping address; the order was placed without one.");
+        var parcel = new ParcelSpec(State.Location, address.Country, address.PostalCode, State.Lines.Sum(l => l.Quantity));
+        var chosen = carriers.Choose(parcel, BusinessDays.Between(now, State.PromisedBy), step.Carrier)
+            ?? throw (step.Carrier is null
+                ? DomainException.Invalid("no-carrier", $"No carrier serves {address.Country} {address.PostalCode} from {State.Location}.")
+                : DomainException.Invalid("unknown-carrier", $"Carrier '{step.Carrier}' does not exist or does not serve {address.Country} from {State.Location}."));
+        var (carrier, quote) = chosen;
+        var label = carrier.CreateLabel(Id, parcel, new ShippingAddressLabel(
+            address.Name ?? "", address.Line1, address.Line2, address.City, address.Region, address.PostalCode, address.Country));
+
+        // Committing is idempotent by consumption: a retry after a crash finds nothing left to commit.
+        await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).CommitAsync(new CommitStock(State.OrderId, State.Location))));
+
+        State.Carrier = carrier.Code;
+        State.Service = quote.Service;
+        State.TrackingNumber = label.TrackingNumber;
+        State.ShippingCost = quote.Price;
+        State.LabelFormat = label.LabelFormat;
+        State.LabelDocument = label.LabelDocument;
+        State.ShippedAt = now;
+        State.EstimatedDelivery = BusinessDays.Add(now, quote.TransitDays);
+        Move(ShipmentStatus.Shipped, now, "shipment.shipped",
+            $"Shipped with {carrier.Code} ({quote.Service}), tracking {label.TrackingNumber}, estimated delivery {State.EstimatedDelivery:yyyy-MM-dd}.", step.Actor);
+        await shipment.WriteStateAsync();
+    }
+
+    private void Track(ShipmentStep step, DateTimeOffset now)
+    {
+        var tracking = step.Tracking ?? throw DomainException.Invalid("validation-failed", "A tracking step needs a tracking event.");
+        var next = ShipmentStateMachine.After(tracking.Status);
+        var at = tracking.At ?? now;
+        if (next == ShipmentStatus.Delivered)
+        {
+            State.DeliveredAt = at;
+        }
+
+        Move(next, at, $"shipment.{ShipmentStateMachine.Format(next)}",
+            tracking.Detail is { Length: > 0 } detail ? detail : $"Carrier reports {ShipmentStateMachine.Format(next)}.", step.Actor);
+    }
+
+    private void Move(ShipmentStatus status, DateTimeOffset at, string type, string details, Actor actor)
+    {
+        State.Status = status;
+        State.Events.Add(new ShipmentEvent(at, type, details, actor));
+    }
+
+    private void EnsureExists()
+    {
+        if (State.Status == ShipmentStatus.None)
+        {
+            throw DomainException.NotFound("shipment-not-found", $"There is no shipment '{Id}'.");
+        }
+    }
+
+    private ShipmentView View() => new(
+        Id,
+        State.OrderId,
+        State.Location,
+        State.Status,
+        State.Priority,
+        [.. State.Lines],
+        State.Carrier,
+        State.Service,
+        State.TrackingNumber,
+        State.ShippingCost,
+        State.EstimatedDelivery,
+        State.CreatedAt,
+        State.ShippedAt,
+        State.DeliveredAt,
+        [.. State.Events],
+        ShipmentStateMachine.AllowedIn(State.Status));
+}

@@ -1,0 +1,201 @@
+using OrderActors.Grains;
+using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Locations;
+using OrderActors.Grains.Orders;
+using OrderActors.Grains.Shipments;
+using OrderActors.Runtime;
+using OrderActors.Tests.Infrastructure;
+
+namespace OrderActors.Tests.Grains;
+
+[Collection(SharedSiloCollection.Name)]
+public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
+{
+    private static readonly Actor Ops = new("api-key:ops", "test-ops");
+    private readonly IGrainFactory _grains = cluster.Grains;
+
+    private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..24];
+
+    private static PlaceOrder Order(string token, OrderPriority priority, params (string Sku, int Quantity)[] lines)
+        => OrderPlacementTests.Order(lines) with { Payment = new PaymentDetails("card", token), Priority = priority };
+
+    private async Task StockAsync(string sku, params (string Location, int OnHand)[] locations)
+        => await _grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock(locations.Select(l => new LocationQuantity(l.Location, l.OnHand)).ToArray(), []));
+
+    private async Task<InventoryView> StockOfAsync(string sku) => (await _grains.GetGrain<IInventoryGrain>(sku).GetAsync())!;
+
+    private Task<ShipmentView> StepAsync(IOrderGrain order, string shipmentId, ShipmentAction action, TrackingStatus? tracking = null)
+        => order.UpdateShipmentAsync(new ShipmentCommand(shipmentId, action, null, tracking is { } t ? new TrackingEvent(t, null, null) : null, Ops));
+
+    [Fact]
+    public async Task An_order_over_two_locations_ships_in_two_shipments_and_completes_when_both_are_delivered()
+    {
+        var (a, b, east, west) = (NewId("sku"), NewId("sku"), NewId("east"), NewId("west"));
+        await StockAsync(a, (east, 5));
+        await StockAsync(b, (west, 5));
+        var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+        var placed = (await order.PlaceAsync(Order("tok_visa", OrderPriority.Standard, (a, 2), (b, 1)))).Order!;
+        Assert.Equal(2, placed.Shipments.Count);
+        Assert.All(placed.Shipments, s => Assert.Equal("ready_to_pick", s.Status));
+
+        foreach (var shipment in placed.Shipments)
+        {
+            await StepAsync(order, shipment.Id, ShipmentAction.Pick);
+            await StepAsync(order, shipment.Id, ShipmentAction.Pack);
+            var shipped = await StepAsync(order, shipment.Id, ShipmentAction.Ship);
+            Assert.NotNull(shipped.TrackingNumber);
+            var view = (await order.GetAsync())!;
+            Assert.Equal(PaymentStatus.Captured, view.PaymentStatus);
+            Assert.Equal(placed.Subtotal, view.Payment.Captured); // captured once, in full, with the first shipment
+        }
+
+        Assert.Equal(FulfillmentStatus.Shipped, (await order.GetAsync())!.FulfillmentStatus);
+        await StepAsync(order, placed.Shipments[0].Id, ShipmentAction.Track, TrackingStatus.Delivered);
+        Assert.Equal((OrderStatus.Confirmed, FulfillmentStatus.PartiallyDelivered), ((await order.GetAsync())!.Status, (await order.GetAsync())!.FulfillmentStatus));
+        await StepAsync(order, placed.Shipments[1].Id, ShipmentAction.Track, TrackingStatus.Delivered);
+        var done = (await order.GetAsync())!;
+        Assert.Equal((OrderStatus.Completed, FulfillmentStatus.Delivered), (done.Status, done.FulfillmentStatus));
+
+        var stockA = await StockOfAsync(a);
+        Assert.Equal((3, 0, 3, 2), (stockA.OnHand, stockA.Reserved, stockA.Available, stockA.Committed));
+        var notifications = await order.GetNotificationsAsync();
+        Assert.Equal(["order_confirmed", "shipment_shipped", "shipment_shipped", "shipment_delivered", "shipment_delivered"], notifications.Select(n => n.Type));
+    }
+
+    [Theory]
+    [InlineData("tok_decline", "card_declined")]
+    [InlineData("tok_insufficient_funds", "insufficient_funds")]
+    public async Task A_declined_payment_releases_the_stock_and_says_why(string token, string reason)
+    {
+        var sku = NewId("sku");
+        await StockAsync(sku, ("main", 5));
+        var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+        var command = Order(token, OrderPriority.Standard, (sku, 2));
+        var result = await order.PlaceAsync(command);
+        Assert.Equal(PlacementOutcome.PaymentDeclined, result.Outcome);
+        Assert.Equal(reason, result.PaymentProblem!.Reason);
+        Assert.Equal((0, 5), ((await StockOfAsync(sku)).Reserved, (await StockOfAsync(sku)).Available));
+        Assert.Null(await order.GetAsync());
+        Assert.Equal(PlacementOutcome.PaymentDeclined, (await order.PlaceAsync(command)).Outcome); // the retry gets the same answer
+    }
+
+    [Fact]
+    public async Task An_unavailable_gateway_keeps_nothing_so_the_request_can_be_retried()
+    {
+        var sku = NewId("sku");
+        await StockAsync(sku, ("main", 5));
+        var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+        var result = await order.PlaceAsync(Order("tok_unavailable", OrderPriority.Standard, (sku, 2)));
+        Assert.Equal(PlacementOutcome.PaymentUnavailable, result.Outcome);
+        Assert.Equal(0, (await StockOfAsync(sku)).Reserved);
+        Assert.Null(await order.GetAsync());
+    }
+
+    [Fact]
+    public async Task A_gateway_that_fails_transiently_a_few_times_is_retried_and_the_order_confirmed()
+    {
+        var sku = NewId("sku");
+        await StockAsync(sku, ("main", 5));
+        var result = await _grains.GetGrain<IOrderGrain>(NewId("o")).PlaceAsync(Order("tok_flaky_2", OrderPriority.Standard, (sku, 2)));
+        Assert.Equal(PlacementOutcome.Placed, result.Outcome);
+        Assert.Equal(PaymentStatus.Authorized, result.Order!.PaymentStatus);
+        Assert.Equal(2, (await StockOfAsync(sku)).Reserved);
+    }
+
+    [Fact]
+    public async Task Cancelling_before_anything_shipped_voids_the_payment_and_releases_all_stock()
+    {
+        var (sku, location) = (NewId("sku"), NewId("loc"));
+        await StockAsync(sku, (location, 5));
+        var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+        var placed = (await order.PlaceAsync(Order("tok_visa", OrderPriority.Standard, (sku, 3)))).Order!;
+        await StepAsync(order, placed.Shipments[0].Id, ShipmentAction.Pick);
+
+        var cancelled = await order.CancelAsync(new CancelOrder("customer changed their mind", Ops));
+        Assert.Equal((OrderStatus.Cancelled, PaymentStatus.Voided), (cancelled.Status, cancelled.PaymentStatus));
+        Assert.Equal("cancelled", Assert.Single(cancelled.Shipments).Status);
+        Assert.Equal((0, 5), ((await StockOfAsync(sku)).Reserved, (await StockOfAsync(sku)).Available));
+        Assert.Equal("order_cancelled", (await order.GetNotificationsAsync())[^1].Type);
+        Assert.Equal(cancelled.Status, (await order.CancelAsync(new CancelOrder("again", Ops))).Status); // repeat is harmless
+
+        var error = await Assert.ThrowsAsync<DomainException>(() => StepAsync(order, placed.Shipments[0].Id, ShipmentAction.Pack));
+        Assert.Equal(("invalid-transition", "cancelled"), (error.Code, error.CurrentState));
+    }
+
+    [Fact]
+    public async Task Cancelling_after_one_shipment_shipped_cancels_the_rest_and_refunds_it()
+    {
+        var (a, b, east, west) = (NewId("sku"), NewId("sku"), NewId("east"), NewId("west"));
+        await StockAsync(a, (east, 5));
+        await StockAsync(b, (west, 5));
+        var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+        var placed = (await order.PlaceAsync(Order("tok_visa", OrderPriority.Standard, (a, 1), (b, 2)))).Order!;
+        var first = placed.Shipments.Single(s => s.Location == east);
+        await StepAsync(order, first.Id, ShipmentAction.Pick);
+        await StepAsync(order, first.Id, ShipmentAction.Pack);
+        await StepAsync(order, first.Id, ShipmentAction.Ship);
+
+        var view = await order.CancelAsync(new CancelOrder("out of patience", Ops));
+        Assert.Equal((OrderStatus.Confirmed, PaymentStatus.PartiallyRefunded), (view.Status, view.PaymentStatus));
+        Assert.Equal((30m, 20m), (view.Payment.Captured, view.Payment.Refunded));
+        Assert.Equal("cancelled", view.Shipments.Single(s => s.Location == west).Status);
+        Assert.Equal((0, 5), ((await StockOfAsync(b)).Reserved, (await StockOfAsync(b)).Available));
+
+        var again = await Assert.ThrowsAsync<DomainException>(() => order.CancelAsync(new CancelOrder("again", Ops)));
+        Assert.Equal("invalid-transition", again.Code);
+        Assert.Empty(again.AllowedActions!);
+    }
+
+    [Fact]
+    public async Task The_pick_queue_serves_vip_then_express_then_standard_then_oldest()
+    {
+        var (sku, location) = (NewId("sku"), NewId("loc"));
+        await StockAsync(sku, (location, 10));
+        var ids = new List<(OrderPriority, string)>();
+        foreach (var priority in new[] { OrderPriority.Standard, OrderPriority.Standard, OrderPriority.Vip, OrderPriority.Express })
+        {
+            var placed = await _grains.GetGrain<IOrderGrain>(NewId("o")).PlaceAsync(Order("tok_visa", priority, (sku, 1)));
+            ids.Add((priority, placed.Order!.Shipments[0].Id));
+        }
+
+        var queue = await _grains.GetGrain<IPickQueueGrain>(location).ListAsync(10);
+        Assert.Equal([ids[2].Item2, ids[3].Item2, ids[0].Item2, ids[1].Item2], queue.Select(e => e.ShipmentId));
+    }
+}
+
+public sealed class ReservationExpiryTests
+{
+    [Fact]
+    public async Task An_unconfirmed_reservation_expires_by_a_durable_reminder_even_across_a_restart()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"orderactors-expiry-{Guid.NewGuid():N}.db");
+        var settings = new Dictionary<string, string?> { ["OrderActors:Orders:ReservationTimeout"] = "00:10:00" };
+        var time = new ManualTimeProvider();
+        const string sku = "expiring-sku";
+        try
+        {
+            await using (var first = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time, settings: settings))
+            {
+                var inventory = first.Grains.GetGrain<IInventoryGrain>(sku);
+                await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
+                // A placement that died after reserving: nobody will ever confirm this.
+                await inventory.ReserveAsync(new ReserveStock("o-crashed", 2));
+                await inventory.ReserveAsync(new ReserveStock("o-fine", 1, Confirm: true));
+                Assert.Equal(3, (await inventory.GetAsync())!.Reserved);
+            }
+
+            time.Advance(TimeSpan.FromMinutes(15));
+            await using var second = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time, settings: settings);
+            var restarted = second.Grains.GetGrain<IInventoryGrain>(sku);
+            time.Advance(TimeSpan.Zero);
+            await Eventually.TrueAsync(async () => (await restarted.GetAsync())!.Reserved == 1, "the crashed placement's reservation expired");
+            var view = (await restarted.GetAsync())!;
+            Assert.Equal((5, 1, 4), (view.OnHand, view.Reserved, view.Available));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            File.Delete(file);
+        }
+    }
+}
