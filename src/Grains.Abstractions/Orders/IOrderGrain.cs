@@ -26,4 +26,24 @@ public interface IOrderGrain : IGrainWithStringKey
 
     /// <summary>The customer notifications the order has produced, oldest first.</summary>
     Task<IReadOnlyList<CustomerNotification>> GetNotificationsAsync();
+
+    /// <summary>
+    /// Asked by an inventory grain whose unconfirmed reservation for this order timed out: should it stay?
+    /// Read-only and interleaving, so it answers even while a placement is in flight.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ReservationVerdict> VouchForReservationAsync(string sku);
+}
+
+/// <summary>An order's answer about one of its reservations.</summary>
+public enum ReservationVerdict
+{
+    /// <summary>The order is confirmed: the reservation is permanent.</summary>
+    Confirmed,
+
+    /// <summary>The placement is still running: ask again later.</summary>
+    Pending,
+
+    /// <summary>The order does not need it (never placed, refused, crashed mid-placement): release it.</summary>
+    Release,
 }

@@ -186,17 +186,34 @@ public sealed class StockLedger
     /// <summary>Whether an unconfirmed reservation is waiting to expire.</summary>
     public bool HasUnconfirmed => _state.Reservations.Values.Any(r => r.ExpiresAt is not null);
 
-    /// <summary>Releases every unconfirmed reservation whose time is up.</summary>
-    /// <returns>The orders whose reservations were released.</returns>
-    public IReadOnlyList<string> ExpireUnconfirmed(DateTimeOffset now)
+    /// <summary>The orders whose unconfirmed reservations have timed out and must be checked with the order.</summary>
+    public IReadOnlyList<string> DueForCheck(DateTimeOffset now)
+        => _state.Reservations.Values.Where(r => r.ExpiresAt <= now).Select(r => r.OrderId).ToArray();
+
+    /// <summary>Makes an order's reservation permanent (its order is confirmed).</summary>
+    /// <returns>Whether anything changed.</returns>
+    public bool Confirm(string orderId)
     {
-        var expired = _state.Reservations.Values.Where(r => r.ExpiresAt <= now).Select(r => r.OrderId).ToArray();
-        foreach (var orderId in expired)
+        if (!_state.Reservations.TryGetValue(orderId, out var reservation) || reservation.ExpiresAt is null)
         {
-            Take(orderId, null);
+            return false;
         }
 
-        return expired;
+        _state.Reservations[orderId] = reservation with { ExpiresAt = null };
+        return true;
+    }
+
+    /// <summary>Gives an unconfirmed reservation until <paramref name="until"/> (its placement is still running).</summary>
+    /// <returns>Whether anything changed.</returns>
+    public bool Extend(string orderId, DateTimeOffset until)
+    {
+        if (!_state.Reservations.TryGetValue(orderId, out var reservation) || reservation.ExpiresAt is null)
+        {
+            return false;
+        }
+
+        _state.Reservations[orderId] = reservation with { ExpiresAt = until };
+        return true;
     }
 
     // Removes an order's allocations at a location (or all of them) and returns the units removed.

@@ -13,7 +13,8 @@ namespace OrderActors.Grains.Orders;
 /// One order, and the coordinator of its shipments. Every multi-step change is written ahead: placement records
 /// that it is reserving before it asks the inventory grains, cancellation records that it is cancelling before
 /// it touches shipments and money, so an activation that finds such a record (the process died mid-way) finishes
-/// or undoes it before it serves anything else. Calls only go down (order → shipment → inventory), never up.
+/// or undoes it before it serves anything else. Calls only go down (order → shipment → inventory); the one call
+/// up, an inventory grain asking whether a reservation is still wanted, is read-only and interleaving.
 /// </summary>
 public sealed class OrderGrain(
     [PersistentState("order")] IPersistentState<OrderState> order,
@@ -24,23 +25,27 @@ public sealed class OrderGrain(
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
     private static readonly Actor System = new("system", "orders");
 
+    private bool _placementInFlight;
+
     private OrderState State => order.State;
 
     private string Id => GetPrimaryKeyString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    // Repairs run before the first request, never in OnActivateAsync: an activation may be caused by an inventory
+    // grain's reservation check, and calling back into that inventory grain while it waits would deadlock.
+    private async Task SettleAsync()
     {
-        if (State.Status == OrderStatus.Reserving)
+        if (State.Status == OrderStatus.Reserving && !_placementInFlight)
         {
-            await ReleaseAllAsync(State.Request!);
-            await order.ClearStateAsync(cancellationToken);
+            await ReleaseAllAsync(State.Request!); // the process died mid-placement
+            await order.ClearStateAsync();
             return;
         }
 
         if (State.Status == OrderStatus.Confirmed && !State.ShipmentsCreated)
         {
             await CreateShipmentsAsync();
-            await order.WriteStateAsync(cancellationToken);
+            await order.WriteStateAsync();
         }
 
         if (State.PendingCancel is { } cancel)
@@ -49,7 +54,29 @@ public sealed class OrderGrain(
         }
     }
 
+    public Task<ReservationVerdict> VouchForReservationAsync(string sku)
+        => Task.FromResult(State.Status switch
+        {
+            OrderStatus.Confirmed or OrderStatus.Completed when State.Lines.Any(l => l.Sku == sku) => ReservationVerdict.Confirmed,
+            OrderStatus.Reserving when _placementInFlight => ReservationVerdict.Pending,
+            _ => ReservationVerdict.Release,
+        });
+
     public async Task<PlaceOrderResult> PlaceAsync(PlaceOrder command)
+    {
+        await SettleAsync();
+        _placementInFlight = true;
+        try
+        {
+            return await PlaceOnceAsync(command);
+        }
+        finally
+        {
+            _placementInFlight = false;
+        }
+    }
+
+    private async Task<PlaceOrderResult> PlaceOnceAsync(PlaceOrder command)
     {
         var fingerprint = Fingerprint(command);
         if (State.Status != OrderStatus.None)
@@ -74,7 +101,7 @@ public sealed class OrderGrain(
         ReservationResult[] reservations;
         try
         {
-            reservations = await ReserveAsync(quantities, confirm: false);
+            reservations = await ReserveAsync(quantities);
         }
         catch
         {
@@ -104,31 +131,30 @@ public sealed class OrderGrain(
                     new PaymentProblem(authorization.Reason ?? "gateway_unavailable", authorization.Message ?? "The payment service did not answer."));
         }
 
-        // Confirming makes the reservations permanent; one that expired meanwhile is reserved anew if stock allows.
-        var confirmed = await ReserveAsync(quantities, confirm: true);
-        if (confirmed.Any(r => r.Outcome != ReservationOutcome.Reserved))
-        {
-            await payments.VoidAsync(Id, authorization.Reference!);
-            await ReleaseAllAsync(command);
-            return await RejectAsync(await RejectionAsync(command, confirmed));
-        }
-
-        Confirm(command, confirmed, authorization.Reference!, method, amount, now);
+        // The reservations stay unconfirmed: when they time out, each inventory grain asks this order, which
+        // vouches for them once this write has made it Confirmed, and lets them go if the process died before.
+        Confirm(command, reservations, authorization.Reference!, method, amount, now);
         await order.WriteStateAsync();
         await CreateShipmentsAsync();
         return new PlaceOrderResult(PlacementOutcome.Placed, View(), [], []);
     }
 
-    public Task<OrderView?> GetAsync() => Task.FromResult(IsVisible ? View() : null);
-
-    public Task<IReadOnlyList<CustomerNotification>> GetNotificationsAsync()
+    public async Task<OrderView?> GetAsync()
     {
+        await SettleAsync();
+        return IsVisible ? View() : null;
+    }
+
+    public async Task<IReadOnlyList<CustomerNotification>> GetNotificationsAsync()
+    {
+        await SettleAsync();
         EnsureVisible();
-        return Task.FromResult<IReadOnlyList<CustomerNotification>>([.. State.Notifications]);
+        return [.. State.Notifications];
     }
 
     public async Task<OrderView> CancelAsync(CancelOrder command)
     {
+        await SettleAsync();
         EnsureVisible();
         if (State.Status == OrderStatus.Cancelled)
         {
@@ -148,6 +174,7 @@ public sealed class OrderGrain(
 
     public async Task<ShipmentView> UpdateShipmentAsync(ShipmentCommand command)
     {
+        await SettleAsync();
         EnsureVisible();
         var index = State.Shipments.FindIndex(s => s.Id == command.ShipmentId);
         if (index < 0)
@@ -182,8 +209,8 @@ public sealed class OrderGrain(
         }
     }
 
-    private Task<ReservationResult[]> ReserveAsync(Dictionary<string, int> quantities, bool confirm)
-        => Task.WhenAll(quantities.Select(q => GrainFactory.GetGrain<IInventoryGrain>(q.Key).ReserveAsync(new ReserveStock(Id, q.Value, confirm))));
+    private Task<ReservationResult[]> ReserveAsync(Dictionary<string, int> quantities)
+        => Task.WhenAll(quantities.Select(q => GrainFactory.GetGrain<IInventoryGrain>(q.Key).ReserveAsync(new ReserveStock(Id, q.Value))));
 
     private void Confirm(PlaceOrder command, ReservationResult[] reservations, string authorization, string method, decimal amount, DateTimeOffset now)
     {
@@ -222,7 +249,7 @@ public sealed class OrderGrain(
         var request = State.Request!;
         await Task.WhenAll(State.Shipments.Select(s => GrainFactory.GetGrain<IShipmentGrain>(s.Id).CreateAsync(
             new CreateShipment(Id, s.Location, request.Priority, s.Lines, request.ShippingAddress, State.PlacedAt, State.PromisedBy))));
-        State.ShipmentsCreated = true; // written with the next change; until then activation re-checks (creation is idempotent)
+        State.ShipmentsCreated = true; // written with the next change; until then a new activation re-checks (creation is idempotent)
     }
 
     private async Task<PlaceOrderResult> RejectAsync(PlaceOrderResult rejection)

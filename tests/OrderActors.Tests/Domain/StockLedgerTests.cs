@@ -95,19 +95,22 @@ public sealed class StockLedgerTests
     }
 
     [Fact]
-    public void An_unconfirmed_reservation_expires_and_a_confirmed_one_does_not()
+    public void Timed_out_unconfirmed_reservations_come_due_for_a_check_and_confirmed_ones_never_do()
     {
         var ledger = Ledger(("main", 10));
         ledger.Reserve(new ReserveStock("unconfirmed", 3), Now, Timeout);
-        ledger.Reserve(new ReserveStock("confirmed", 2), Now, Timeout);
-        var (_, changed) = ledger.Reserve(new ReserveStock("confirmed", 2, Confirm: true), Now, Timeout);
-        Assert.True(changed, "confirming changes the reservation");
+        ledger.Reserve(new ReserveStock("confirmed", 2, Confirm: true), Now, Timeout);
+        ledger.Reserve(new ReserveStock("slow", 1), Now, Timeout);
         Assert.True(ledger.HasUnconfirmed);
 
-        Assert.Empty(ledger.ExpireUnconfirmed(Now + Timeout - TimeSpan.FromSeconds(1)));
-        Assert.Equal(["unconfirmed"], ledger.ExpireUnconfirmed(Now + Timeout));
+        Assert.Empty(ledger.DueForCheck(Now + Timeout - TimeSpan.FromSeconds(1)));
+        Assert.Equal(["unconfirmed", "slow"], ledger.DueForCheck(Now + Timeout).Order().Reverse());
+        Assert.True(ledger.Extend("slow", Now + Timeout + Timeout));
+        Assert.True(ledger.Release("unconfirmed"));
+        Assert.Empty(ledger.DueForCheck(Now + Timeout));
+        Assert.True(ledger.Confirm("slow"));
         Assert.False(ledger.HasUnconfirmed);
-        Assert.Equal((2, 8), (ledger.View().Reserved, ledger.View().Available));
+        Assert.Equal((3, 7), (ledger.View().Reserved, ledger.View().Available));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipments;
 using OrderActors.Runtime;
 using OrderActors.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OrderActors.Tests.Grains;
 
@@ -165,8 +166,10 @@ public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
 
 public sealed class ReservationExpiryTests
 {
+    private static PlaceOrder Order(string sku) => OrderPlacementTests.Order((sku, 2));
+
     [Fact]
-    public async Task An_unconfirmed_reservation_expires_by_a_durable_reminder_even_across_a_restart()
+    public async Task Timed_out_reservations_are_released_unless_their_order_vouches_for_them_even_across_a_restart()
     {
         var file = Path.Combine(Path.GetTempPath(), $"orderactors-expiry-{Guid.NewGuid():N}.db");
         var settings = new Dictionary<string, string?> { ["OrderActors:Orders:ReservationTimeout"] = "00:10:00" };
@@ -177,25 +180,42 @@ public sealed class ReservationExpiryTests
             await using (var first = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time, settings: settings))
             {
                 var inventory = first.Grains.GetGrain<IInventoryGrain>(sku);
-                await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
-                // A placement that died after reserving: nobody will ever confirm this.
+                await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+                // A placement that died after reserving, before its order recorded anything: nobody will confirm it.
                 await inventory.ReserveAsync(new ReserveStock("o-crashed", 2));
-                await inventory.ReserveAsync(new ReserveStock("o-fine", 1, Confirm: true));
-                Assert.Equal(3, (await inventory.GetAsync())!.Reserved);
+                // A placement that died after reserving, with its order still saying "reserving".
+                await inventory.ReserveAsync(new ReserveStock("o-half", 3));
+                await WriteOrderStateAsync(first, "o-half", new OrderState { Status = OrderStatus.Reserving, Request = Order(sku), Fingerprint = "x" });
+                // A placement that completed.
+                Assert.Equal(PlacementOutcome.Placed, (await first.Grains.GetGrain<IOrderGrain>("o-fine").PlaceAsync(Order(sku))).Outcome);
+                Assert.Equal(7, (await inventory.GetAsync())!.Reserved);
             }
 
             time.Advance(TimeSpan.FromMinutes(15));
             await using var second = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time, settings: settings);
             var restarted = second.Grains.GetGrain<IInventoryGrain>(sku);
             time.Advance(TimeSpan.Zero);
-            await Eventually.TrueAsync(async () => (await restarted.GetAsync())!.Reserved == 1, "the crashed placement's reservation expired");
+            await Eventually.TrueAsync(async () => (await restarted.GetAsync())!.Reserved == 2, "only the confirmed order's reservation is left");
             var view = (await restarted.GetAsync())!;
-            Assert.Equal((5, 1, 4), (view.OnHand, view.Reserved, view.Available));
+            Assert.Equal((10, 2, 8, 0), (view.OnHand, view.Reserved, view.Available, view.Committed));
+            Assert.Equal(OrderStatus.Confirmed, (await second.Grains.GetGrain<IOrderGrain>("o-fine").GetAsync())!.Status);
+
+            // Confirmed now: no further sweep touches it.
+            time.Advance(TimeSpan.FromHours(2));
+            await Task.Delay(100);
+            Assert.Equal(2, (await restarted.GetAsync())!.Reserved);
         }
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             File.Delete(file);
         }
+    }
+
+    private static Task WriteOrderStateAsync(TestSilo silo, string orderId, OrderState state)
+    {
+        var storage = silo.Services.GetRequiredService<OrderActors.Runtime.Persistence.IGrainStorage>();
+        var serializer = silo.Services.GetRequiredService<OrderActors.Runtime.Serialization.GrainSerializer>();
+        return storage.WriteAsync(new GrainId("order", orderId), "order", serializer.Serialize(state, typeof(OrderState)), 0);
     }
 }
