@@ -212,6 +212,33 @@ public sealed class ReservationExpiryTests
         }
     }
 
+    [Fact]
+    public async Task A_storage_failure_when_confirming_leaves_no_stock_held_once_the_reservation_times_out()
+    {
+        var time = new ManualTimeProvider();
+        var failNext = true;
+        FaultyGrainStorage? faulty = null;
+        await using var silo = await TestSilo.StartAsync(
+            time: time,
+            settings: new Dictionary<string, string?> { ["OrderActors:Orders:ReservationTimeout"] = "00:10:00" },
+            decorateStorage: inner => faulty = new FaultyGrainStorage(inner, (id, json) =>
+                id.Type == "order" && json.Contains("\"status\":\"confirmed\"", StringComparison.Ordinal) && failNext));
+        var sku = $"sku-{Guid.NewGuid():N}";
+        var inventory = silo.Grains.GetGrain<IInventoryGrain>(sku);
+        await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+
+        await Assert.ThrowsAsync<IOException>(() => silo.Grains.GetGrain<IOrderGrain>("o-storage").PlaceAsync(Order(sku)));
+        Assert.Equal(1, faulty!.Failures);
+        failNext = false;
+        Assert.Equal(2, (await inventory.GetAsync())!.Reserved); // held until the order is asked
+
+        time.Advance(TimeSpan.FromMinutes(13));
+        await Eventually.TrueAsync(async () => (await inventory.GetAsync())!.Reserved == 0, "the reservation of the order that never confirmed was released");
+        var view = (await inventory.GetAsync())!;
+        Assert.Equal(10, view.Available + view.Reserved + view.Committed);
+        Assert.Null(await silo.Grains.GetGrain<IOrderGrain>("o-storage").GetAsync());
+    }
+
     private static Task WriteOrderStateAsync(TestSilo silo, string orderId, OrderState state)
     {
         var storage = silo.Services.GetRequiredService<OrderActors.Runtime.Persistence.IGrainStorage>();

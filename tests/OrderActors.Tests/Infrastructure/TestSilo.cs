@@ -7,6 +7,7 @@ using OrderActors.Grains;
 using OrderActors.Grains.Orders;
 using OrderActors.Runtime;
 using OrderActors.Runtime.Hosting;
+using OrderActors.Runtime.Persistence;
 
 namespace OrderActors.Tests.Infrastructure;
 
@@ -36,7 +37,8 @@ public sealed class TestSilo : IAsyncDisposable
         string? connectionString = null,
         TimeProvider? time = null,
         Action<SiloOptions>? configure = null,
-        IDictionary<string, string?>? settings = null)
+        IDictionary<string, string?>? settings = null,
+        Func<IGrainStorage, IGrainStorage>? decorateStorage = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -62,6 +64,13 @@ public sealed class TestSilo : IAsyncDisposable
             silo.SerializeLocalCalls = true;
             configure?.Invoke(silo);
         });
+        if (decorateStorage is not null)
+        {
+            var registered = builder.Services.Last(d => d.ServiceType == typeof(IGrainStorage));
+            builder.Services.Remove(registered);
+            builder.Services.AddSingleton(sp => decorateStorage((IGrainStorage)registered.ImplementationFactory!(sp)));
+        }
+
         var host = builder.Build();
         await host.StartAsync();
         return new TestSilo(host);
