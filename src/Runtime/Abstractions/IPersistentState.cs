@@ -21,9 +21,16 @@ public interface IPersistentState<TState>
     /// <summary>Reloads the state from storage.</summary>
     Task ReadStateAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Writes the state if storage still holds the version this activation last saw.</summary>
-    /// <exception cref="InconsistentStateException">Storage holds another version.</exception>
+    /// <summary>
+    /// Writes the state if storage still holds the version this activation last saw, together with the events
+    /// appended since the last write, in one transaction: no event without its state, no state without its events.
+    /// </summary>
+    /// <exception cref="InconsistentStateException">Storage holds another version; nothing was written.</exception>
     Task WriteStateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Buffers an event for <paramref name="stream"/>; the next <see cref="WriteStateAsync"/> commits it with the state.</summary>
+    /// <typeparam name="TEvent">The event's type; it must round-trip through System.Text.Json.</typeparam>
+    void AppendEvent<TEvent>(StreamId stream, string eventType, TEvent @event);
 
     /// <summary>Clears the stored state (a versioned tombstone remains) and resets <see cref="State"/>.</summary>
     /// <exception cref="InconsistentStateException">Storage holds another version.</exception>

@@ -44,6 +44,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().GrainStorage);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Initializer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Reminders);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Streams);
 
         services.AddSingleton(sp => new Silo(
             sp.GetRequiredService<IStorageInitializer>(),
@@ -67,14 +68,14 @@ public static class SiloServiceCollectionExtensions
         if (dialect is null)
         {
             var memory = new MemoryGrainStorage();
-            return new StorageBundle(memory, memory, new MemoryReminderTable(), null);
+            return new StorageBundle(memory, memory, new MemoryReminderTable(), memory, null);
         }
 
         var storage = new AdoNetGrainStorage(dialect, services.GetRequiredService<ILogger<AdoNetGrainStorage>>());
-        return new StorageBundle(storage, storage, new AdoNetReminderTable(dialect), dialect);
+        return new StorageBundle(storage, storage, new AdoNetReminderTable(dialect), storage, dialect);
     }
 
-    private sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, SqlDialect? Dialect)
+    private sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, IStreamReader Streams, SqlDialect? Dialect)
         : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Dialect?.DisposeAsync() ?? ValueTask.CompletedTask;

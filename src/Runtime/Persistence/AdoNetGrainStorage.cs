@@ -7,7 +7,7 @@ namespace OrderActors.Runtime.Persistence;
 /// Grain storage on PostgreSQL or SQLite through ADO.NET: one table, <c>grain_state</c>, keyed by
 /// (grain type, grain key, state name), with a version column for compare-and-swap.
 /// </summary>
-internal sealed class AdoNetGrainStorage(SqlDialect dialect, ILogger<AdoNetGrainStorage> logger) : IGrainStorage, IStorageInitializer
+internal sealed class AdoNetGrainStorage(SqlDialect dialect, ILogger<AdoNetGrainStorage> logger) : IGrainStorage, IStorageInitializer, IStreamReader
 {
     private const string ReadSql =
         "SELECT version, payload FROM grain_state WHERE grain_type = @type AND grain_key = @key AND state_name = @name";
@@ -25,55 +25,124 @@ internal sealed class AdoNetGrainStorage(SqlDialect dialect, ILogger<AdoNetGrain
     public async Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default)
     {
         await using var connection = await dialect.OpenAsync(cancellationToken);
-        return await ReadAsync(connection, grainId, stateName, cancellationToken);
+        return await ReadAsync(connection, null, grainId, stateName, cancellationToken);
     }
 
-    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, CancellationToken cancellationToken = default)
-        => SwapAsync(grainId, stateName, payload.ToArray(), expectedVersion, cancellationToken);
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken = default)
+        => SwapAsync(grainId, stateName, payload.ToArray(), expectedVersion, events, cancellationToken);
 
     public Task<long> ClearAsync(GrainId grainId, string stateName, long expectedVersion, CancellationToken cancellationToken = default)
-        => SwapAsync(grainId, stateName, null, expectedVersion, cancellationToken);
+        => SwapAsync(grainId, stateName, null, expectedVersion, [], cancellationToken);
 
-    private Task<long> SwapAsync(GrainId grainId, string stateName, byte[]? payload, long expectedVersion, CancellationToken cancellationToken)
-        => dialect.WriteAsync(
+    // A write without events is one autocommitted statement; with events, the state and the events share a transaction.
+    private Task<long> SwapAsync(GrainId grainId, string stateName, byte[]? payload, long expectedVersion, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count > MaxEventsPerWrite)
+        {
+            throw new ArgumentException($"A state write may append at most {MaxEventsPerWrite} events; {grainId} appended {events.Count}.", nameof(events));
+        }
+
+        return dialect.WriteAsync(
             async connection =>
             {
-                int affected;
-                if (expectedVersion == 0)
+                await using var transaction = events.Count == 0 ? null : await connection.BeginTransactionAsync(cancellationToken);
+                var version = await SwapAsync(connection, transaction, grainId, stateName, payload, expectedVersion, cancellationToken);
+                for (var i = 0; i < events.Count; i++)
                 {
-                    if (payload is null)
-                    {
-                        // Clearing a record that never existed changes nothing; if one exists, someone else wrote it.
-                        var existing = await ReadAsync(connection, grainId, stateName, cancellationToken);
-                        return existing is null
-                            ? 0L
-                            : throw StorageConflict.Create(grainId, stateName, expectedVersion, existing.Version);
-                    }
-
-                    await using var insert = SqlDialect.Command(connection, InsertSql,
-                        ("@type", grainId.Type), ("@key", grainId.Key), ("@name", stateName), ("@payload", payload));
-                    affected = await insert.ExecuteNonQueryAsync(cancellationToken);
-                }
-                else
-                {
-                    await using var update = SqlDialect.Command(connection, _updateSql,
-                        ("@type", grainId.Type), ("@key", grainId.Key), ("@name", stateName), ("@payload", payload), ("@expected", expectedVersion));
-                    affected = await update.ExecuteNonQueryAsync(cancellationToken);
+                    var pending = events[i];
+                    await using var append = SqlDialect.Command(connection, dialect.AppendEventSql,
+                        ("@index", (long)i), ("@ns", pending.Stream.Namespace), ("@key", pending.Stream.Key), ("@type", pending.Type), ("@payload", pending.Payload));
+                    append.Transaction = transaction;
+                    await append.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                if (affected == 1)
+                if (transaction is not null)
                 {
-                    return expectedVersion + 1;
+                    await transaction.CommitAsync(cancellationToken);
                 }
 
-                var stored = await ReadAsync(connection, grainId, stateName, cancellationToken);
-                throw StorageConflict.Create(grainId, stateName, expectedVersion, stored?.Version ?? 0);
+                return version;
             },
             cancellationToken);
+    }
 
-    private static async Task<StoredGrainState?> ReadAsync(DbConnection connection, GrainId grainId, string stateName, CancellationToken cancellationToken)
+    /// <summary>At most this many events per state write (the PostgreSQL position leaves 16 bits for them).</summary>
+    public const int MaxEventsPerWrite = 65_536;
+
+    private async Task<long> SwapAsync(DbConnection connection, DbTransaction? transaction, GrainId grainId, string stateName, byte[]? payload, long expectedVersion, CancellationToken cancellationToken)
+    {
+        int affected;
+        if (expectedVersion == 0)
+        {
+            if (payload is null)
+            {
+                // Clearing a record that never existed changes nothing; if one exists, someone else wrote it.
+                var existing = await ReadAsync(connection, transaction, grainId, stateName, cancellationToken);
+                return existing is null
+                    ? 0L
+                    : throw StorageConflict.Create(grainId, stateName, expectedVersion, existing.Version);
+            }
+
+            await using var insert = SqlDialect.Command(connection, InsertSql,
+                ("@type", grainId.Type), ("@key", grainId.Key), ("@name", stateName), ("@payload", payload));
+            insert.Transaction = transaction;
+            affected = await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            await using var update = SqlDialect.Command(connection, _updateSql,
+                ("@type", grainId.Type), ("@key", grainId.Key), ("@name", stateName), ("@payload", payload), ("@expected", expectedVersion));
+            update.Transaction = transaction;
+            affected = await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (affected == 1)
+        {
+            return expectedVersion + 1;
+        }
+
+        var stored = await ReadAsync(connection, transaction, grainId, stateName, cancellationToken);
+        throw StorageConflict.Create(grainId, stateName, expectedVersion, stored?.Version ?? 0);
+    }
+
+    public async Task<IReadOnlyList<StreamEvent>> ReadAllAsync(long afterPosition, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = SqlDialect.Command(connection, dialect.ReadAllEventsSql, ("@after", afterPosition), ("@limit", (long)limit));
+        return await ReadEventsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StreamEvent>> ReadStreamAsync(StreamId stream, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        await using var command = SqlDialect.Command(connection, dialect.ReadStreamEventsSql,
+            ("@ns", stream.Namespace), ("@key", stream.Key), ("@after", afterSequence), ("@limit", (long)limit));
+        return await ReadEventsAsync(command, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<StreamEvent>> ReadEventsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var events = new List<StreamEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var createdAt = reader.GetValue(6) switch
+            {
+                DateTime utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)),
+                string text => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal),
+                var other => throw new InvalidOperationException($"Unexpected created_at value {other}."),
+            };
+            events.Add(new StreamEvent(reader.GetInt64(0), new StreamId(reader.GetString(1), reader.GetString(2)), reader.GetInt64(3),
+                reader.GetString(4), (byte[])reader.GetValue(5), createdAt));
+        }
+
+        return events;
+    }
+
+    private static async Task<StoredGrainState?> ReadAsync(DbConnection connection, DbTransaction? transaction, GrainId grainId, string stateName, CancellationToken cancellationToken)
     {
         await using var command = SqlDialect.Command(connection, ReadSql, ("@type", grainId.Type), ("@key", grainId.Key), ("@name", stateName));
+        command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {

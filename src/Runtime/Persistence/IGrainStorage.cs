@@ -18,7 +18,14 @@ public interface IGrainStorage
     Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default);
 
     /// <summary>Writes a state record if storage holds <paramref name="expectedVersion"/>; returns the new version.</summary>
-    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, CancellationToken cancellationToken = default);
+    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, CancellationToken cancellationToken = default)
+        => WriteAsync(grainId, stateName, payload, expectedVersion, [], cancellationToken);
+
+    /// <summary>
+    /// Writes a state record if storage holds <paramref name="expectedVersion"/> and appends <paramref name="events"/>
+    /// to their streams, atomically; returns the new version. On a version conflict nothing is written.
+    /// </summary>
+    Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken = default);
 
     /// <summary>Clears a state record (leaving a tombstone) if storage holds <paramref name="expectedVersion"/>; returns the new version.</summary>
     Task<long> ClearAsync(GrainId grainId, string stateName, long expectedVersion, CancellationToken cancellationToken = default);

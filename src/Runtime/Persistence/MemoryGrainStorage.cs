@@ -1,9 +1,11 @@
 namespace OrderActors.Runtime.Persistence;
 
 /// <summary>Grain storage in process memory, for fast unit tests only: nothing survives the process.</summary>
-public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer
+public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer, IStreamReader
 {
     private readonly Dictionary<(GrainId, string), StoredGrainState> _records = [];
+    private readonly List<StreamEvent> _events = [];
+    private readonly Dictionary<StreamId, long> _sequences = [];
 
     /// <inheritdoc />
     public Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default)
@@ -15,8 +17,38 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer
     }
 
     /// <inheritdoc />
-    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, CancellationToken cancellationToken = default)
-        => Task.FromResult(Swap(grainId, stateName, payload.ToArray(), expectedVersion));
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken = default)
+    {
+        lock (_records)
+        {
+            var version = Swap(grainId, stateName, payload.ToArray(), expectedVersion);
+            foreach (var pending in events)
+            {
+                var sequence = _sequences[pending.Stream] = _sequences.GetValueOrDefault(pending.Stream) + 1;
+                _events.Add(new StreamEvent(_events.Count + 1, pending.Stream, sequence, pending.Type, pending.Payload, DateTimeOffset.UtcNow));
+            }
+
+            return Task.FromResult(version);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StreamEvent>> ReadAllAsync(long afterPosition, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_records)
+        {
+            return Task.FromResult<IReadOnlyList<StreamEvent>>(_events.Where(e => e.Position > afterPosition).Take(limit).ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StreamEvent>> ReadStreamAsync(StreamId stream, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_records)
+        {
+            return Task.FromResult<IReadOnlyList<StreamEvent>>(_events.Where(e => e.Stream == stream && e.Sequence > afterSequence).Take(limit).ToArray());
+        }
+    }
 
     /// <inheritdoc />
     public Task<long> ClearAsync(GrainId grainId, string stateName, long expectedVersion, CancellationToken cancellationToken = default)

@@ -18,6 +18,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
     private readonly string _stateName;
     private readonly IGrainStorage _storage;
     private readonly GrainSerializer _serializer;
+    private readonly List<PendingEvent> _events = [];
     private long _version;
 
     public PersistentState(ActivationData activation, string stateName, IGrainStorage storage, GrainSerializer serializer)
@@ -53,8 +54,9 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
         try
         {
             var payload = _serializer.Serialize(State, typeof(TState));
-            _version = await _storage.WriteAsync(_activation.Id, _stateName, payload, _version, cancellationToken);
+            _version = await _storage.WriteAsync(_activation.Id, _stateName, payload, _version, [.. _events], cancellationToken);
             RecordExists = true;
+            _events.Clear();
         }
         catch (Exception ex)
         {
@@ -65,6 +67,14 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
         {
             RuntimeMetrics.RecordStorage("write", started);
         }
+    }
+
+    public void AppendEvent<TEvent>(StreamId stream, string eventType, TEvent @event)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stream.Namespace);
+        ArgumentException.ThrowIfNullOrEmpty(stream.Key);
+        ArgumentException.ThrowIfNullOrEmpty(eventType);
+        _events.Add(new PendingEvent(stream, eventType, _serializer.Serialize(@event, typeof(TEvent))));
     }
 
     public async Task ClearStateAsync(CancellationToken cancellationToken = default)
@@ -96,6 +106,7 @@ internal sealed class PersistentState<TState> : IPersistentState<TState>, IActiv
             RuntimeMetrics.StorageConflicts.Add(1);
         }
 
+        _events.Clear(); // the activation is going away; its successor starts from what storage holds
         _activation.RequestDeactivation(DeactivationReason.InconsistentState);
     }
 }

@@ -13,6 +13,20 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>SQL for "the current time" in an UPDATE.</summary>
     public abstract string Now { get; }
 
+    /// <summary>Appends one event (parameters @index within the write, @ns, @key, @type, @payload) inside the write's transaction.</summary>
+    public abstract string AppendEventSql { get; }
+
+    /// <summary>Events after @after in position order (up to @limit), never past an event a later commit could precede.</summary>
+    public abstract string ReadAllEventsSql { get; }
+
+    /// <summary>Events of stream (@ns, @key) after sequence @after (up to @limit).</summary>
+    public abstract string ReadStreamEventsSql { get; }
+
+    protected const string EventColumns = "global_position, stream_namespace, stream_key, sequence, event_type, payload, created_at";
+
+    protected const string NextSequence =
+        "COALESCE((SELECT max(sequence) FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key), 0) + 1";
+
     /// <summary>Opens a pooled connection.</summary>
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
@@ -47,6 +61,20 @@ internal sealed class PostgreSqlDialect(string connectionString) : SqlDialect
     public override string Name => "postgresql";
 
     public override string Now => "now()";
+
+    // Positions follow transaction ids (see 002_streams.sql); readers stop below the oldest running transaction.
+    public override string AppendEventSql =>
+        "INSERT INTO stream_events (global_position, stream_namespace, stream_key, sequence, event_type, payload) " +
+        $"VALUES (pg_current_xact_id()::text::bigint * 65536 + @index, @ns, @key, {NextSequence}, @type, @payload)";
+
+    private const string Horizon = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536";
+
+    public override string ReadAllEventsSql =>
+        $"SELECT {EventColumns} FROM stream_events WHERE global_position > @after AND global_position < {Horizon} ORDER BY global_position LIMIT @limit";
+
+    public override string ReadStreamEventsSql =>
+        $"SELECT {EventColumns} FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after " +
+        $"AND global_position < {Horizon} ORDER BY sequence LIMIT @limit";
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
         => await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -95,6 +123,17 @@ internal sealed class SqliteDialect : SqlDialect
     public override string Name => "sqlite";
 
     public override string Now => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+    // One writer at a time: a position taken inside a write transaction commits before any larger one.
+    public override string AppendEventSql =>
+        "INSERT INTO stream_events (global_position, stream_namespace, stream_key, sequence, event_type, payload) " +
+        $"VALUES (COALESCE((SELECT max(global_position) FROM stream_events), 0) + 1, @ns, @key, {NextSequence}, @type, @payload)";
+
+    public override string ReadAllEventsSql =>
+        $"SELECT {EventColumns} FROM stream_events WHERE global_position > @after ORDER BY global_position LIMIT @limit";
+
+    public override string ReadStreamEventsSql =>
+        $"SELECT {EventColumns} FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after ORDER BY sequence LIMIT @limit";
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

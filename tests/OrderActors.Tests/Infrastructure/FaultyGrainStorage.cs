@@ -12,7 +12,7 @@ public sealed class FaultyGrainStorage(IGrainStorage inner, Func<GrainId, string
     public Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default)
         => inner.ReadAsync(grainId, stateName, cancellationToken);
 
-    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, CancellationToken cancellationToken = default)
+    public Task<long> WriteAsync(GrainId grainId, string stateName, ReadOnlyMemory<byte> payload, long expectedVersion, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken = default)
     {
         if (failWrite(grainId, Encoding.UTF8.GetString(payload.Span)))
         {
@@ -20,7 +20,7 @@ public sealed class FaultyGrainStorage(IGrainStorage inner, Func<GrainId, string
             throw new IOException($"Injected storage failure writing {stateName} of {grainId}.");
         }
 
-        return inner.WriteAsync(grainId, stateName, payload, expectedVersion, cancellationToken);
+        return inner.WriteAsync(grainId, stateName, payload, expectedVersion, events, cancellationToken);
     }
 
     public Task<long> ClearAsync(GrainId grainId, string stateName, long expectedVersion, CancellationToken cancellationToken = default)

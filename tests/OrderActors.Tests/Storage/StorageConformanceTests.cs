@@ -20,6 +20,8 @@ public abstract class StorageConformanceTests : IAsyncLifetime
 
     private IReminderTable Reminders => _instance.Reminders;
 
+    private IStreamReader Streams => _instance.Streams;
+
     /// <summary>Opens fresh storage of the provider under test.</summary>
     protected abstract Task<StorageInstance> OpenFreshAsync();
 
@@ -281,6 +283,39 @@ public abstract class StorageConformanceTests : IAsyncLifetime
         Assert.True(winners.Length == 1, $"Exactly one of {writers} concurrent writers must win; {winners.Length} did.");
         return (winners[0].Index, winners[0].Version!.Value);
     }
+
+    private static PendingEvent Event(string ns, string key, string type) => new(new StreamId(ns, key), type, Json(type));
+
+    [Fact]
+    public async Task Events_are_appended_with_their_state_numbered_per_stream_and_ordered_globally()
+    {
+        var id = new GrainId("order", "o-ev");
+        var version = await Storage.WriteAsync(id, "order", Json("v1"), 0, [Event("orders", "o-ev", "placed"), Event("orders", "o-ev", "confirmed")]);
+        await Storage.WriteAsync(new GrainId("inventory", "sku-1"), "inventory", Json("s1"), 0, [Event("inventory", "sku-1", "reserved")]);
+        await Storage.WriteAsync(id, "order", Json("v2"), version, [Event("orders", "o-ev", "shipped")]);
+
+        var all = await Streams.ReadAllAsync(0, 100);
+        Assert.Equal(["placed", "confirmed", "reserved", "shipped"], all.Select(e => e.Type));
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Position < p.Second.Position), "positions increase in delivery order");
+        Assert.Equal([1L, 2L, 3L], all.Where(e => e.Stream == new StreamId("orders", "o-ev")).Select(e => e.Sequence));
+        Assert.Equal("shipped", Text(all[^1].Payload));
+
+        var order = await Streams.ReadStreamAsync(new StreamId("orders", "o-ev"), 1, 100);
+        Assert.Equal(["confirmed", "shipped"], order.Select(e => e.Type));
+        Assert.Equal(["shipped"], (await Streams.ReadAllAsync(all[2].Position, 100)).Select(e => e.Type));
+        Assert.Equal(2, (await Streams.ReadAllAsync(0, 2)).Count);
+    }
+
+    [Fact]
+    public async Task A_write_that_loses_the_version_check_appends_no_event()
+    {
+        var id = new GrainId("order", "o-lost");
+        await Storage.WriteAsync(id, "order", Json("v1"), 0, [Event("orders", "o-lost", "placed")]);
+        await Assert.ThrowsAsync<InconsistentStateException>(
+            () => Storage.WriteAsync(id, "order", Json("stale"), 0, [Event("orders", "o-lost", "ghost")]));
+        Assert.Equal(["placed"], (await Streams.ReadAllAsync(0, 100)).Select(e => e.Type));
+        Assert.Equal("v1", Text((await Storage.ReadAsync(id, "order"))!.Payload));
+    }
 }
 
 public sealed class MemoryStorageConformanceTests : StorageConformanceTests
@@ -299,6 +334,54 @@ public sealed class SqliteStorageConformanceTests : StorageConformanceTests
     {
         StorageInstance.DeleteSqliteFile(_file!);
         return Task.CompletedTask;
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgreSqlStreamOrderingTests(PostgresServer server)
+{
+    /// <summary>
+    /// PostgreSQL commits transactions in any order: a transaction that took its position first may commit last.
+    /// A tailing reader must not move past it while it is open, or it would never see its event.
+    /// </summary>
+    [Fact]
+    public async Task A_reader_never_moves_past_an_event_whose_transaction_commits_later()
+    {
+        var connectionString = await server.CreateDatabaseAsync();
+        await using var instance = StorageInstance.PostgreSql(connectionString);
+        await instance.Initializer.InitializeAsync();
+        await instance.Storage.WriteAsync(new GrainId("order", "before"), "order", "{}"u8.ToArray(), 0,
+            [new PendingEvent(new StreamId("orders", "before"), "before", "{}"u8.ToArray())]);
+
+        // A writer that appended its event and has not committed yet.
+        await using var slow = new Npgsql.NpgsqlConnection(connectionString);
+        await slow.OpenAsync();
+        await using var transaction = await slow.BeginTransactionAsync();
+        await using (var append = new Npgsql.NpgsqlCommand(instance.AppendEventSql, slow, transaction))
+        {
+            append.Parameters.AddWithValue("index", 0L);
+            append.Parameters.AddWithValue("ns", "orders");
+            append.Parameters.AddWithValue("key", "slow");
+            append.Parameters.AddWithValue("type", "slow");
+            append.Parameters.AddWithValue("payload", "{}"u8.ToArray());
+            await append.ExecuteNonQueryAsync();
+        }
+
+        // Later writers commit while it is open.
+        for (var i = 0; i < 3; i++)
+        {
+            await instance.Storage.WriteAsync(new GrainId("order", $"fast-{i}"), "order", "{}"u8.ToArray(), 0,
+                [new PendingEvent(new StreamId("orders", $"fast-{i}"), "fast", "{}"u8.ToArray())]);
+        }
+
+        var seen = await instance.Streams.ReadAllAsync(0, 100);
+        Assert.Equal(["before"], seen.Select(e => e.Type)); // the fast ones wait behind the open transaction
+        var checkpoint = seen[^1].Position;
+
+        await transaction.CommitAsync();
+        var next = await instance.Streams.ReadAllAsync(checkpoint, 100);
+        Assert.Equal(["slow", "fast", "fast", "fast"], next.Select(e => e.Type));
+        Assert.True(next.Zip(next.Skip(1)).All(p => p.First.Position < p.Second.Position), "positions increase in delivery order");
     }
 }
 

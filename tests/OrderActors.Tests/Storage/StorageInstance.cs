@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using OrderActors.Runtime;
 using OrderActors.Runtime.Persistence;
 using OrderActors.Runtime.Reminders;
 
@@ -26,6 +27,12 @@ public sealed class StorageInstance : IAsyncDisposable
     public IStorageInitializer Initializer { get; }
 
     public IReminderTable Reminders { get; }
+
+    /// <summary>The stream reader over the same storage.</summary>
+    public IStreamReader Streams => (IStreamReader)Storage;
+
+    /// <summary>The dialect's SQL for appending one event (for tests that hold a transaction open by hand).</summary>
+    public string AppendEventSql => _dialect?.AppendEventSql ?? throw new InvalidOperationException("Memory storage has no SQL.");
 
     /// <summary>The embedded schema scripts of this provider (none for memory).</summary>
     public int SchemaScriptCount => _dialect is null ? 0 : SchemaMigrator.Scripts(_dialect.Name).Count;
