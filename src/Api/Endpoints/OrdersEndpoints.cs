@@ -189,6 +189,10 @@ public static class OrdersEndpoints
                 {
                     validation.Add($"{field}.unitPrice", $"{line.UnitPrice} must be between 0 and 1000000000.");
                 }
+                else if (line.UnitPrice is { } price && decimal.Round(price, 2) != price)
+                {
+                    validation.Add($"{field}.unitPrice", $"{price} has more than two decimals; send amounts in the currency's smallest unit (cents).");
+                }
 
                 lines.Add(new OrderLineRequest(line.Sku ?? "", line.Quantity ?? 0, line.UnitPrice ?? 0));
             }

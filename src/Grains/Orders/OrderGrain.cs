@@ -52,15 +52,18 @@ public sealed class OrderGrain(
         {
             await FinishCancellationAsync(cancel);
         }
+
+        if (State.Payment.CaptureDue)
+        {
+            await CaptureAsync();
+        }
     }
 
     public Task<ReservationVerdict> VouchForReservationAsync(string sku)
-        => Task.FromResult(State.Status switch
-        {
-            OrderStatus.Confirmed or OrderStatus.Completed when State.Lines.Any(l => l.Sku == sku) => ReservationVerdict.Confirmed,
-            OrderStatus.Reserving when _placementInFlight => ReservationVerdict.Pending,
-            _ => ReservationVerdict.Release,
-        });
+        => Task.FromResult(
+            _placementInFlight ? ReservationVerdict.Pending // the state in memory may not be written yet
+            : State.Status is OrderStatus.Confirmed or OrderStatus.Completed && State.Lines.Any(l => l.Sku == sku) ? ReservationVerdict.Confirmed
+            : ReservationVerdict.Release);
 
     public async Task<PlaceOrderResult> PlaceAsync(PlaceOrder command)
     {
@@ -117,7 +120,9 @@ public sealed class OrderGrain(
 
         var amount = Subtotal(command);
         var method = command.Payment?.Method ?? "card";
-        var authorization = await payments.AuthorizeAsync(Id, method, command.Payment?.Token, amount, command.Currency);
+        var authorization = amount == 0
+            ? new PaymentResult(PaymentOutcome.Approved, "none", null, "Nothing to pay.")
+            : await payments.AuthorizeAsync(Id, fingerprint[..16], method, command.Payment?.Token, amount, command.Currency);
         switch (authorization.Outcome)
         {
             case PaymentOutcome.Declined:
@@ -135,13 +140,29 @@ public sealed class OrderGrain(
         // vouches for them once this write has made it Confirmed, and lets them go if the process died before.
         Confirm(command, reservations, authorization.Reference!, method, amount, now);
         await order.WriteStateAsync();
-        await CreateShipmentsAsync();
+        try
+        {
+            await CreateShipmentsAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The order is placed (written above); its shipments are created before its next request.
+        }
+
         return new PlaceOrderResult(PlacementOutcome.Placed, View(), [], []);
     }
 
     public async Task<OrderView?> GetAsync()
     {
-        await SettleAsync();
+        try
+        {
+            await SettleAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && State.Status != OrderStatus.Reserving)
+        {
+            // A repair that cannot finish now (payment gateway down, ...) must not make the order unreadable.
+        }
+
         return IsVisible ? View() : null;
     }
 
@@ -161,14 +182,26 @@ public sealed class OrderGrain(
             return View();
         }
 
+        var cancellable = State.Shipments.Where(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled).ToArray();
+        foreach (var shipment in cancellable)
+        {
+            await SyncAsync(shipment.Id); // a shipment that moved on without the order knowing is not cancelled by mistake
+        }
+
         if (!CanCancel)
         {
+            if (State.Status == OrderStatus.Confirmed && cancellable.Length > 0)
+            {
+                await order.WriteStateAsync(); // keep what the sync learned
+            }
+
             throw DomainException.InvalidTransition($"order '{Id}'", "cancel", DescribeState(), AllowedActions());
         }
 
-        State.PendingCancel = command;
+        var plan = new CancelPlan(command, State.Shipments.Where(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled).Select(s => s.Id).ToArray());
+        State.PendingCancel = plan;
         await order.WriteStateAsync();
-        await FinishCancellationAsync(command);
+        await FinishCancellationAsync(plan);
         return View();
     }
 
@@ -176,25 +209,62 @@ public sealed class OrderGrain(
     {
         await SettleAsync();
         EnsureVisible();
-        var index = State.Shipments.FindIndex(s => s.Id == command.ShipmentId);
-        if (index < 0)
+        if (!State.Shipments.Any(s => s.Id == command.ShipmentId))
         {
             throw DomainException.NotFound("shipment-not-found", $"Order '{Id}' has no shipment '{command.ShipmentId}'.");
         }
 
-        var record = State.Shipments[index];
-        ShipmentStateMachine.Ensure(record.Id, record.Status, ShipmentStateMachine.Name(command.Action));
-        if (command.Action == ShipmentAction.Ship)
+        // The shipment's own status is the truth: adopt anything a crash kept from this order before deciding.
+        var synced = await SyncAsync(command.ShipmentId);
+        var record = State.Shipments.Single(s => s.Id == command.ShipmentId);
+        try
         {
-            await CaptureBeforeFirstShipmentAsync(command.Actor);
+            ShipmentStateMachine.Ensure(record.Id, record.Status, ShipmentStateMachine.Name(command.Action));
+        }
+        catch (DomainException) when (synced)
+        {
+            await order.WriteStateAsync();
+            throw;
         }
 
         var view = await GrainFactory.GetGrain<IShipmentGrain>(record.Id)
             .ApplyAsync(new ShipmentStep(command.Action, command.Carrier, command.Tracking, command.Actor));
-        State.Shipments[index] = record with { Status = view.Status, Carrier = view.Carrier, TrackingNumber = view.TrackingNumber };
-        RecordShipmentChange(record, view, command.Actor);
+        Adopt(view, command.Actor);
         await order.WriteStateAsync();
+        if (State.Payment.CaptureDue)
+        {
+            await CaptureAsync(); // the goods are on their way; a gateway failure here is retried before the next request
+        }
+
         return view;
+    }
+
+    // Reads a shipment and adopts its status if the order's record is behind; true if it was.
+    private async Task<bool> SyncAsync(string shipmentId)
+    {
+        var view = await GrainFactory.GetGrain<IShipmentGrain>(shipmentId).GetAsync();
+        if (view is null || view.Status == State.Shipments.Single(s => s.Id == shipmentId).Status)
+        {
+            return false;
+        }
+
+        Adopt(view, System);
+        return true;
+    }
+
+    // Records a shipment's new status on the order: timeline, notifications, payment due, completion.
+    private void Adopt(ShipmentView view, Actor actor)
+    {
+        var index = State.Shipments.FindIndex(s => s.Id == view.Id);
+        var before = State.Shipments[index];
+        State.Shipments[index] = before with { Status = view.Status, Carrier = view.Carrier, TrackingNumber = view.TrackingNumber };
+        if (ShipmentStateMachine.HasShipped(view.Status) && !ShipmentStateMachine.HasShipped(before.Status)
+            && State.Payment.Status is PaymentStatus.Authorized or PaymentStatus.Failed)
+        {
+            State.Payment.CaptureDue = true;
+        }
+
+        RecordShipmentChange(before, view, actor);
     }
 
     private bool IsVisible => State.Status is OrderStatus.Confirmed or OrderStatus.Completed or OrderStatus.Cancelled;
@@ -260,34 +330,64 @@ public sealed class OrderGrain(
         return rejection;
     }
 
-    private async Task FinishCancellationAsync(CancelOrder command)
+    private async Task FinishCancellationAsync(CancelPlan plan)
     {
+        var command = plan.Command;
+        var views = new List<ShipmentView>();
+        foreach (var shipmentId in plan.ShipmentIds)
+        {
+            try
+            {
+                views.Add(await GrainFactory.GetGrain<IShipmentGrain>(shipmentId).CancelAsync(command.Reason, command.Actor));
+            }
+            catch (DomainException ex) when (ex.Code == "invalid-transition")
+            {
+                await SyncAsync(shipmentId); // it shipped after all: it stays, and is not refunded
+            }
+        }
+
+        // Everything below is decided from the plan and the shipments' answers, so a retry after a failure (the
+        // gateway down, a crash) reaches the same amounts; the gateway keys make the money move once.
+        var cancelled = views.Where(v => v.Status == ShipmentStatus.Cancelled).Select(v => v.Id).ToHashSet(StringComparer.Ordinal);
+        var cancelledValue = State.Shipments.Where(s => cancelled.Contains(s.Id)).Sum(s => s.Value);
+        var anyShipped = State.Shipments.Any(s => ShipmentStateMachine.HasShipped(s.Status));
+        var payment = State.Payment;
+        var currency = State.Request!.Currency;
         var now = TimeProvider.GetUtcNow();
-        var cancellable = State.Shipments.Where(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled).ToArray();
-        var views = await Task.WhenAll(cancellable.Select(s => GrainFactory.GetGrain<IShipmentGrain>(s.Id).CancelAsync(command.Reason, command.Actor)));
+        string money;
+        if (payment.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
+        {
+            var refund = Math.Min(cancelledValue, payment.Captured - payment.Refunded);
+            if (refund > 0)
+            {
+                await EnsureApprovedAsync(await payments.RefundAsync(Id, "cancel", payment.Capture!, refund, currency), "refund");
+            }
+
+            payment.Refunded += refund;
+            payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+            money = $"{refund:0.00} {currency} refunded";
+        }
+        else if (!anyShipped && payment.Status is PaymentStatus.Authorized or PaymentStatus.Failed)
+        {
+            if (payment.Authorized > 0)
+            {
+                await EnsureApprovedAsync(await payments.VoidAsync(Id, payment.Authorization!), "void");
+            }
+
+            payment.Status = PaymentStatus.Voided;
+            payment.CaptureDue = false;
+            money = $"the authorization of {payment.Authorized:0.00} {currency} voided; nothing was charged";
+        }
+        else
+        {
+            payment.CancelledValue += cancelledValue; // not captured yet: the capture will take that much less
+            money = $"{cancelledValue:0.00} {currency} will not be charged";
+        }
+
         foreach (var view in views)
         {
             var i = State.Shipments.FindIndex(s => s.Id == view.Id);
             State.Shipments[i] = State.Shipments[i] with { Status = view.Status };
-        }
-
-        var cancelledValue = cancellable.Sum(s => s.Value);
-        var anyShipped = State.Shipments.Any(s => ShipmentStateMachine.HasShipped(s.Status));
-        var payment = State.Payment;
-        var currency = State.Request!.Currency;
-        if (payment.Status is PaymentStatus.Authorized or PaymentStatus.Failed)
-        {
-            await EnsureApprovedAsync(await payments.VoidAsync(Id, payment.Authorization!), "void");
-            payment.Status = PaymentStatus.Voided;
-            Record(now, "payment.voided", System, $"Authorization of {payment.Authorized:0.00} {currency} voided.");
-        }
-        else if (payment.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded && cancelledValue > 0)
-        {
-            var refund = Math.Min(cancelledValue, payment.Captured - payment.Refunded);
-            await EnsureApprovedAsync(await payments.RefundAsync(Id, "cancel", payment.Capture!, refund, currency), "refund");
-            payment.Refunded += refund;
-            payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
-            Record(now, "payment.refunded", System, $"{refund:0.00} {currency} refunded for the cancelled shipment(s).");
         }
 
         var partial = anyShipped;
@@ -297,42 +397,51 @@ public sealed class OrderGrain(
         }
 
         Record(now, partial ? "order.partially_cancelled" : "order.cancelled", command.Actor,
-            $"{(partial ? "Partially cancelled" : "Cancelled")}: {command.Reason}. {cancellable.Length} shipment(s) cancelled, stock released.");
+            $"{(partial ? "Partially cancelled" : "Cancelled")}: {command.Reason}. {cancelled.Count} shipment(s) cancelled, stock released; {money}.");
         Notify(now, "order_cancelled", partial ? $"Part of order {Id} cancelled" : $"Order {Id} cancelled",
-            partial
-                ? $"We cancelled the part of your order {Id} that had not shipped ({command.Reason}); {cancelledValue:0.00} {currency} is refunded."
-                : $"Your order {Id} is cancelled ({command.Reason}). You have not been charged; the hold of {payment.Authorized:0.00} {currency} is released.");
+            $"{(partial ? $"We cancelled the part of your order {Id} that had not shipped" : $"Your order {Id} is cancelled")} ({command.Reason}): {money}.");
         State.PendingCancel = null;
         CompleteIfDone(now);
         await order.WriteStateAsync();
     }
 
-    private async Task CaptureBeforeFirstShipmentAsync(Actor actor)
+    // Captures what is due once goods have left. Approved: captured. Declined: failed, the customer is told once,
+    // and the next attempt uses a new gateway key. Transient: stays due and is retried before the next request.
+    private async Task CaptureAsync()
     {
         var payment = State.Payment;
-        if (payment.Status is not (PaymentStatus.Authorized or PaymentStatus.Failed))
-        {
-            return; // captured with an earlier shipment
-        }
-
         var currency = State.Request!.Currency;
-        var amount = payment.Authorized;
-        var result = await payments.CaptureAsync(Id, payment.Authorization!, amount, currency);
+        var amount = payment.Authorized - payment.CancelledValue;
         var now = TimeProvider.GetUtcNow();
-        if (result.Outcome == PaymentOutcome.Declined)
+        var result = amount <= 0
+            ? new PaymentResult(PaymentOutcome.Approved, null, null, null)
+            : await payments.CaptureAsync(Id, payment.CaptureAttempts, payment.Authorization!, amount, currency);
+        switch (result.Outcome)
         {
-            payment.Status = PaymentStatus.Failed;
-            Record(now, "payment.capture_failed", actor, $"Capture of {amount:0.00} {currency} declined: {result.Reason}.");
-            Notify(now, "payment_problem", $"A problem with the payment for order {Id}",
-                $"We could not charge {amount:0.00} {currency} for your order {Id} ({result.Reason}). Please contact us to update your payment method; your order will ship once payment succeeds.");
-            await order.WriteStateAsync();
+            case PaymentOutcome.Approved:
+                payment.Status = PaymentStatus.Captured;
+                payment.Captured = Math.Max(0, amount);
+                payment.Capture = result.Reference;
+                payment.CaptureDue = false;
+                Record(now, "payment.captured", System, $"{payment.Captured:0.00} {currency} captured as the first shipment left.");
+                break;
+            case PaymentOutcome.Declined:
+                payment.CaptureDue = false;
+                payment.CaptureAttempts++;
+                if (payment.Status != PaymentStatus.Failed)
+                {
+                    Notify(now, "payment_problem", $"A problem with the payment for order {Id}",
+                        $"We could not charge {amount:0.00} {currency} for your order {Id} ({result.Reason}). Please contact us to settle it.");
+                }
+
+                payment.Status = PaymentStatus.Failed;
+                Record(now, "payment.capture_failed", System, $"Capture of {amount:0.00} {currency} declined: {result.Reason}.");
+                break;
+            default:
+                return; // still due; nothing to write
         }
 
-        await EnsureApprovedAsync(result, "capture");
-        payment.Status = PaymentStatus.Captured;
-        payment.Captured = amount;
-        payment.Capture = result.Reference;
-        Record(now, "payment.captured", System, $"{amount:0.00} {currency} captured as the first shipment ships.");
+        await order.WriteStateAsync();
     }
 
     private static Task EnsureApprovedAsync(PaymentResult result, string operation) => result.Outcome switch

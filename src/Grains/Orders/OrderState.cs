@@ -36,8 +36,8 @@ public sealed record OrderState
     /// <summary>Whether every shipment grain is known to exist (repaired on activation otherwise).</summary>
     public bool ShipmentsCreated { get; set; }
 
-    /// <summary>A cancellation that started and must be finished (resumed on activation after a crash).</summary>
-    public CancelOrder? PendingCancel { get; set; }
+    /// <summary>A cancellation that started and must be finished (resumed before the next request after a crash).</summary>
+    public CancelPlan? PendingCancel { get; set; }
 
     /// <summary>What happened to the order.</summary>
     public List<TimelineEntry> Timeline { get; set; } = [];
@@ -67,7 +67,19 @@ public sealed record PaymentState
 
     /// <summary>The gateway's capture reference.</summary>
     public string? Capture { get; set; }
+
+    /// <summary>Value of shipments cancelled while the payment was still only authorized: the capture takes that much less.</summary>
+    public decimal CancelledValue { get; set; }
+
+    /// <summary>A shipment left and the payment is still to be captured (retried before the next request if the gateway failed).</summary>
+    public bool CaptureDue { get; set; }
+
+    /// <summary>Declined captures so far; each new attempt after a decline uses a new gateway key.</summary>
+    public int CaptureAttempts { get; set; }
 }
+
+/// <summary>A cancellation in progress: which shipments it cancels, fixed when it started.</summary>
+public sealed record CancelPlan(CancelOrder Command, IReadOnlyList<string> ShipmentIds);
 
 /// <summary>A shipment as its order knows it.</summary>
 public sealed record ShipmentRecord(string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber);

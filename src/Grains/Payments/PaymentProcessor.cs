@@ -8,13 +8,13 @@ namespace OrderActors.Grains.Payments;
 /// </summary>
 public sealed class PaymentProcessor(IPaymentGateway gateway, IOptions<OrderOptions> options, TimeProvider time)
 {
-    /// <summary>Authorizes the order's amount.</summary>
-    public Task<PaymentResult> AuthorizeAsync(string orderId, string method, string? token, decimal amount, string currency)
-        => RetryAsync(() => gateway.AuthorizeAsync($"{orderId}:authorize", method, token, amount, currency));
+    /// <summary>Authorizes the order's amount; <paramref name="request"/> (a hash of the placement) keeps a reused order id apart.</summary>
+    public Task<PaymentResult> AuthorizeAsync(string orderId, string request, string method, string? token, decimal amount, string currency)
+        => RetryAsync(() => gateway.AuthorizeAsync($"{orderId}:{request}:authorize", method, token, amount, currency));
 
-    /// <summary>Captures an authorization.</summary>
-    public Task<PaymentResult> CaptureAsync(string orderId, string authorization, decimal amount, string currency)
-        => RetryAsync(() => gateway.CaptureAsync($"{orderId}:capture", authorization, amount, currency));
+    /// <summary>Captures an authorization; <paramref name="attempt"/> changes after a decline, so a later try is a new operation.</summary>
+    public Task<PaymentResult> CaptureAsync(string orderId, int attempt, string authorization, decimal amount, string currency)
+        => RetryAsync(() => gateway.CaptureAsync($"{orderId}:capture:{attempt}", authorization, amount, currency));
 
     /// <summary>Voids an authorization.</summary>
     public Task<PaymentResult> VoidAsync(string orderId, string authorization)

@@ -42,4 +42,7 @@ public sealed record ShipmentState
     public DateTimeOffset? DeliveredAt { get; set; }
 
     public List<ShipmentEvent> Events { get; set; } = [];
+
+    /// <summary>Whether the stock of a shipped shipment was committed (written after the Shipped status, repaired on activation).</summary>
+    public bool StockCommitted { get; set; }
 }

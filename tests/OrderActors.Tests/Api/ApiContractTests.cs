@@ -95,6 +95,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
         { "zero quantity", "{\"customer\":{\"id\":\"c\"},\"lines\":[{\"sku\":\"a\",\"quantity\":0,\"unitPrice\":1}]}", 422, "validation-failed" },
         { "negative quantity", "{\"customer\":{\"id\":\"c\"},\"lines\":[{\"sku\":\"a\",\"quantity\":-2,\"unitPrice\":1}]}", 422, "validation-failed" },
         { "missing quantity", "{\"customer\":{\"id\":\"c\"},\"lines\":[{\"sku\":\"a\",\"unitPrice\":1}]}", 422, "validation-failed" },
+        { "fraction of a cent", "{\"customer\":{\"id\":\"c\"},\"lines\":[{\"sku\":\"a\",\"quantity\":1,\"unitPrice\":0.005}]}", 422, "validation-failed" },
         { "negative price", "{\"customer\":{\"id\":\"c\"},\"lines\":[{\"sku\":\"a\",\"quantity\":1,\"unitPrice\":-1}]}", 422, "validation-failed" },
         { "bad sku", "{\"customer\":{\"id\":\"c\"},\"lines\":[{\"sku\":\"a b/c\",\"quantity\":1,\"unitPrice\":1}]}", 422, "validation-failed" },
         { "bad channel", "{\"customer\":{\"id\":\"c\"},\"channel\":\"fax\",\"lines\":[{\"sku\":\"a\",\"quantity\":1,\"unitPrice\":1}]}", 422, "validation-failed" },

@@ -246,3 +246,77 @@ public sealed class ReservationExpiryTests
         return storage.WriteAsync(new GrainId("order", orderId), "order", serializer.Serialize(state, typeof(OrderState)), 0);
     }
 }
+
+/// <summary>What the order and its shipments do after a crash left them out of step.</summary>
+public sealed class OrderShipmentRecoveryTests(SharedSiloFixture cluster) : IClassFixture<SharedSiloFixture>
+{
+    private static readonly Actor Ops = new("api-key:ops", "test-ops");
+
+    private async Task<(IOrderGrain Order, OrderView View, string Sku)> PlaceAsync()
+    {
+        var sku = $"sku-{Guid.NewGuid():N}";
+        await cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
+        var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
+        var view = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
+        return (order, view, sku);
+    }
+
+    // What a crash between the shipment's write and the order's leaves: the shipment moved, the order does not know.
+    private async Task ShipBehindTheOrdersBackAsync(string shipmentId)
+    {
+        var shipment = cluster.Grains.GetGrain<IShipmentGrain>(shipmentId);
+        foreach (var action in new[] { ShipmentAction.Pick, ShipmentAction.Pack, ShipmentAction.Ship })
+        {
+            await shipment.ApplyAsync(new ShipmentStep(action, null, null, Ops));
+        }
+    }
+
+    [Fact]
+    public async Task An_order_adopts_a_shipment_that_moved_on_without_it_and_captures_the_payment()
+    {
+        var (order, view, sku) = await PlaceAsync();
+        var shipmentId = view.Shipments[0].Id;
+        await ShipBehindTheOrdersBackAsync(shipmentId);
+
+        var delivered = await order.UpdateShipmentAsync(new ShipmentCommand(shipmentId, ShipmentAction.Track, null, new TrackingEvent(TrackingStatus.Delivered, null, null), Ops));
+        Assert.Equal(ShipmentStatus.Delivered, delivered.Status);
+        var after = (await order.GetAsync())!;
+        Assert.Equal((OrderStatus.Completed, PaymentStatus.Captured, 20m), (after.Status, after.PaymentStatus, after.Payment.Captured));
+        Assert.Contains(after.Timeline, t => t.Type == "shipment.shipped");
+        Assert.Equal(2, (await cluster.Grains.GetGrain<IInventoryGrain>(sku).GetAsync())!.Committed);
+    }
+
+    [Fact]
+    public async Task Cancelling_an_order_whose_shipment_left_unbeknown_to_it_is_refused_and_the_order_stays_usable()
+    {
+        var (order, view, _) = await PlaceAsync();
+        await ShipBehindTheOrdersBackAsync(view.Shipments[0].Id);
+
+        var refused = await Assert.ThrowsAsync<DomainException>(() => order.CancelAsync(new CancelOrder("too late", Ops)));
+        Assert.Equal(("invalid-transition", "shipped"), (refused.Code, refused.CurrentState));
+        var after = (await order.GetAsync())!;
+        Assert.Equal(("shipped", PaymentStatus.Captured), (after.Shipments[0].Status, after.PaymentStatus)); // not voided
+    }
+
+    [Fact]
+    public async Task A_shipment_that_crashed_after_shipping_commits_its_stock_when_it_next_activates()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        var sku = $"sku-{Guid.NewGuid():N}";
+        var inventory = silo.Grains.GetGrain<IInventoryGrain>(sku);
+        await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
+        await inventory.ReserveAsync(new ReserveStock("o-shipped", 2, Confirm: true));
+        var crashed = new ShipmentState
+        {
+            Status = ShipmentStatus.Shipped, OrderId = "o-shipped", Location = "main", Lines = [new ShipmentLine(sku, 2)],
+            Carrier = "ground-co", TrackingNumber = "GC1", StockCommitted = false,
+        };
+        var storage = silo.Services.GetRequiredService<OrderActors.Runtime.Persistence.IGrainStorage>();
+        var serializer = silo.Services.GetRequiredService<OrderActors.Runtime.Serialization.GrainSerializer>();
+        await storage.WriteAsync(new GrainId("shipment", "shp-crashed"), "shipment", serializer.Serialize(crashed, typeof(ShipmentState)), 0);
+
+        Assert.Equal(ShipmentStatus.Shipped, (await silo.Grains.GetGrain<IShipmentGrain>("shp-crashed").GetAsync())!.Status);
+        var stock = (await inventory.GetAsync())!;
+        Assert.Equal((3, 0, 3, 2), (stock.OnHand, stock.Reserved, stock.Available, stock.Committed));
+    }
+}
