@@ -17,4 +17,7 @@ namespace OrderActors.Grains;
 [JsonSerializable(typeof(ReservationResult))]
 [JsonSerializable(typeof(InventoryView))]
 [JsonSerializable(typeof(SetStock))]
+[JsonSerializable(typeof(Events.OrderEvent))]
+[JsonSerializable(typeof(Events.ShipmentChanged))]
+[JsonSerializable(typeof(Events.InventoryChanged))]
 public sealed partial class GrainsJsonContext : JsonSerializerContext;

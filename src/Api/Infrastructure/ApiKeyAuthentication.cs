@@ -27,6 +27,7 @@ public static class Policies
     public const string ManageInventory = nameof(ManageInventory);
     public const string ReadShipments = nameof(ReadShipments);
     public const string ManageFulfillment = nameof(ManageFulfillment);
+    public const string ReadEvents = nameof(ReadEvents);
 
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
@@ -36,6 +37,7 @@ public static class Policies
         options.AddPolicy(ManageInventory, p => p.RequireRole(Roles.Ops, Roles.Admin));
         options.AddPolicy(ReadShipments, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
         options.AddPolicy(ManageFulfillment, p => p.RequireRole(Roles.Ops, Roles.Admin));
+        options.AddPolicy(ReadEvents, p => p.RequireRole(Roles.Ops, Roles.Analytics, Roles.Admin));
     }
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Runtime;
 
@@ -33,7 +34,7 @@ public sealed class InventoryGrain(
     {
         var ledger = Ledger;
         ledger.SetStock(command);
-        await inventory.WriteStateAsync();
+        await SaveAsync("inventory.stocked", null);
         return ledger.View();
     }
 
@@ -52,7 +53,7 @@ public sealed class InventoryGrain(
                 inventory.State.ExpiryReminderRegistered = true;
             }
 
-            await inventory.WriteStateAsync();
+            await SaveAsync(request.Confirm ? "inventory.confirmed" : "inventory.reserved", request.OrderId);
         }
 
         return result;
@@ -62,7 +63,7 @@ public sealed class InventoryGrain(
     {
         if (Ledger.Release(request.OrderId, request.Location))
         {
-            await inventory.WriteStateAsync();
+            await SaveAsync("inventory.released", request.OrderId);
         }
     }
 
@@ -71,10 +72,19 @@ public sealed class InventoryGrain(
         var units = Ledger.Commit(request.OrderId, request.Location);
         if (units > 0)
         {
-            await inventory.WriteStateAsync();
+            await SaveAsync("inventory.committed", request.OrderId);
         }
 
         return units;
+    }
+
+    // Every change of levels goes on the SKU's stream with the write that makes it.
+    private Task SaveAsync(string type, string? orderId)
+    {
+        var view = Ledger.View();
+        inventory.AppendEvent(new StreamId(StreamNamespaces.Inventory, GetPrimaryKeyString()), type,
+            new InventoryChanged(view.Sku, type, TimeProvider.GetUtcNow(), orderId, view.OnHand, view.Reserved, view.Available, view.Committed));
+        return inventory.WriteStateAsync();
     }
 
     private async Task<ReservationVerdict> AskAsync(string orderId)
@@ -119,7 +129,11 @@ public sealed class InventoryGrain(
             inventory.State.ExpiryReminderRegistered = false;
         }
 
-        if (changed || idle)
+        if (changed)
+        {
+            await SaveAsync("inventory.reservations_checked", null);
+        }
+        else if (idle)
         {
             await inventory.WriteStateAsync();
         }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipments;
@@ -45,7 +46,7 @@ public sealed class OrderGrain(
         if (State.Status == OrderStatus.Confirmed && !State.ShipmentsCreated)
         {
             await CreateShipmentsAsync();
-            await order.WriteStateAsync();
+            await SaveAsync();
         }
 
         if (State.PendingCancel is { } cancel)
@@ -98,7 +99,7 @@ public sealed class OrderGrain(
         State.Fingerprint = fingerprint;
         State.Request = command;
         State.PlacedAt = now;
-        await order.WriteStateAsync();
+        await SaveAsync();
 
         var quantities = command.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
         ReservationResult[] reservations;
@@ -139,7 +140,7 @@ public sealed class OrderGrain(
         // The reservations stay unconfirmed: when they time out, each inventory grain asks this order, which
         // vouches for them once this write has made it Confirmed, and lets them go if the process died before.
         Confirm(command, reservations, authorization.Reference!, method, amount, now);
-        await order.WriteStateAsync();
+        await SaveAsync();
         try
         {
             await CreateShipmentsAsync();
@@ -192,7 +193,7 @@ public sealed class OrderGrain(
         {
             if (State.Status == OrderStatus.Confirmed && cancellable.Length > 0)
             {
-                await order.WriteStateAsync(); // keep what the sync learned
+                await SaveAsync(); // keep what the sync learned
             }
 
             throw DomainException.InvalidTransition($"order '{Id}'", "cancel", DescribeState(), AllowedActions());
@@ -200,7 +201,7 @@ public sealed class OrderGrain(
 
         var plan = new CancelPlan(command, State.Shipments.Where(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled).Select(s => s.Id).ToArray());
         State.PendingCancel = plan;
-        await order.WriteStateAsync();
+        await SaveAsync();
         await FinishCancellationAsync(plan);
         return View();
     }
@@ -223,14 +224,14 @@ public sealed class OrderGrain(
         }
         catch (DomainException) when (synced)
         {
-            await order.WriteStateAsync();
+            await SaveAsync();
             throw;
         }
 
         var view = await GrainFactory.GetGrain<IShipmentGrain>(record.Id)
             .ApplyAsync(new ShipmentStep(command.Action, command.Carrier, command.Tracking, command.Actor));
         Adopt(view, command.Actor);
-        await order.WriteStateAsync();
+        await SaveAsync();
         if (State.Payment.CaptureDue)
         {
             await CaptureAsync(); // the goods are on their way; a gateway failure here is retried before the next request
@@ -326,7 +327,7 @@ public sealed class OrderGrain(
     {
         State.Status = OrderStatus.Rejected;
         State.Rejection = rejection;
-        await order.WriteStateAsync();
+        await SaveAsync();
         return rejection;
     }
 
@@ -402,7 +403,7 @@ public sealed class OrderGrain(
             $"{(partial ? $"We cancelled the part of your order {Id} that had not shipped" : $"Your order {Id} is cancelled")} ({command.Reason}): {money}.");
         State.PendingCancel = null;
         CompleteIfDone(now);
-        await order.WriteStateAsync();
+        await SaveAsync();
     }
 
     // Captures what is due once goods have left. Approved: captured. Declined: failed, the customer is told once,
@@ -441,7 +442,7 @@ public sealed class OrderGrain(
                 return; // still due; nothing to write
         }
 
-        await order.WriteStateAsync();
+        await SaveAsync();
     }
 
     private static Task EnsureApprovedAsync(PaymentResult result, string operation) => result.Outcome switch
@@ -513,6 +514,30 @@ public sealed class OrderGrain(
         => State.Status == OrderStatus.Confirmed
             ? JsonNamingPolicy.SnakeCaseLower.ConvertName(Fulfillment().ToString())
             : JsonNamingPolicy.SnakeCaseLower.ConvertName(State.Status.ToString());
+
+    // Every write publishes the timeline entries it records, in the same transaction (the order's stream).
+    private Task SaveAsync()
+    {
+        if (State.Request is not null)
+        {
+            var stream = new StreamId(StreamNamespaces.Orders, Id);
+            foreach (var entry in State.Timeline.Skip(State.PublishedTimeline))
+            {
+                order.AppendEvent(stream, entry.Type, ToEvent(entry));
+            }
+        }
+
+        State.PublishedTimeline = State.Timeline.Count;
+        return order.WriteStateAsync();
+    }
+
+    private OrderEvent ToEvent(TimelineEntry entry)
+    {
+        var request = State.Request!;
+        return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
+            request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
+            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice)).ToArray(), State.PlacedAt, State.PromisedBy);
+    }
 
     private void Record(DateTimeOffset at, string type, Actor actor, string details)
         => State.Timeline.Add(new TimelineEntry(at, type, actor, actor == State.Request?.Actor ? State.Request.Channel : null, details));

@@ -42,6 +42,9 @@ public sealed record OrderState
     /// <summary>What happened to the order.</summary>
     public List<TimelineEntry> Timeline { get; set; } = [];
 
+    /// <summary>How many timeline entries are on the order's stream (each is published with the write that records it).</summary>
+    public int PublishedTimeline { get; set; }
+
     /// <summary>The customer notifications, oldest first.</summary>
     public List<CustomerNotification> Notifications { get; set; } = [];
 }

@@ -1,3 +1,4 @@
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
@@ -48,7 +49,7 @@ public sealed class ShipmentGrain(
             State.PromisedBy = command.PromisedBy;
             State.CreatedAt = now;
             State.Events.Add(new ShipmentEvent(now, "shipment.created", $"Created at {command.Location} with {command.Lines.Sum(l => l.Quantity)} unit(s).", new Actor("system", "orders")));
-            await shipment.WriteStateAsync();
+            await SaveAsync();
         }
 
         // Also on a repeat: a crash between the write above and this call must not leave the shipment unqueued.
@@ -71,19 +72,19 @@ public sealed class ShipmentGrain(
         {
             case ShipmentAction.Pick:
                 Move(ShipmentStatus.Picked, now, "shipment.picked", "Units picked.", step.Actor);
-                await shipment.WriteStateAsync();
+                await SaveAsync();
                 await PickQueue.RemoveAsync(Id);
                 break;
             case ShipmentAction.Pack:
                 Move(ShipmentStatus.Packed, now, "shipment.packed", "Packed.", step.Actor);
-                await shipment.WriteStateAsync();
+                await SaveAsync();
                 break;
             case ShipmentAction.Ship:
                 await ShipAsync(step, now);
                 break;
             default:
                 Track(step, now);
-                await shipment.WriteStateAsync();
+                await SaveAsync();
                 break;
         }
 
@@ -103,7 +104,7 @@ public sealed class ShipmentGrain(
         var wasQueued = State.Status == ShipmentStatus.ReadyToPick;
         await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).ReleaseAsync(new ReleaseStock(State.OrderId, State.Location))));
         Move(ShipmentStatus.Cancelled, TimeProvider.GetUtcNow(), "shipment.cancelled", $"Cancelled: {reason}. Stock released at {State.Location}.", actor);
-        await shipment.WriteStateAsync();
+        await SaveAsync();
         if (wasQueued)
         {
             await PickQueue.RemoveAsync(Id);
@@ -142,7 +143,7 @@ public sealed class ShipmentGrain(
 
         // Shipped is written before the stock is committed: from here the shipment can no longer be cancelled, and a
         // crash before the commit is finished when the shipment next activates (committing is idempotent).
-        await shipment.WriteStateAsync();
+        await SaveAsync();
         await CommitStockAsync();
     }
 
@@ -150,7 +151,7 @@ public sealed class ShipmentGrain(
     {
         await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).CommitAsync(new CommitStock(State.OrderId, State.Location))));
         State.StockCommitted = true;
-        await shipment.WriteStateAsync();
+        await SaveAsync();
     }
 
     private void Track(ShipmentStep step, DateTimeOffset now)
@@ -165,6 +166,20 @@ public sealed class ShipmentGrain(
 
         Move(next, at, $"shipment.{ShipmentStateMachine.Format(next)}",
             tracking.Detail is { Length: > 0 } detail ? detail : $"Carrier reports {ShipmentStateMachine.Format(next)}.", step.Actor);
+    }
+
+    // Every write publishes the events it records, in the same transaction (the shipment's stream).
+    private Task SaveAsync()
+    {
+        var stream = new StreamId(StreamNamespaces.Shipments, Id);
+        foreach (var e in State.Events.Skip(State.PublishedEvents))
+        {
+            shipment.AppendEvent(stream, e.Type, new ShipmentChanged(Id, State.OrderId, State.Location, e.Type, e.At, e.Actor, e.Details,
+                State.Status, State.Carrier, State.TrackingNumber, [.. State.Lines]));
+        }
+
+        State.PublishedEvents = State.Events.Count;
+        return shipment.WriteStateAsync();
     }
 
     private void Move(ShipmentStatus status, DateTimeOffset at, string type, string details, Actor actor)

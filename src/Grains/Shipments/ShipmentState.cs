@@ -43,6 +43,9 @@ public sealed record ShipmentState
 
     public List<ShipmentEvent> Events { get; set; } = [];
 
+    /// <summary>How many events are on the shipment's stream (each is published with the write that records it).</summary>
+    public int PublishedEvents { get; set; }
+
     /// <summary>Whether the stock of a shipped shipment was committed (written after the Shipped status, repaired on activation).</summary>
     public bool StockCommitted { get; set; }
 }

@@ -1,0 +1,153 @@
+using System.Text;
+using System.Text.Json;
+using OrderActors.Api.Infrastructure;
+using OrderActors.Grains.Events;
+using OrderActors.Runtime;
+
+namespace OrderActors.Api.Endpoints;
+
+/// <summary>
+/// <code>
+/// GET /v1/events?after=&amp;limit=        the global feed, a page at a time; text/event-stream tails it live
+/// GET /v1/orders/{id}/events?after=     one order's stream (JSON or text/event-stream)
+/// </code>
+/// A live tail resumes after the <c>Last-Event-ID</c> header (the global position, or the order stream's
+/// sequence), so a client that reconnects misses nothing.
+/// </summary>
+public static class EventsEndpoints
+{
+    public const int MaxPage = 1000;
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    public static IEndpointRouteBuilder MapEventsApiV1(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/v1/events", GetFeedAsync).WithTags("Events").RequireAuthorization(Policies.ReadEvents);
+        routes.MapGet("/v1/orders/{id}/events", GetOrderEventsAsync).WithTags("Events").RequireAuthorization(Policies.ReadOrders);
+        return routes;
+    }
+
+    /// <summary>One event as the API shows it; <c>data</c> is the event's own JSON.</summary>
+    public sealed record EventResource(long Position, string Stream, long Sequence, string Type, DateTimeOffset CreatedAt, JsonElement Data);
+
+    public static async Task<IResult> GetFeedAsync(HttpContext http, IStreamReader streams, long? after, int? limit)
+    {
+        if (Invalid(after, limit) is { } problem)
+        {
+            return problem;
+        }
+
+        var from = LastEventId(http) ?? after ?? 0;
+        if (WantsEventStream(http))
+        {
+            await TailAsync(http, (position, token) => streams.ReadAllAsync(position, MaxPage, token), from, e => e.Position);
+            return Results.Empty;
+        }
+
+        var page = await streams.ReadAllAsync(from, limit ?? 100, http.RequestAborted);
+        return TypedResults.Ok(new { events = page.Select(ToResource), next = page.Count == 0 ? from : page[^1].Position });
+    }
+
+    public static async Task<IResult> GetOrderEventsAsync(string id, HttpContext http, IStreamReader streams, long? after, int? limit)
+    {
+        if (!Validation.IsIdentifier(id))
+        {
+            return Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
+        }
+
+        if (Invalid(after, limit) is { } problem)
+        {
+            return problem;
+        }
+
+        var stream = new StreamId(StreamNamespaces.Orders, id);
+        var from = LastEventId(http) ?? after ?? 0;
+        if (WantsEventStream(http))
+        {
+            await TailAsync(http, (sequence, token) => streams.ReadStreamAsync(stream, sequence, MaxPage, token), from, e => e.Sequence);
+            return Results.Empty;
+        }
+
+        var page = await streams.ReadStreamAsync(stream, from, limit ?? 100, http.RequestAborted);
+        if (page.Count == 0 && from == 0)
+        {
+            return Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
+        }
+
+        return TypedResults.Ok(new { events = page.Select(ToResource), next = page.Count == 0 ? from : page[^1].Sequence });
+    }
+
+    private static IResult? Invalid(long? after, int? limit)
+    {
+        var validation = new Validation();
+        if (after < 0)
+        {
+            validation.Add("after", "must be zero or more.");
+        }
+
+        if (limit is < 1 or > MaxPage)
+        {
+            validation.Add("limit", $"must be between 1 and {MaxPage}.");
+        }
+
+        return validation.IsValid ? null : Problems.Validation(validation.Errors);
+    }
+
+    private static bool WantsEventStream(HttpContext http)
+        => http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
+
+    private static long? LastEventId(HttpContext http)
+        => long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var id) && id >= 0 ? id : null;
+
+    // Server-sent events: each event's id is its cursor, so EventSource's automatic reconnect resumes exactly.
+    private static async Task TailAsync(HttpContext http, Func<long, CancellationToken, Task<IReadOnlyList<StreamEvent>>> read, long from, Func<StreamEvent, long> cursor)
+    {
+        var response = http.Response;
+        response.Headers.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.Body.FlushAsync(http.RequestAborted);
+
+        var lastWrite = DateTime.UtcNow;
+        try
+        {
+            while (!http.RequestAborted.IsCancellationRequested)
+            {
+                var batch = await read(from, http.RequestAborted);
+                foreach (var e in batch)
+                {
+                    var data = JsonSerializer.Serialize(ToResource(e), ApiJson(http));
+                    await response.WriteAsync($"id: {cursor(e)}\nevent: {e.Type}\ndata: {data}\n\n", Encoding.UTF8, http.RequestAborted);
+                    from = cursor(e);
+                }
+
+                if (batch.Count > 0)
+                {
+                    await response.Body.FlushAsync(http.RequestAborted);
+                    lastWrite = DateTime.UtcNow;
+                    continue;
+                }
+
+                if (DateTime.UtcNow - lastWrite > Heartbeat)
+                {
+                    await response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
+                    await response.Body.FlushAsync(http.RequestAborted);
+                    lastWrite = DateTime.UtcNow;
+                }
+
+                await Task.Delay(PollInterval, http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // the client went away
+        }
+    }
+
+    private static JsonSerializerOptions ApiJson(HttpContext http)
+        => http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+
+    private static EventResource ToResource(StreamEvent e)
+        => new(e.Position, e.Stream.ToString(), e.Sequence, e.Type, e.CreatedAt, JsonDocument.Parse(e.Payload).RootElement.Clone());
+}

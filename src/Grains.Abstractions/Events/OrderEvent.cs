@@ -1,0 +1,31 @@
+using OrderActors.Grains.Orders;
+
+namespace OrderActors.Grains.Events;
+
+/// <summary>
+/// Something happened to an order (its type says what: <c>order.confirmed</c>, <c>shipment.shipped</c>,
+/// <c>payment.captured</c>, …), with the order's summary as it stands after the change, so a projection needs no
+/// other source.
+/// </summary>
+public sealed record OrderEvent(
+    string OrderId,
+    string Type,
+    DateTimeOffset At,
+    Actor Actor,
+    string Details,
+    OrderStatus Status,
+    PaymentStatus PaymentStatus,
+    FulfillmentStatus FulfillmentStatus,
+    SalesChannel Channel,
+    OrderPriority Priority,
+    string CustomerId,
+    string Currency,
+    decimal Subtotal,
+    decimal Captured,
+    decimal Refunded,
+    IReadOnlyList<OrderEventLine> Lines,
+    DateTimeOffset PlacedAt,
+    DateTimeOffset PromisedBy);
+
+/// <summary>A line of the order in an <see cref="OrderEvent"/>.</summary>
+public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice);

@@ -1,0 +1,14 @@
+namespace OrderActors.Grains.Events;
+
+/// <summary>The stream namespaces the domain writes: one stream per order, per shipment and per SKU.</summary>
+public static class StreamNamespaces
+{
+    /// <summary>Key: the order id. Events: <see cref="OrderEvent"/>.</summary>
+    public const string Orders = "orders";
+
+    /// <summary>Key: the shipment id. Events: <see cref="ShipmentChanged"/>.</summary>
+    public const string Shipments = "shipments";
+
+    /// <summary>Key: the SKU. Events: <see cref="InventoryChanged"/>.</summary>
+    public const string Inventory = "inventory";
+}
