@@ -113,8 +113,10 @@ internal sealed class GrainTypeRegistry
             ? grainClass
             : throw new InvalidOperationException($"Unknown grain type '{typeName}'.");
 
+    // Runtime-level interfaces that many grain classes implement are addressed by grain id, not mapped to one class.
     private static bool IsGrainInterface(Type type)
-        => type != typeof(IGrain) && type != typeof(IGrainWithStringKey) && type != typeof(IRemindable) && typeof(IGrain).IsAssignableFrom(type);
+        => type != typeof(IGrain) && type != typeof(IGrainWithStringKey) && type != typeof(IRemindable) && type != typeof(IStreamConsumer)
+            && typeof(IGrain).IsAssignableFrom(type);
 
     private static string DefaultTypeName(Type type)
     {

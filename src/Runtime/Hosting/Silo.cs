@@ -14,14 +14,16 @@ public sealed class Silo : IHostedService
     private readonly RuntimeClient _runtime;
     private readonly Catalog _catalog;
     private readonly ReminderService _reminders;
+    private readonly SubscriptionManager _subscriptions;
     private readonly ILogger<Silo> _logger;
 
-    internal Silo(IStorageInitializer storage, RuntimeClient runtime, Catalog catalog, ReminderService reminders, ILogger<Silo> logger)
+    internal Silo(IStorageInitializer storage, RuntimeClient runtime, Catalog catalog, ReminderService reminders, SubscriptionManager subscriptions, ILogger<Silo> logger)
     {
         _storage = storage;
         _runtime = runtime;
         _catalog = catalog;
         _reminders = reminders;
+        _subscriptions = subscriptions;
         _logger = logger;
     }
 
@@ -45,6 +47,7 @@ public sealed class Silo : IHostedService
         _runtime.Attach(_catalog, _reminders);
         _catalog.Start();
         await _reminders.StartAsync(cancellationToken);
+        _subscriptions.Start();
         IsReady = true;
         _logger.LogInformation("Silo started.");
     }
@@ -54,6 +57,7 @@ public sealed class Silo : IHostedService
     {
         IsReady = false;
         _reminders.Stop();
+        await _subscriptions.StopAsync();
         try
         {
             await _catalog.StopAsync(cancellationToken);

@@ -39,6 +39,8 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<RuntimeClient>());
         services.AddSingleton<Catalog>();
         services.AddSingleton<ReminderService>();
+        services.AddSingleton<SubscriptionManager>();
+        services.AddSingleton<IStreamSubscriptions>(sp => sp.GetRequiredService<SubscriptionManager>());
 
         services.AddSingleton(sp => CreateStorage(sp));
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().GrainStorage);
@@ -51,6 +53,7 @@ public static class SiloServiceCollectionExtensions
             sp.GetRequiredService<RuntimeClient>(),
             sp.GetRequiredService<Catalog>(),
             sp.GetRequiredService<ReminderService>(),
+            sp.GetRequiredService<SubscriptionManager>(),
             sp.GetRequiredService<ILogger<Silo>>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
         return services;

@@ -1,0 +1,21 @@
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>Orders by status and by channel, live from the orders streams. Key: <c>default</c>.</summary>
+public interface IOrdersByStatusGrain : IStreamConsumer
+{
+    /// <summary>The report as of the projection's checkpoint.</summary>
+    Task<OrdersByStatusReport> GetAsync();
+}
+
+/// <summary>How many orders are in each status, overall and per sales channel.</summary>
+/// <param name="Checkpoint">The global position the report includes.</param>
+/// <param name="Total">Orders counted.</param>
+/// <param name="ByStatus">Orders per status.</param>
+/// <param name="ByChannel">Orders per channel, then per status.</param>
+public sealed record OrdersByStatusReport(
+    long Checkpoint,
+    int Total,
+    IReadOnlyDictionary<string, int> ByStatus,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> ByChannel);

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using OrderActors.Grains.Events;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Serialization;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>The model behind <see cref="IOrdersByStatusGrain"/>: each order's latest status and channel.</summary>
+public sealed record OrdersByStatusModel
+{
+    /// <summary>Order id → latest status and channel.</summary>
+    public Dictionary<string, OrderStatusSlot> Orders { get; set; } = [];
+}
+
+/// <summary>An order's latest status and its channel.</summary>
+public sealed record OrderStatusSlot(OrderStatus Status, SalesChannel Channel);
+
+/// <summary>Counts orders by status and channel from the <c>orders</c> streams.</summary>
+[StreamSubscription(StreamNamespaces.Orders)]
+public sealed class OrdersByStatusGrain(
+    [PersistentState("projection")] IPersistentState<ProjectionState<OrdersByStatusModel>> projection,
+    GrainSerializer serializer)
+    : ProjectionGrain<OrdersByStatusModel>(projection), IOrdersByStatusGrain
+{
+    public Task<OrdersByStatusReport> GetAsync()
+    {
+        var orders = Model.Orders.Values;
+        return Task.FromResult(new OrdersByStatusReport(
+            Checkpoint,
+            orders.Count,
+            Count(orders),
+            orders.GroupBy(o => Name(o.Channel)).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, int>)Count(g))));
+    }
+
+    protected override void Apply(StreamEvent streamEvent)
+    {
+        var change = (OrderEvent)serializer.Deserialize(streamEvent.Payload, typeof(OrderEvent))!;
+        Model.Orders[change.OrderId] = new OrderStatusSlot(change.Status, change.Channel);
+    }
+
+    private static Dictionary<string, int> Count(IEnumerable<OrderStatusSlot> orders)
+        => orders.GroupBy(o => Name(o.Status)).ToDictionary(g => g.Key, g => g.Count());
+
+    private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+}
