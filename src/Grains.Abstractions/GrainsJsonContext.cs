@@ -20,4 +20,5 @@ namespace OrderActors.Grains;
 [JsonSerializable(typeof(Events.OrderEvent))]
 [JsonSerializable(typeof(Events.ShipmentChanged))]
 [JsonSerializable(typeof(Events.InventoryChanged))]
+[JsonSerializable(typeof(Events.CustomerNotificationEvent))]
 public sealed partial class GrainsJsonContext : JsonSerializerContext;

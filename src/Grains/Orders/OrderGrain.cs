@@ -525,9 +525,15 @@ public sealed class OrderGrain(
             {
                 order.AppendEvent(stream, entry.Type, ToEvent(entry));
             }
+
+            foreach (var notification in State.Notifications.Skip(State.PublishedNotifications))
+            {
+                order.AppendEvent(stream, CustomerNotificationEvent.Type, new CustomerNotificationEvent(Id, notification));
+            }
         }
 
         State.PublishedTimeline = State.Timeline.Count;
+        State.PublishedNotifications = State.Notifications.Count;
         return order.WriteStateAsync();
     }
 

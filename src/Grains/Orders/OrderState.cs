@@ -45,6 +45,9 @@ public sealed record OrderState
     /// <summary>How many timeline entries are on the order's stream (each is published with the write that records it).</summary>
     public int PublishedTimeline { get; set; }
 
+    /// <summary>How many notifications are on the order's stream (as <c>customer.notification</c> events).</summary>
+    public int PublishedNotifications { get; set; }
+
     /// <summary>The customer notifications, oldest first.</summary>
     public List<CustomerNotification> Notifications { get; set; } = [];
 }

@@ -35,6 +35,11 @@ public sealed class OrdersByStatusGrain(
 
     protected override void Apply(StreamEvent streamEvent)
     {
+        if (streamEvent.Type == CustomerNotificationEvent.Type)
+        {
+            return; // not an order change
+        }
+
         var change = (OrderEvent)serializer.Deserialize(streamEvent.Payload, typeof(OrderEvent))!;
         Model.Orders[change.OrderId] = new OrderStatusSlot(change.Status, change.Channel);
     }

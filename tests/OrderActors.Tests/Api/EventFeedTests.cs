@@ -26,8 +26,9 @@ public sealed class EventFeedTests(ApiFixture fixture) : IClassFixture<ApiFixtur
         Assert.Equal(positions.Order(), positions);
 
         var mine = all.Where(e => e.GetProperty("stream").GetString() == $"orders/{order.Id}").ToArray();
-        Assert.Equal(["order.placed", "payment.authorized", "order.confirmed"], mine.Select(e => e.GetProperty("type").GetString()));
-        Assert.Equal("confirmed", mine[^1].GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal(["order.placed", "payment.authorized", "order.confirmed", "customer.notification"], mine.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal("confirmed", mine[2].GetProperty("data").GetProperty("status").GetString());
+        Assert.Equal("order_confirmed", mine[3].GetProperty("data").GetProperty("notification").GetProperty("type").GetString());
         Assert.Contains(all, e => e.GetProperty("stream").GetString() == $"inventory/{sku}" && e.GetProperty("type").GetString() == "inventory.reserved");
         Assert.Contains(all, e => e.GetProperty("stream").GetString()!.StartsWith("shipments/", StringComparison.Ordinal));
 
@@ -59,12 +60,12 @@ public sealed class EventFeedTests(ApiFixture fixture) : IClassFixture<ApiFixtur
         var shipment = order.Shipments[0].Id;
         var sequences = Events(await fixture.Storefront.GetStringAsync($"/v1/orders/{order.Id}/events"))
             .Select(e => e.GetProperty("sequence").GetInt64()).ToArray();
-        Assert.Equal([1L, 2L, 3L], sequences);
+        Assert.Equal([1L, 2L, 3L, 4L], sequences);
 
         var seen = new List<(long Id, string Type)>();
         using (var tail = await OpenTailAsync(order.Id, lastEventId: null))
         {
-            seen.AddRange(await tail.ReadAsync(3));
+            seen.AddRange(await tail.ReadAsync(4));
             await fixture.Ops.PostJsonAsync($"/v1/shipments/{shipment}/pick", new { });
             seen.AddRange(await tail.ReadAsync(1)); // live
         }
@@ -75,12 +76,12 @@ public sealed class EventFeedTests(ApiFixture fixture) : IClassFixture<ApiFixtur
 
         using (var resumed = await OpenTailAsync(order.Id, lastEventId: seen[^1].Id))
         {
-            seen.AddRange(await resumed.ReadAsync(3)); // packed, shipped, payment captured
+            seen.AddRange(await resumed.ReadAsync(4)); // packed, shipped, its notification, payment captured
         }
 
-        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L, 7L], seen.Select(e => e.Id));
-        Assert.Equal(["order.placed", "payment.authorized", "order.confirmed", "shipment.picked", "shipment.packed", "shipment.shipped", "payment.captured"],
-            seen.Select(e => e.Type));
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L], seen.Select(e => e.Id));
+        Assert.Equal(["order.placed", "payment.authorized", "order.confirmed", "customer.notification", "shipment.picked",
+            "shipment.packed", "shipment.shipped", "customer.notification", "payment.captured"], seen.Select(e => e.Type));
     }
 
     private async Task<EventTail> OpenTailAsync(string orderId, long? lastEventId)
