@@ -22,7 +22,9 @@ public sealed class LifecycleTests
         time.Advance(TimeSpan.FromMinutes(6));
         await Eventually.TrueAsync(() => CounterLifecycle.Of(key).Deactivations == 1, "the idle counter was collected");
         Assert.Equal(DeactivationReason.Idle, CounterLifecycle.Of(key).Last);
-        await Eventually.TrueAsync(() => silo.Silo.ActivationCount == 0, "the catalog is empty");
+        // Only the counter: the silo's stream subscriptions may activate their consumers at any time.
+        var catalog = silo.Services.GetRequiredService<OrderActors.Runtime.Activation.Catalog>();
+        await Eventually.TrueAsync(() => !catalog.TryGetActivation(new GrainId("test-counter", key), out _), "the counter left the catalog");
 
         Assert.Equal(3, await counter.GetAsync());
         Assert.Equal(2, CounterLifecycle.Of(key).Activations);
