@@ -109,39 +109,43 @@ public static class EventsEndpoints
         response.Headers["X-Accel-Buffering"] = "no";
         await response.Body.FlushAsync(http.RequestAborted);
 
+        // A live tail ends when the client leaves or the process stops, whichever comes first.
+        var stopping = http.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var token = ended.Token;
         var lastWrite = DateTime.UtcNow;
         try
         {
-            while (!http.RequestAborted.IsCancellationRequested)
+            while (!token.IsCancellationRequested)
             {
-                var batch = await read(from, http.RequestAborted);
+                var batch = await read(from, token);
                 foreach (var e in batch)
                 {
                     var data = JsonSerializer.Serialize(ToResource(e), ApiJson(http));
-                    await response.WriteAsync($"id: {cursor(e)}\nevent: {e.Type}\ndata: {data}\n\n", Encoding.UTF8, http.RequestAborted);
+                    await response.WriteAsync($"id: {cursor(e)}\nevent: {e.Type}\ndata: {data}\n\n", Encoding.UTF8, token);
                     from = cursor(e);
                 }
 
                 if (batch.Count > 0)
                 {
-                    await response.Body.FlushAsync(http.RequestAborted);
+                    await response.Body.FlushAsync(token);
                     lastWrite = DateTime.UtcNow;
                     continue;
                 }
 
                 if (DateTime.UtcNow - lastWrite > Heartbeat)
                 {
-                    await response.WriteAsync(": keep-alive\n\n", http.RequestAborted);
-                    await response.Body.FlushAsync(http.RequestAborted);
+                    await response.WriteAsync(": keep-alive\n\n", token);
+                    await response.Body.FlushAsync(token);
                     lastWrite = DateTime.UtcNow;
                 }
 
-                await Task.Delay(PollInterval, http.RequestAborted);
+                await Task.Delay(PollInterval, token);
             }
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            // the client went away
+            // the client went away, or the process is stopping
         }
     }
 
