@@ -84,6 +84,22 @@ public sealed class EventFeedTests(ApiFixture fixture) : IClassFixture<ApiFixtur
             "shipment.packed", "shipment.shipped", "customer.notification", "payment.captured"], seen.Select(e => e.Type));
     }
 
+    [Fact]
+    public async Task An_event_stream_client_gets_problem_json_errors_too()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/v1/orders/bad%20id/events");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        await (await fixture.Storefront.SendAsync(request)).AssertProblemAsync(404, "order-not-found");
+
+        var anonymous = new HttpRequestMessage(HttpMethod.Get, "/v1/events");
+        anonymous.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        await (await fixture.Api.ClientWithKey(null).SendAsync(anonymous)).AssertProblemAsync(401, "unauthorized");
+
+        var missing = new HttpRequestMessage(HttpMethod.Get, "/v1/nothing-here");
+        missing.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        await (await fixture.Storefront.SendAsync(missing)).AssertProblemAsync(404, "not-found");
+    }
+
     private async Task<EventTail> OpenTailAsync(string orderId, long? lastEventId)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/orders/{orderId}/events");
