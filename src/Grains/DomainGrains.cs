@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Reporting;
+using OrderActors.Runtime;
 using OrderActors.Runtime.Hosting;
 
 namespace OrderActors.Grains;
@@ -24,4 +26,9 @@ public static class DomainGrains
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(OrderState))]
 [JsonSerializable(typeof(InventoryState))]
+[JsonSerializable(typeof(ProjectionState<SalesModel>))]
+[JsonSerializable(typeof(ProjectionState<InventoryLevelsModel>))]
+[JsonSerializable(typeof(LowStockThresholds))]
+[JsonSerializable(typeof(ProjectionState<KpiModel>))]
+[JsonSerializable(typeof(ProjectionState<OrderListModel>))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;

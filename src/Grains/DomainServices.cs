@@ -11,15 +11,18 @@ namespace OrderActors.Grains;
 public static class DomainServices
 {
     /// <summary>
-    /// Adds order options (section <c>OrderActors:Orders</c>, validated at start-up), the payment processor over the
-    /// built-in test payment gateway, and the built-in carriers. Register a real <see cref="IPaymentGateway"/> or
-    /// <see cref="ICarrier"/> before calling this to replace the built-in ones.
+    /// Adds order options (section <c>OrderActors:Orders</c>) and report options (<c>OrderActors:Reports</c>), both
+    /// validated at start-up, the payment processor over the built-in test payment gateway, and the built-in
+    /// carriers. Register a real <see cref="IPaymentGateway"/> or <see cref="ICarrier"/> before calling this to
+    /// replace the built-in ones.
     /// </summary>
     public static IServiceCollection AddOrderActorsDomain(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>();
+        services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddTestPaymentGateway();
         services.AddBuiltInCarriers();

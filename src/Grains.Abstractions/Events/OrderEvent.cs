@@ -28,4 +28,11 @@ public sealed record OrderEvent(
     DateTimeOffset PromisedBy);
 
 /// <summary>A line of the order in an <see cref="OrderEvent"/>.</summary>
-public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice);
+/// <param name="Sku">The SKU.</param>
+/// <param name="Quantity">Units ordered.</param>
+/// <param name="UnitPrice">Price of one unit.</param>
+/// <param name="Cancelled">
+/// Units of the line in cancelled shipments (all of them once the order is cancelled, the unshipped part after a
+/// partial cancellation). Events written before this field existed read as 0.
+/// </param>
+public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0);

@@ -542,8 +542,12 @@ public sealed class OrderGrain(
         var request = State.Request!;
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
-            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice)).ToArray(), State.PlacedAt, State.PromisedBy);
+            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l))).ToArray(), State.PlacedAt, State.PromisedBy);
     }
+
+    // A line's units are allocated per location, and each location is one shipment: those in cancelled shipments are cancelled.
+    private int CancelledUnits(OrderLine line)
+        => line.Allocations.Where(a => State.Shipments.Any(s => s.Location == a.Location && s.Status == ShipmentStatus.Cancelled)).Sum(a => a.Quantity);
 
     private void Record(DateTimeOffset at, string type, Actor actor, string details)
         => State.Timeline.Add(new TimelineEntry(at, type, actor, actor == State.Request?.Actor ? State.Request.Channel : null, details));

@@ -8,6 +8,7 @@ namespace OrderActors.Runtime;
 public abstract class ProjectionGrain<TModel> : Grain, IStreamConsumer where TModel : new()
 {
     private readonly IPersistentState<ProjectionState<TModel>> _projection;
+    private long _readUpTo; // in memory: a batch with none of our events moves no stored checkpoint
 
     /// <summary>Creates the projection over its state.</summary>
     protected ProjectionGrain(IPersistentState<ProjectionState<TModel>> projection) => _projection = projection;
@@ -17,6 +18,12 @@ public abstract class ProjectionGrain<TModel> : Grain, IStreamConsumer where TMo
 
     /// <summary>The checkpoint of the model.</summary>
     protected long Checkpoint => _projection.State.Checkpoint;
+
+    /// <summary>
+    /// The global position the model is complete up to: at least <see cref="Checkpoint"/>, and further when the
+    /// events read after it belong to other namespaces. Reports show this, so a reader can compare it with the feed.
+    /// </summary>
+    protected long Position => Math.Max(_projection.State.Checkpoint, _readUpTo);
 
     /// <summary>Applies one event to <see cref="Model"/>. Throwing marks the event as poison for the subscription.</summary>
     protected abstract void Apply(StreamEvent streamEvent);
@@ -51,6 +58,7 @@ public abstract class ProjectionGrain<TModel> : Grain, IStreamConsumer where TMo
             await _projection.WriteStateAsync();
         }
 
+        _readUpTo = Math.Max(_readUpTo, upTo);
         return Math.Max(state.Checkpoint, upTo);
     }
 
@@ -72,6 +80,7 @@ public abstract class ProjectionGrain<TModel> : Grain, IStreamConsumer where TMo
     public async Task ResetAsync()
     {
         _projection.State = new ProjectionState<TModel>();
+        _readUpTo = 0;
         await _projection.WriteStateAsync();
     }
 }

@@ -112,6 +112,16 @@ public sealed class SerializationRoundTripTests
                 return 12.34m;
             }
 
+            if (type == typeof(double))
+            {
+                return 0.125;
+            }
+
+            if (type == typeof(DateOnly))
+            {
+                return new DateOnly(2026, 5, 4);
+            }
+
             if (type == typeof(bool))
             {
                 return true;

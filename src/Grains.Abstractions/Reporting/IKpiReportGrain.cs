@@ -1,0 +1,54 @@
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>
+/// Order KPIs from the orders streams, computed from the events' own times (never the clock), so a rebuild
+/// gives the same figures. Key: <c>default</c>.
+/// </summary>
+public interface IKpiReportGrain : IStreamConsumer
+{
+    /// <summary>The KPIs over every order seen.</summary>
+    Task<KpiReport> GetAsync();
+}
+
+/// <summary>Order KPIs. Percentiles are nearest-rank; a rate is null when nothing is behind it.</summary>
+/// <param name="Checkpoint">The global stream position the report includes.</param>
+/// <param name="Orders">The counts behind the rates.</param>
+/// <param name="CycleTimeHours">Placed → completed (every live shipment delivered), over completed orders.</param>
+/// <param name="FulfillmentTimeHours">Confirmed → first shipment left, over orders with a shipment out.</param>
+/// <param name="OnTimeDelivery">Completed orders completed by their promised date, out of completed orders.</param>
+/// <param name="Cancellation">Cancelled orders (fully) out of confirmed orders.</param>
+/// <param name="Returns">Returned orders out of completed orders: always 0 until returns exist.</param>
+/// <param name="Refunded">Amount refunded, per currency.</param>
+/// <param name="Rating">Average customer rating: null until feedback exists.</param>
+public sealed record KpiReport(
+    long Checkpoint,
+    KpiCounts Orders,
+    DurationStats CycleTimeHours,
+    DurationStats FulfillmentTimeHours,
+    RateStat OnTimeDelivery,
+    RateStat Cancellation,
+    RateStat Returns,
+    IReadOnlyList<CurrencyAmount> Refunded,
+    RatingStat Rating);
+
+/// <summary>Order counts.</summary>
+/// <param name="Confirmed">Orders confirmed (every order placed).</param>
+/// <param name="Shipped">Orders with at least one shipment out.</param>
+/// <param name="Completed">Orders whose live shipments were all delivered.</param>
+/// <param name="Cancelled">Orders cancelled before anything shipped.</param>
+/// <param name="PartiallyCancelled">Orders whose unshipped part was cancelled after something shipped.</param>
+public sealed record KpiCounts(int Confirmed, int Shipped, int Completed, int Cancelled, int PartiallyCancelled);
+
+/// <summary>A duration's distribution in hours; percentiles null when <paramref name="Count"/> is 0.</summary>
+public sealed record DurationStats(int Count, double? P50, double? P95);
+
+/// <summary>A rate with what is behind it: <paramref name="Count"/> / <paramref name="OutOf"/>, null when <paramref name="OutOf"/> is 0.</summary>
+public sealed record RateStat(double? Rate, int Count, int OutOf);
+
+/// <summary>An amount in one currency, and how many orders make it up.</summary>
+public sealed record CurrencyAmount(string Currency, decimal Amount, int Orders);
+
+/// <summary>Average rating and how many ratings; null and 0 until feedback exists.</summary>
+public sealed record RatingStat(double? Average, int Count);

@@ -1,0 +1,58 @@
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>
+/// Sales by day, SKU or channel from the orders streams. Key: <c>default</c>.
+/// </summary>
+/// <remarks>
+/// What counts: an order counts on the UTC date it was confirmed, with the units of its lines. A full cancellation
+/// removes it; a partial cancellation removes the units of the shipments it cancelled. Revenue is unit price ×
+/// confirmed, not cancelled units; refunds are not subtracted (the KPIs report them). Amounts are per currency and
+/// never added across currencies.
+/// </remarks>
+public interface ISalesReportGrain : IStreamConsumer
+{
+    /// <summary>Sales confirmed from <see cref="SalesQuery.From"/> to <see cref="SalesQuery.To"/> (inclusive), grouped.</summary>
+    Task<SalesReport> GetAsync(SalesQuery query);
+}
+
+/// <summary>How sales rows are grouped.</summary>
+public enum SalesGrouping
+{
+    /// <summary>One row per UTC day of confirmation (and currency).</summary>
+    Day,
+
+    /// <summary>One row per SKU (and currency).</summary>
+    Sku,
+
+    /// <summary>One row per sales channel (and currency).</summary>
+    Channel,
+}
+
+/// <summary>A sales report request: UTC dates of confirmation, both inclusive.</summary>
+public sealed record SalesQuery(DateOnly From, DateOnly To, SalesGrouping GroupBy)
+{
+    /// <summary>The longest range a report covers, in days.</summary>
+    public const int MaxDays = 366;
+}
+
+/// <summary>Sales for a date range.</summary>
+/// <param name="Checkpoint">The global stream position the report includes.</param>
+/// <param name="From">First day (UTC), inclusive.</param>
+/// <param name="To">Last day (UTC), inclusive.</param>
+/// <param name="GroupBy">The grouping of <paramref name="Rows"/>.</param>
+/// <param name="Rows">One row per group and currency, ordered by key then currency; groups without sales are left out.</param>
+/// <param name="Totals">Per currency, over the whole range.</param>
+public sealed record SalesReport(long Checkpoint, DateOnly From, DateOnly To, SalesGrouping GroupBy, IReadOnlyList<SalesRow> Rows, IReadOnlyList<SalesTotal> Totals);
+
+/// <summary>Sales of one group in one currency.</summary>
+/// <param name="Key">The day (<c>yyyy-MM-dd</c>), SKU or channel.</param>
+/// <param name="Currency">ISO 4217 code.</param>
+/// <param name="Units">Confirmed, not cancelled units.</param>
+/// <param name="Revenue">Unit price × <paramref name="Units"/>.</param>
+/// <param name="Orders">Orders with at least one such unit in the group.</param>
+public sealed record SalesRow(string Key, string Currency, long Units, decimal Revenue, long Orders);
+
+/// <summary>Sales in one currency over the whole range.</summary>
+public sealed record SalesTotal(string Currency, long Units, decimal Revenue, long Orders);

@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Options;
+using OrderActors.Grains.Events;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Serialization;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>The model behind <see cref="IInventoryReportGrain"/>: each SKU's latest levels.</summary>
+public sealed record InventoryLevelsModel
+{
+    /// <summary>SKU → levels after its last change.</summary>
+    public Dictionary<string, StockLevels> Skus { get; set; } = [];
+}
+
+/// <summary>A SKU's levels after a change, and the change's time.</summary>
+public sealed record StockLevels(int OnHand, int Reserved, int Available, int Committed, DateTimeOffset UpdatedAt);
+
+/// <summary>Per-SKU low-stock thresholds: settings ops make, kept apart from the projection so a rebuild keeps them.</summary>
+public sealed record LowStockThresholds
+{
+    /// <summary>SKU → threshold.</summary>
+    public Dictionary<string, int> Skus { get; set; } = [];
+}
+
+/// <summary>Stock levels and low stock from the inventory streams; see <see cref="IInventoryReportGrain"/>.</summary>
+[StreamSubscription(StreamNamespaces.Inventory)]
+public sealed class InventoryReportGrain(
+    [PersistentState("projection")] IPersistentState<ProjectionState<InventoryLevelsModel>> projection,
+    [PersistentState("thresholds")] IPersistentState<LowStockThresholds> thresholds,
+    GrainSerializer serializer,
+    IOptions<ReportOptions> options)
+    : ProjectionGrain<InventoryLevelsModel>(projection), IInventoryReportGrain
+{
+    private int DefaultThreshold => options.Value.LowStockThreshold;
+
+    public Task<InventoryLevelsPage> GetLevelsAsync(string? afterSku, int limit)
+    {
+        var page = Model.Skus.Keys
+            .Where(sku => afterSku is null || string.CompareOrdinal(sku, afterSku) > 0)
+            .Order(StringComparer.Ordinal)
+            .Take(Math.Max(1, limit) + 1)
+            .Select(Level)
+            .ToList();
+        var more = page.Count > limit;
+        if (more)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        return Task.FromResult(new InventoryLevelsPage(Position, page, more ? page[^1].Sku : null));
+    }
+
+    public Task<LowStockReport> GetLowStockAsync(int limit)
+    {
+        var low = Model.Skus.Keys.Select(Level).Where(l => l.Low).ToArray();
+        return Task.FromResult(new LowStockReport(
+            Position,
+            DefaultThreshold,
+            low.Length,
+            low.OrderBy(l => l.Available).ThenBy(l => l.Sku, StringComparer.Ordinal).Take(Math.Max(0, limit)).ToArray()));
+    }
+
+    public async Task<LowStockThreshold> SetThresholdAsync(string sku, int? threshold)
+    {
+        if (threshold is < 0)
+        {
+            throw DomainException.Invalid("validation-failed", $"A low-stock threshold must not be negative (got {threshold}).");
+        }
+
+        var changed = threshold is { } value
+            ? !thresholds.State.Skus.TryGetValue(sku, out var current) || current != value
+            : thresholds.State.Skus.ContainsKey(sku);
+        if (changed)
+        {
+            if (threshold is { } set)
+            {
+                thresholds.State.Skus[sku] = set;
+            }
+            else
+            {
+                thresholds.State.Skus.Remove(sku);
+            }
+
+            await thresholds.WriteStateAsync();
+        }
+
+        return new LowStockThreshold(sku, ThresholdOf(sku), threshold is null);
+    }
+
+    protected override void Apply(StreamEvent streamEvent)
+    {
+        var change = (InventoryChanged?)serializer.Deserialize(streamEvent.Payload, typeof(InventoryChanged));
+        if (change is not { Sku.Length: > 0 })
+        {
+            throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.Type}) on {streamEvent.Stream} is not an inventory change.");
+        }
+
+        Model.Skus[change.Sku] = new StockLevels(change.OnHand, change.Reserved, change.Available, change.Committed, change.At);
+    }
+
+    private int ThresholdOf(string sku) => thresholds.State.Skus.TryGetValue(sku, out var own) ? own : DefaultThreshold;
+
+    private InventoryLevel Level(string sku)
+    {
+        var levels = Model.Skus[sku];
+        var threshold = ThresholdOf(sku);
+        return new InventoryLevel(sku, levels.OnHand, levels.Reserved, levels.Available, levels.Committed, threshold, levels.Available <= threshold, levels.UpdatedAt);
+    }
+}

@@ -1,0 +1,123 @@
+using OrderActors.Grains.Events;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Serialization;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>The model behind <see cref="IKpiReportGrain"/>: the facts the KPIs need, per order.</summary>
+/// <remarks>Memory: one entry per order ever confirmed; the percentiles are computed from them on each read.</remarks>
+public sealed record KpiModel
+{
+    /// <summary>Order id → its facts.</summary>
+    public Dictionary<string, OrderFacts> Orders { get; set; } = [];
+}
+
+/// <summary>What the KPIs need to know of one order, all times taken from its events.</summary>
+public sealed record OrderFacts
+{
+    /// <summary>When it was placed.</summary>
+    public DateTimeOffset PlacedAt { get; set; }
+
+    /// <summary>Its <c>order.confirmed</c> event's time.</summary>
+    public DateTimeOffset? ConfirmedAt { get; set; }
+
+    /// <summary>The earliest time one of its shipments left (the order's shipment events from <c>shipment.shipped</c> on).</summary>
+    public DateTimeOffset? FirstShippedAt { get; set; }
+
+    /// <summary>Its <c>order.completed</c> event's time.</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>The delivery date promised.</summary>
+    public DateTimeOffset PromisedBy { get; set; }
+
+    /// <summary>Its latest status.</summary>
+    public OrderStatus Status { get; set; }
+
+    /// <summary>Whether part of it was cancelled after something shipped.</summary>
+    public bool PartiallyCancelled { get; set; }
+
+    /// <summary>Its currency.</summary>
+    public string Currency { get; set; } = "";
+
+    /// <summary>The amount refunded so far.</summary>
+    public decimal Refunded { get; set; }
+}
+
+/// <summary>Order KPIs from the orders streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
+[StreamSubscription(StreamNamespaces.Orders)]
+public sealed class KpiReportGrain(
+    [PersistentState("projection")] IPersistentState<ProjectionState<KpiModel>> projection,
+    GrainSerializer serializer)
+    : ProjectionGrain<KpiModel>(projection), IKpiReportGrain
+{
+    public Task<KpiReport> GetAsync()
+    {
+        var orders = Model.Orders.Values;
+        var confirmed = orders.Where(o => o.ConfirmedAt is not null).ToArray();
+        var completed = orders.Where(o => o.CompletedAt is not null).ToArray();
+        var cancelled = confirmed.Count(o => o.Status == OrderStatus.Cancelled);
+        var onTime = completed.Count(o => o.CompletedAt <= o.PromisedBy);
+        var refunded = orders.Where(o => o.Refunded > 0).GroupBy(o => o.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new CurrencyAmount(g.Key, g.Sum(o => o.Refunded), g.Count())).ToArray();
+        return Task.FromResult(new KpiReport(
+            Position,
+            new KpiCounts(confirmed.Length, orders.Count(o => o.FirstShippedAt is not null), completed.Length, cancelled, orders.Count(o => o.PartiallyCancelled)),
+            Durations(completed.Select(o => o.CompletedAt!.Value - o.PlacedAt)),
+            Durations(orders.Where(o => o is { ConfirmedAt: not null, FirstShippedAt: not null }).Select(o => o.FirstShippedAt!.Value - o.ConfirmedAt!.Value)),
+            Rate(onTime, completed.Length),
+            Rate(cancelled, confirmed.Length),
+            Rate(0, completed.Length), // no returns flow yet
+            refunded,
+            new RatingStat(null, 0))); // no feedback yet
+    }
+
+    protected override void Apply(StreamEvent streamEvent)
+    {
+        if (ReportEvents.ReadOrderEvent(streamEvent, serializer) is not { } change)
+        {
+            return;
+        }
+
+        if (!Model.Orders.TryGetValue(change.OrderId, out var facts))
+        {
+            Model.Orders[change.OrderId] = facts = new OrderFacts();
+        }
+
+        // Latest values replace; first times keep the earliest, so the facts do not depend on how often an event came.
+        facts.PlacedAt = change.PlacedAt;
+        facts.PromisedBy = change.PromisedBy;
+        facts.Status = change.Status;
+        facts.Currency = change.Currency;
+        facts.Refunded = change.Refunded;
+        switch (change.Type)
+        {
+            case "order.confirmed":
+                facts.ConfirmedAt = Earliest(facts.ConfirmedAt, change.At);
+                break;
+            case "order.completed":
+                facts.CompletedAt = Earliest(facts.CompletedAt, change.At);
+                break;
+            case "order.partially_cancelled":
+                facts.PartiallyCancelled = true;
+                break;
+            case var type when ReportEvents.ShippedTypes.Contains(type):
+                facts.FirstShippedAt = Earliest(facts.FirstShippedAt, change.At);
+                break;
+        }
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset? current, DateTimeOffset at) => current is { } c && c <= at ? c : at;
+
+    private static RateStat Rate(int count, int outOf) => new(outOf == 0 ? null : (double)count / outOf, count, outOf);
+
+    private static DurationStats Durations(IEnumerable<TimeSpan> durations)
+    {
+        var hours = durations.Select(d => d.TotalHours).Order().ToArray();
+        return new DurationStats(hours.Length, Percentile(hours, 50), Percentile(hours, 95));
+    }
+
+    /// <summary>Nearest-rank percentile: the smallest value with at least <paramref name="percent"/>% of the values at or below it.</summary>
+    internal static double? Percentile(double[] sorted, int percent)
+        => sorted.Length == 0 ? null : sorted[(int)Math.Clamp(((percent * (long)sorted.Length) + 99) / 100 - 1, 0, sorted.Length - 1)]; // integer ceil: no rounding surprises
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using OrderActors.Grains.Events;
+using OrderActors.Grains.Shipments;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Serialization;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>Reading the domain's events in projections.</summary>
+internal static class ReportEvents
+{
+    /// <summary>The order timeline types that mean a shipment has left the building (the order's own shipment events).</summary>
+    public static readonly IReadOnlySet<string> ShippedTypes = Enum.GetValues<ShipmentStatus>()
+        .Where(ShipmentStateMachine.HasShipped)
+        .Select(s => $"shipment.{ShipmentStateMachine.Format(s)}")
+        .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The order event on an orders stream, or null for the events there that are not order changes (customer
+    /// notifications). Anything that does not read as an order event throws, which parks the subscription at it.
+    /// </summary>
+    public static OrderEvent? ReadOrderEvent(StreamEvent streamEvent, GrainSerializer serializer)
+    {
+        if (streamEvent.Type == CustomerNotificationEvent.Type)
+        {
+            return null;
+        }
+
+        var change = (OrderEvent?)serializer.Deserialize(streamEvent.Payload, typeof(OrderEvent));
+        return change is { OrderId.Length: > 0, Lines: not null }
+            ? change
+            : throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.Type}) on {streamEvent.Stream} is not an order event.");
+    }
+
+    /// <summary>An enum value as the API writes it (snake_case).</summary>
+    public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    /// <summary>A UTC date as <c>yyyy-MM-dd</c>.</summary>
+    public static string Day(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+}

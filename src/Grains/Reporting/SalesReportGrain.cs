@@ -1,0 +1,214 @@
+using System.Globalization;
+using OrderActors.Grains.Events;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+using OrderActors.Runtime.Serialization;
+
+namespace OrderActors.Grains.Reporting;
+
+/// <summary>The model behind <see cref="ISalesReportGrain"/>.</summary>
+/// <remarks>
+/// <see cref="Orders"/> keeps what each order adds, so the next event of an order takes out its old contribution
+/// and puts in the new one: an order is counted once whatever happens to it, and a cancellation undoes exactly
+/// what it cancelled. <see cref="Days"/> holds the sums, so a report reads at most one bucket per day of its range.
+/// Memory: one entry per order ever confirmed, plus one bucket per day, currency and SKU/channel sold.
+/// </remarks>
+public sealed record SalesModel
+{
+    /// <summary>Order id → what the order adds to the sales.</summary>
+    public Dictionary<string, SalesContribution> Orders { get; set; } = [];
+
+    /// <summary>Day (<c>yyyy-MM-dd</c>, UTC) → currency → the day's sales.</summary>
+    public Dictionary<string, Dictionary<string, SalesBucket>> Days { get; set; } = [];
+}
+
+/// <summary>What one order adds: its live (not cancelled) units per SKU, on its day of confirmation.</summary>
+/// <param name="Day">UTC day of confirmation, <c>yyyy-MM-dd</c>.</param>
+/// <param name="Currency">The order's currency.</param>
+/// <param name="Channel">The order's channel, snake_case.</param>
+/// <param name="Skus">Live units and revenue per SKU; empty for a cancelled order.</param>
+public sealed record SalesContribution(string Day, string Currency, string Channel, IReadOnlyList<SkuSales> Skus);
+
+/// <summary>An order's live units of one SKU and their revenue.</summary>
+public sealed record SkuSales(string Sku, long Units, decimal Revenue);
+
+/// <summary>Units, revenue and order count.</summary>
+public sealed class SalesFigures
+{
+    /// <summary>Units.</summary>
+    public long Units { get; set; }
+
+    /// <summary>Revenue.</summary>
+    public decimal Revenue { get; set; }
+
+    /// <summary>Orders.</summary>
+    public long Orders { get; set; }
+
+    internal void Add(long units, decimal revenue, long sign)
+    {
+        Units += sign * units;
+        Revenue += sign * revenue;
+        Orders += sign;
+    }
+}
+
+/// <summary>One day's sales in one currency: totals, per SKU and per channel.</summary>
+public sealed class SalesBucket
+{
+    /// <summary>The day's totals.</summary>
+    public SalesFigures Total { get; set; } = new();
+
+    /// <summary>Per SKU.</summary>
+    public Dictionary<string, SalesFigures> BySku { get; set; } = [];
+
+    /// <summary>Per channel.</summary>
+    public Dictionary<string, SalesFigures> ByChannel { get; set; } = [];
+}
+
+/// <summary>Sales by day, SKU and channel from the orders streams; see <see cref="ISalesReportGrain"/> for what counts.</summary>
+[StreamSubscription(StreamNamespaces.Orders)]
+public sealed class SalesReportGrain(
+    [PersistentState("projection")] IPersistentState<ProjectionState<SalesModel>> projection,
+    GrainSerializer serializer)
+    : ProjectionGrain<SalesModel>(projection), ISalesReportGrain
+{
+    public Task<SalesReport> GetAsync(SalesQuery query)
+    {
+        if (query.To < query.From || query.To.DayNumber - query.From.DayNumber >= SalesQuery.MaxDays)
+        {
+            throw DomainException.Invalid("validation-failed", $"A sales report covers 1 to {SalesQuery.MaxDays} days, from 'from' to 'to'.");
+        }
+
+        var rows = new Dictionary<(string Key, string Currency), SalesFigures>();
+        var totals = new Dictionary<string, SalesFigures>(StringComparer.Ordinal);
+        for (var dayNumber = query.From.DayNumber; dayNumber <= query.To.DayNumber; dayNumber++)
+        {
+            var day = DateOnly.FromDayNumber(dayNumber).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            if (!Model.Days.TryGetValue(day, out var currencies))
+            {
+                continue;
+            }
+
+            foreach (var (currency, bucket) in currencies)
+            {
+                Sum(totals, currency, bucket.Total);
+                var groups = query.GroupBy switch
+                {
+                    SalesGrouping.Sku => bucket.BySku,
+                    SalesGrouping.Channel => bucket.ByChannel,
+                    _ => new Dictionary<string, SalesFigures> { [day] = bucket.Total },
+                };
+                foreach (var (key, figures) in groups)
+                {
+                    Sum(rows, (key, currency), figures);
+                }
+            }
+        }
+
+        return Task.FromResult(new SalesReport(
+            Position,
+            query.From,
+            query.To,
+            query.GroupBy,
+            rows.OrderBy(r => r.Key.Key, StringComparer.Ordinal).ThenBy(r => r.Key.Currency, StringComparer.Ordinal)
+                .Select(r => new SalesRow(r.Key.Key, r.Key.Currency, r.Value.Units, r.Value.Revenue, r.Value.Orders)).ToArray(),
+            totals.OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => new SalesTotal(t.Key, t.Value.Units, t.Value.Revenue, t.Value.Orders)).ToArray()));
+    }
+
+    protected override void Apply(StreamEvent streamEvent)
+    {
+        if (ReportEvents.ReadOrderEvent(streamEvent, serializer) is not { } change)
+        {
+            return;
+        }
+
+        var old = Model.Orders.GetValueOrDefault(change.OrderId);
+
+        // The day an order counts on is its confirmation's; every order event comes from a confirmed order, and
+        // placement confirms at the placed time, so that is the fallback if order.confirmed was never seen.
+        var day = old?.Day ?? ReportEvents.Day(change.Type == "order.confirmed" ? change.At : change.PlacedAt);
+        var next = new SalesContribution(day, change.Currency, ReportEvents.Name(change.Channel), LiveSkus(change));
+        if (old is not null)
+        {
+            Add(old, -1);
+        }
+
+        Add(next, +1);
+        Model.Orders[change.OrderId] = next;
+    }
+
+    // Confirmed, not cancelled units per SKU; nothing for an order that is cancelled (or, defensively, not confirmed).
+    private static SkuSales[] LiveSkus(OrderEvent change)
+        => change.Status is not (OrderStatus.Confirmed or OrderStatus.Completed)
+            ? []
+            : change.Lines
+                .GroupBy(l => l.Sku, StringComparer.Ordinal)
+                .Select(g => new SkuSales(g.Key, g.Sum(l => (long)Math.Max(0, l.Quantity - l.Cancelled)), g.Sum(l => Math.Max(0, l.Quantity - l.Cancelled) * l.UnitPrice)))
+                .Where(s => s.Units > 0)
+                .ToArray();
+
+    private void Add(SalesContribution contribution, long sign)
+    {
+        if (contribution.Skus.Count == 0)
+        {
+            return;
+        }
+
+        if (!Model.Days.TryGetValue(contribution.Day, out var currencies))
+        {
+            Model.Days[contribution.Day] = currencies = [];
+        }
+
+        if (!currencies.TryGetValue(contribution.Currency, out var bucket))
+        {
+            currencies[contribution.Currency] = bucket = new SalesBucket();
+        }
+
+        // Every contribution counts one order wherever it adds units, so a group with no orders left is empty.
+        var units = contribution.Skus.Sum(s => s.Units);
+        var revenue = contribution.Skus.Sum(s => s.Revenue);
+        bucket.Total.Add(units, revenue, sign);
+        AddTo(bucket.ByChannel, contribution.Channel, units, revenue, sign);
+        foreach (var sku in contribution.Skus)
+        {
+            AddTo(bucket.BySku, sku.Sku, sku.Units, sku.Revenue, sign);
+        }
+
+        if (bucket.Total.Orders == 0)
+        {
+            currencies.Remove(contribution.Currency);
+        }
+
+        if (currencies.Count == 0)
+        {
+            Model.Days.Remove(contribution.Day);
+        }
+    }
+
+    private static void AddTo(Dictionary<string, SalesFigures> groups, string key, long units, decimal revenue, long sign)
+    {
+        if (!groups.TryGetValue(key, out var figures))
+        {
+            groups[key] = figures = new SalesFigures();
+        }
+
+        figures.Add(units, revenue, sign);
+        if (figures.Orders == 0)
+        {
+            groups.Remove(key);
+        }
+    }
+
+    private static void Sum<TKey>(Dictionary<TKey, SalesFigures> sums, TKey key, SalesFigures figures) where TKey : notnull
+    {
+        if (!sums.TryGetValue(key, out var sum))
+        {
+            sums[key] = sum = new SalesFigures();
+        }
+
+        sum.Units += figures.Units;
+        sum.Revenue += figures.Revenue;
+        sum.Orders += figures.Orders;
+    }
+}

@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Orders;
+using OrderActors.Grains.Reporting;
+using OrderActors.Tests.Infrastructure;
+
+namespace OrderActors.Tests.Reporting;
+
+/// <summary>
+/// The reporting acceptance check: a few hundred orders placed, shipped, delivered and cancelled through the API;
+/// once every report has caught up with the event feed, each equals what the orders themselves say.
+/// </summary>
+public sealed class ReportsAcceptanceTests : IDisposable
+{
+    private const int Orders = 300;
+    private static readonly string[] Channels = ["web", "mobile", "phone", "store", "kiosk", "marketplace"];
+    private static readonly string[] Priorities = ["standard", "express", "vip"];
+    private static readonly decimal[] Prices = [4.99m, 10m, 19.90m, 0.50m, 125m];
+
+    // "a" runs out at main and continues at east, so later orders split; "b" is only at main, "c" only at east;
+    // "low" runs out (some placements are refused); "idle" is never ordered.
+    private static readonly Dictionary<string, Dictionary<string, int>> Stock = new()
+    {
+        ["rpt-a"] = new() { ["main"] = 40, ["east"] = 5000 },
+        ["rpt-b"] = new() { ["main"] = 5000 },
+        ["rpt-c"] = new() { ["east"] = 5000 },
+        ["rpt-d"] = new() { ["main"] = 300, ["east"] = 300 },
+        ["rpt-low"] = new() { ["main"] = 14 },
+        ["rpt-idle"] = new() { ["main"] = 3 },
+    };
+
+    private readonly ApiFactory _api = new();
+
+    public void Dispose() => _api.Dispose();
+
+    [Fact]
+    public async Task Every_report_equals_a_direct_computation_over_the_orders_once_it_has_caught_up_with_the_feed()
+    {
+        var ops = _api.ClientWithKey(ApiFactory.OpsKey);
+        var storefront = _api.ClientWithKey(ApiFactory.StorefrontKey);
+        var analytics = _api.ClientWithKey(ApiFactory.AnalyticsKey);
+        foreach (var (sku, locations) in Stock)
+        {
+            (await ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations, substitutes = Array.Empty<string>() })).EnsureSuccessStatusCode();
+        }
+
+        var placed = new ConcurrentDictionary<int, OrderView>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, Orders), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var response = await storefront.PostJsonAsync("/v1/orders", OrderBody(i));
+            if ((int)response.StatusCode == 409)
+            {
+                await response.AssertProblemAsync(409, "out-of-stock", $"order {i}");
+                return;
+            }
+
+            placed[i] = await response.ReadAsync<OrderView>(201, $"order {i}");
+        });
+        Assert.InRange(placed.Count, Orders * 8 / 10, Orders - 1); // some wanted the last units of rpt-low
+
+        await Parallel.ForEachAsync(placed, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (entry, _) =>
+        {
+            var (i, order) = entry;
+            var shipments = order.Shipments.Select(s => s.Id).ToArray();
+            switch (i % 6)
+            {
+                case 0: // cancelled before anything shipped
+                    (await storefront.PostJsonAsync($"/v1/orders/{order.Id}/cancel", new { reason = "changed mind" })).EnsureSuccessStatusCode();
+                    break;
+                case 1: // shipped and delivered: completed
+                    foreach (var shipment in shipments)
+                    {
+                        await ShipAsync(ops, shipment);
+                        await StepAsync(ops, shipment, "tracking", new { status = "delivered" });
+                    }
+
+                    break;
+                case 2: // the first shipment leaves, the rest is cancelled: a partial cancellation with a refund
+                    await ShipAsync(ops, shipments[0]);
+                    if (shipments.Length > 1)
+                    {
+                        (await storefront.PostJsonAsync($"/v1/orders/{order.Id}/cancel", new { reason = "too slow" })).EnsureSuccessStatusCode();
+                    }
+
+                    break;
+                case 3: // all shipped, the first delivered
+                    foreach (var shipment in shipments)
+                    {
+                        await ShipAsync(ops, shipment);
+                    }
+
+                    await StepAsync(ops, shipments[0], "tracking", new { status = "delivered" });
+                    break;
+                case 4: // picked only
+                    await StepAsync(ops, shipments[0], "pick", new { });
+                    break;
+            }
+        });
+
+        var last = await LastPositionAsync(analytics);
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var url in new[] { "/v1/reports/sales", "/v1/reports/kpis", "/v1/reports/orders?limit=1", "/v1/reports/inventory?limit=1", "/v1/reports/low-stock?limit=1" })
+            {
+                if (JsonDocument.Parse(await analytics.GetStringAsync(url)).RootElement.GetProperty("checkpoint").GetInt64() < last)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, $"every report reached position {last}", TimeSpan.FromSeconds(20));
+
+        var orders = new List<OrderView>();
+        foreach (var id in placed.Values.Select(o => o.Id))
+        {
+            orders.Add(await (await storefront.GetAsync($"/v1/orders/{id}")).ReadAsync<OrderView>(200, $"read {id}"));
+        }
+
+        Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.partially_cancelled"));
+        Assert.Contains(orders, o => o.Status == OrderStatus.Completed);
+
+        // Sales, each grouping, over the default range (the last 30 days) and as CSV.
+        foreach (var groupBy in new[] { "day", "sku", "channel" })
+        {
+            var report = await (await analytics.GetAsync($"/v1/reports/sales?groupBy={groupBy}")).ReadAsync<SalesReport>(200, $"sales by {groupBy}");
+            Assert.NotEmpty(report.Rows);
+            ReportExpectations.AssertSales(orders, report);
+            var csv = await analytics.GetStringAsync($"/v1/reports/sales.csv?groupBy={groupBy}");
+            Assert.Equal(
+                [$"{groupBy},currency,units,revenue,orders", .. report.Rows.Select(r => $"{r.Key},{r.Currency},{r.Units},{r.Revenue.ToString("0.00", CultureInfo.InvariantCulture)},{r.Orders}")],
+                csv.Split("\r\n")[..^1]);
+        }
+
+        Assert.Contains(ReportExpectations.SalesRows(orders, DateOnly.MinValue, DateOnly.MaxValue, SalesGrouping.Sku), r => r.Currency == "EUR");
+
+        // The order list, paged, unfiltered and filtered, and as CSV.
+        var all = ReportExpectations.OrderList(orders);
+        Assert.Equal(all.Select(ReportExpectations.Describe), (await ListAsync(analytics, "limit=37")).Select(ReportExpectations.Describe));
+        var today = DateOnly.FromDateTime(orders[0].PlacedAt.UtcDateTime).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        foreach (var (filter, keep) in new (string, Func<OrderListItem, bool>)[]
+        {
+            ("status=cancelled", o => o.Status == OrderStatus.Cancelled),
+            ("status=completed&channel=web", o => o.Status == OrderStatus.Completed && o.Channel == SalesChannel.Web),
+            ("customer=cust-3", o => o.CustomerId == "cust-3"),
+            ($"from={today}&to={today}&channel=kiosk", o => o.Channel == SalesChannel.Kiosk && ReportExpectations.Day(o.PlacedAt) == today),
+        })
+        {
+            var expected = all.Where(keep).Select(ReportExpectations.Describe).ToArray();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, (await ListAsync(analytics, $"{filter}&limit=7")).Select(ReportExpectations.Describe));
+        }
+
+        var ordersCsv = (await analytics.GetStringAsync("/v1/reports/orders.csv")).Split("\r\n")[..^1];
+        Assert.Equal("id,status,paymentStatus,fulfillmentStatus,channel,customerId,currency,subtotal,placedAt", ordersCsv[0]);
+        Assert.Equal(all.Select(o => o.Id), ordersCsv[1..].Select(line => line.Split(',')[0]));
+
+        ReportExpectations.AssertKpis(orders, await (await analytics.GetAsync("/v1/reports/kpis")).ReadAsync<KpiReport>(200, "kpis"));
+
+        // Inventory levels, paged, and low stock, against the inventory grains.
+        var stock = new List<InventoryView>();
+        foreach (var sku in Stock.Keys)
+        {
+            stock.Add(await (await ops.GetAsync($"/v1/inventory/{sku}")).ReadAsync<InventoryView>(200, sku));
+        }
+
+        var levels = new List<InventoryLevel>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await analytics.GetAsync($"/v1/reports/inventory?limit=4{(cursor is null ? "" : $"&cursor={cursor}")}")).ReadAsync<InventoryPageBody>(200, "inventory");
+            levels.AddRange(page.Items);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        ReportExpectations.AssertInventory(stock, levels, _ => 5);
+        var low = await (await analytics.GetAsync("/v1/reports/low-stock")).ReadAsync<LowStockReport>(200, "low stock");
+        Assert.Equal(
+            stock.Where(s => s.Available <= 5).OrderBy(s => s.Available).ThenBy(s => s.Sku, StringComparer.Ordinal).Select(s => s.Sku),
+            low.Items.Select(l => l.Sku));
+        Assert.Contains("rpt-idle", low.Items.Select(l => l.Sku));
+    }
+
+    private sealed record InventoryPageBody(long Checkpoint, List<InventoryLevel> Items, string? Next);
+
+    private sealed record OrdersPageBody(long Checkpoint, List<OrderListItem> Orders, string? Next);
+
+    internal static async Task<List<OrderListItem>> ListAsync(HttpClient client, string query)
+    {
+        var items = new List<OrderListItem>();
+        string? cursor = null;
+        do
+        {
+            var page = await (await client.GetAsync($"/v1/reports/orders?{query}{(cursor is null ? "" : $"&cursor={cursor}")}")).ReadAsync<OrdersPageBody>(200, $"orders {query}");
+            items.AddRange(page.Orders);
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        return items;
+    }
+
+    internal static async Task<long> LastPositionAsync(HttpClient client)
+    {
+        long position = 0;
+        while (true)
+        {
+            var next = JsonDocument.Parse(await client.GetStringAsync($"/v1/events?after={position}&limit=1000")).RootElement.GetProperty("next").GetInt64();
+            if (next == position)
+            {
+                return position;
+            }
+
+            position = next;
+        }
+    }
+
+    private static object OrderBody(int i)
+    {
+        var random = new Random(i);
+        var skus = new[] { "rpt-a", "rpt-b", "rpt-c", "rpt-d" }.OrderBy(_ => random.Next()).Take(1 + random.Next(3)).ToList();
+        if (i % 8 == 5)
+        {
+            skus.Add("rpt-low");
+        }
+
+        return new
+        {
+            customer = new { id = $"cust-{i % 17}", email = $"c{i}@example.com" },
+            channel = Channels[i / 5 % Channels.Length],
+            priority = Priorities[i / 2 % Priorities.Length],
+            currency = i % 10 == 9 ? "EUR" : "USD",
+            lines = skus.Select(sku => new { sku, quantity = 1 + random.Next(3), unitPrice = Prices[random.Next(Prices.Length)] }).ToArray(),
+            shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+            payment = new { method = "card", token = "tok_visa" },
+        };
+    }
+
+    private static async Task ShipAsync(HttpClient ops, string shipment)
+    {
+        foreach (var step in new[] { "pick", "pack", "ship" })
+        {
+            await StepAsync(ops, shipment, step, new { });
+        }
+    }
+
+    private static async Task StepAsync(HttpClient ops, string shipment, string step, object body)
+    {
+        var response = await ops.PostJsonAsync($"/v1/shipments/{shipment}/{step}", body);
+        Assert.True(response.IsSuccessStatusCode, $"{step} {shipment}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+}
