@@ -90,6 +90,11 @@ internal sealed class ActivationData
             {
                 case ActivationStatus.Invalid:
                     return false;
+                case ActivationStatus.Created when _catalog.IsStopping:
+                    // Created by a sender that checked the stop flag just before it was set: it never starts.
+                    _status = ActivationStatus.Invalid;
+                    _catalog.Remove(this);
+                    return false;
                 case ActivationStatus.Created:
                     _status = ActivationStatus.Activating;
                     activate = true;

@@ -52,6 +52,8 @@ internal sealed class Catalog : IMessageTarget, IDisposable
 
     public int Count => _activations.Count;
 
+    public bool IsStopping => _stopping;
+
     public void Start()
         => _collector = TimeProvider.CreateTimer(static s => ((Catalog)s!).CollectIdle(), this, _options.CollectionQuantum, _options.CollectionQuantum);
 

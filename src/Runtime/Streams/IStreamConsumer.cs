@@ -26,11 +26,13 @@ public interface IStreamConsumer : IGrainWithStringKey
     Task<long> GetCheckpointAsync();
 
     /// <summary>
-    /// Applies <paramref name="events"/> (those after the checkpoint; earlier ones are repeats and ignored), then records
-    /// <paramref name="upTo"/> as read. Returns the new checkpoint. Throws if an event cannot be applied; nothing is
-    /// then recorded.
+    /// Applies <paramref name="events"/>, read from the feed after position <paramref name="after"/> up to
+    /// <paramref name="upTo"/> (events at or before the checkpoint are repeats and ignored), and returns how far the
+    /// consumer has now read. If <paramref name="after"/> lies beyond what the consumer holds (it was reset, or lost
+    /// an unwritten position), nothing is applied and the consumer's position is returned, so the caller reads again
+    /// from there instead of leaving a gap. Throws if an event cannot be applied; nothing is then recorded.
     /// </summary>
-    Task<long> ApplyAsync(IReadOnlyList<StreamEvent> events, long upTo);
+    Task<long> ApplyAsync(IReadOnlyList<StreamEvent> events, long after, long upTo);
 
     /// <summary>Moves past a poison event at <paramref name="position"/> without applying it, and remembers that it did.</summary>
     Task SkipAsync(long position, string reason);

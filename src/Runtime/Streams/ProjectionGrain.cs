@@ -32,8 +32,13 @@ public abstract class ProjectionGrain<TModel> : Grain, IStreamConsumer where TMo
     public Task<long> GetCheckpointAsync() => Task.FromResult(_projection.State.Checkpoint);
 
     /// <inheritdoc />
-    public async Task<long> ApplyAsync(IReadOnlyList<StreamEvent> events, long upTo)
+    public async Task<long> ApplyAsync(IReadOnlyList<StreamEvent> events, long after, long upTo)
     {
+        if (after > Position)
+        {
+            return Position; // a gap: the caller read past what this projection holds; it must read again from here
+        }
+
         var state = _projection.State;
         var applied = false;
         try

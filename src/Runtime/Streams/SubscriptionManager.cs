@@ -192,7 +192,7 @@ internal sealed class SubscriptionManager(IStreamReader reader, RuntimeClient ru
                     }
 
                     var mine = batch.Where(e => namespaces.Contains(e.Stream.Namespace)).ToArray();
-                    cursor = await DeliverAsync(mine, batch[^1].Position, stopping);
+                    cursor = await DeliverAsync(mine, cursor, batch[^1].Position, stopping);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
@@ -209,11 +209,11 @@ internal sealed class SubscriptionManager(IStreamReader reader, RuntimeClient ru
         }
 
         // Delivers a batch; on failure, delivers its events one at a time so that only a poison event is held back.
-        private async Task<long> DeliverAsync(StreamEvent[] events, long upTo, CancellationToken stopping)
+        private async Task<long> DeliverAsync(StreamEvent[] events, long after, long upTo, CancellationToken stopping)
         {
             try
             {
-                var checkpoint = await consumer.ApplyAsync(events, upTo);
+                var checkpoint = await consumer.ApplyAsync(events, after, upTo);
                 Status = Status with { Checkpoint = checkpoint, State = SubscriptionState.Running, Attempts = 0, LastError = null, ParkedPosition = null, ParkedType = null };
                 return checkpoint;
             }
@@ -222,14 +222,20 @@ internal sealed class SubscriptionManager(IStreamReader reader, RuntimeClient ru
                 owner.Logger.LogWarning(ex, "Subscription {Subscription} failed on a batch; delivering one event at a time.", name);
             }
 
-            var cursor = Status.Checkpoint;
+            var cursor = after;
             foreach (var streamEvent in events)
             {
                 for (var attempt = 1; ; attempt++)
                 {
                     try
                     {
-                        cursor = await consumer.ApplyAsync([streamEvent], streamEvent.Position);
+                        var reached = await consumer.ApplyAsync([streamEvent], cursor, streamEvent.Position);
+                        if (reached < streamEvent.Position)
+                        {
+                            return reached; // the consumer was reset meanwhile: read again from where it stands
+                        }
+
+                        cursor = reached;
                         Status = Status with { Checkpoint = cursor, State = SubscriptionState.Running, Attempts = 0, LastError = null, ParkedPosition = null, ParkedType = null };
                         break;
                     }

@@ -64,6 +64,19 @@ public sealed class StreamSubscriptionTests
     }
 
     [Fact]
+    public async Task A_projection_refuses_a_batch_read_past_what_it_holds_so_a_reset_leaves_no_gap()
+    {
+        await using var silo = await TestSilo.StartAsync();
+        var projection = silo.Grains.GetGrain<ICountingProjectionGrain>("gap-test"); // no subscription delivers to this key
+        var late = new StreamEvent(50, new StreamId(StreamWriterGrain.Namespace, "w"), 5, "late", "{}"u8.ToArray(), DateTimeOffset.UnixEpoch);
+        Assert.Equal(0, await projection.ApplyAsync([late], after: 40, upTo: 50)); // a delivery that started before a reset
+        Assert.Empty((await projection.GetAsync()).Positions);
+        var first = late with { Position = 10, Type = "first" };
+        Assert.Equal(50, await projection.ApplyAsync([first, late], after: 0, upTo: 50));
+        Assert.Equal([10L, 50L], (await projection.GetAsync()).Positions);
+    }
+
+    [Fact]
     public async Task A_reset_projection_rebuilds_the_same_model_from_the_streams()
     {
         await using var silo = await TestSilo.StartAsync();
