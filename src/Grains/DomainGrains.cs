@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Webhooks;
 using OrderActors.Runtime.Hosting;
 
 namespace OrderActors.Grains;
@@ -24,4 +25,6 @@ public static class DomainGrains
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(OrderState))]
 [JsonSerializable(typeof(InventoryState))]
+[JsonSerializable(typeof(WebhookEndpointState))]
+[JsonSerializable(typeof(WebhookDispatcherState))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;
