@@ -4,6 +4,7 @@ using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
 using OrderActors.Runtime;
+using OrderActors.Grains.Webhooks;
 using OrderActors.Runtime.Hosting;
 
 namespace OrderActors.Grains;
@@ -31,4 +32,6 @@ public static class DomainGrains
 [JsonSerializable(typeof(LowStockThresholds))]
 [JsonSerializable(typeof(ProjectionState<KpiModel>))]
 [JsonSerializable(typeof(ProjectionState<OrderListModel>))]
+[JsonSerializable(typeof(WebhookEndpointState))]
+[JsonSerializable(typeof(WebhookDispatcherState))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipping;
+using OrderActors.Grains.Webhooks;
 
 namespace OrderActors.Grains;
 
@@ -11,9 +12,10 @@ namespace OrderActors.Grains;
 public static class DomainServices
 {
     /// <summary>
-    /// Adds order options (section <c>OrderActors:Orders</c>) and report options (<c>OrderActors:Reports</c>), both
-    /// validated at start-up, the payment processor over the built-in test payment gateway, and the built-in
-    /// carriers. Register a real <see cref="IPaymentGateway"/> or <see cref="ICarrier"/> before calling this to
+    /// Adds order options (section <c>OrderActors:Orders</c>), report options (<c>OrderActors:Reports</c>) and webhook
+    /// options (<c>OrderActors:Webhooks</c>), all validated at start-up; the payment processor over the built-in test
+    /// payment gateway, the built-in carriers, and outgoing webhooks sent over HTTP. Register a real
+    /// <see cref="IPaymentGateway"/>, <see cref="ICarrier"/> or <see cref="IWebhookSender"/> before calling this to
     /// replace the built-in ones.
     /// </summary>
     public static IServiceCollection AddOrderActorsDomain(this IServiceCollection services, IConfiguration configuration)
@@ -27,6 +29,7 @@ public static class DomainServices
         services.AddTestPaymentGateway();
         services.AddBuiltInCarriers();
         services.TryAddSingleton<PaymentProcessor>();
+        services.AddWebhooks(configuration);
         return services;
     }
 }

@@ -67,6 +67,7 @@ public static class ApiHostingExtensions
         app.MapInventoryApiV1();
         app.MapOrdersApiV1();
         app.MapShipmentsApiV1();
+        app.MapWebhooksApiV1();
         app.MapEventsApiV1();
         app.MapReportsApiV1();
         return app;

@@ -21,10 +21,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly string _provider;
     private readonly string _connectionString;
     private readonly string? _sqliteFile;
+    private readonly IDictionary<string, string?>? _settings;
 
-    public ApiFactory(string provider = "Sqlite", string? connectionString = null)
+    /// <param name="provider">Storage provider.</param>
+    /// <param name="connectionString">Null for a fresh SQLite file that is deleted afterwards.</param>
+    /// <param name="settings">More configuration, e.g. <c>OrderActors:Webhooks:RetryBaseDelay</c>.</param>
+    public ApiFactory(string provider = "Sqlite", string? connectionString = null, IDictionary<string, string?>? settings = null)
     {
         _provider = provider;
+        _settings = settings;
         if (connectionString is null && provider == "Sqlite")
         {
             _sqliteFile = Path.Combine(Path.GetTempPath(), $"orderactors-test-{Guid.NewGuid():N}.db");
@@ -39,12 +44,19 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
+        builder.ConfigureAppConfiguration((_, config) =>
         {
-            ["OrderActors:Storage:Provider"] = _provider,
-            ["OrderActors:Storage:ConnectionString"] = _connectionString,
-            ["OrderActors:Api:MaxRequestBodyBytes"] = "65536",
-        }));
+            config.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["OrderActors:Storage:Provider"] = _provider,
+                ["OrderActors:Storage:ConnectionString"] = _connectionString,
+                ["OrderActors:Api:MaxRequestBodyBytes"] = "65536",
+            });
+            if (_settings is not null)
+            {
+                config.AddInMemoryCollection(_settings);
+            }
+        });
     }
 
     public HttpClient ClientWithKey(string? apiKey)

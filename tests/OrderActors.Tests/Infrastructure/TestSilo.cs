@@ -38,7 +38,8 @@ public sealed class TestSilo : IAsyncDisposable
         TimeProvider? time = null,
         Action<SiloOptions>? configure = null,
         IDictionary<string, string?>? settings = null,
-        Func<IGrainStorage, IGrainStorage>? decorateStorage = null)
+        Func<IGrainStorage, IGrainStorage>? decorateStorage = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -56,6 +57,7 @@ public sealed class TestSilo : IAsyncDisposable
             builder.Services.Replace(ServiceDescriptor.Singleton(time));
         }
 
+        services?.Invoke(builder.Services); // before the domain's defaults, which only fill what is missing
         builder.Services.AddOrderActorsDomain(builder.Configuration);
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {

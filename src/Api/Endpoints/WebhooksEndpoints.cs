@@ -1,0 +1,157 @@
+using OrderActors.Api.Infrastructure;
+using OrderActors.Grains.Webhooks;
+using OrderActors.Runtime;
+
+namespace OrderActors.Api.Endpoints;
+
+/// <summary>
+/// <code>
+/// POST   /v1/webhooks                                           register {"url","eventTypes"}: 201 with the secret (shown once)
+/// GET    /v1/webhooks                                           the registered endpoints (no secrets)
+/// GET    /v1/webhooks/{id}                                      one endpoint with its pending, delivered and failed counts
+/// DELETE /v1/webhooks/{id}                                      stop sending and forget the endpoint and its log
+/// GET    /v1/webhooks/{id}/deliveries?limit=&amp;state=             the delivery log, newest first
+/// POST   /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver    send that event again (same event id)
+/// </code>
+/// Admin only.
+/// </summary>
+public static class WebhooksEndpoints
+{
+    public const int MaxUrlLength = 2048;
+    public const int MaxEventTypes = 50;
+    public const int MaxDeliveryPage = 1000;
+
+    public static RouteGroupBuilder MapWebhooksApiV1(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/webhooks").WithTags("Webhooks").RequireAuthorization(Policies.Admin);
+        group.MapPost("/", RegisterAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapDelete("/{id}", DeleteAsync);
+        group.MapGet("/{id}/deliveries", GetDeliveriesAsync);
+        group.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync);
+        return group;
+    }
+
+    /// <summary>The body of <c>POST /v1/webhooks</c>.</summary>
+    public sealed record RegisterWebhookRequest(string? Url, List<string?>? EventTypes);
+
+    public static async Task<IResult> RegisterAsync(RegisterWebhookRequest? body, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        if (validation.Required("url", body?.Url) && !IsValidUrl(body!.Url!, out var why))
+        {
+            validation.Add("url", why);
+        }
+
+        var eventTypes = body?.EventTypes;
+        if (eventTypes is null || eventTypes.Count == 0)
+        {
+            validation.Add("eventTypes", "is required: a non-empty list of event types, prefixes ending in '.*', or '*'.");
+        }
+        else if (eventTypes.Count > MaxEventTypes)
+        {
+            validation.Add("eventTypes", $"may hold at most {MaxEventTypes} entries.");
+        }
+        else
+        {
+            for (var i = 0; i < eventTypes.Count; i++)
+            {
+                if (!WebhookEventTypes.IsValidPattern(eventTypes[i]))
+                {
+                    validation.Add($"eventTypes[{i}]", $"'{eventTypes[i]}' is not an event type (e.g. 'order.confirmed'), a prefix ending in '.*' (e.g. 'shipment.*'), or '*'.");
+                }
+            }
+        }
+
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        var registration = await Dispatcher(grains).RegisterAsync(new RegisterWebhook(body!.Url!, eventTypes!.Select(t => t!).ToArray()));
+        return TypedResults.Created($"/v1/webhooks/{registration.Id}", registration);
+    }
+
+    public static async Task<IResult> ListAsync(IGrainFactory grains)
+        => TypedResults.Ok(new { webhooks = await Dispatcher(grains).ListAsync() });
+
+    public static async Task<IResult> GetAsync(string id, IGrainFactory grains)
+        => Validation.IsIdentifier(id) && await grains.GetGrain<IWebhookEndpointGrain>(id).GetAsync() is { } webhook
+            ? TypedResults.Ok(webhook)
+            : NotFound(id);
+
+    public static async Task<IResult> DeleteAsync(string id, IGrainFactory grains)
+        => Validation.IsIdentifier(id) && await Dispatcher(grains).UnregisterAsync(id)
+            ? TypedResults.NoContent()
+            : NotFound(id);
+
+    public static async Task<IResult> GetDeliveriesAsync(string id, int? limit, string? state, IGrainFactory grains)
+    {
+        if (!Validation.IsIdentifier(id))
+        {
+            return NotFound(id);
+        }
+
+        var validation = new Validation();
+        if (limit is < 1 or > MaxDeliveryPage)
+        {
+            validation.Add("limit", $"must be between 1 and {MaxDeliveryPage}.");
+        }
+
+        var filter = validation.Enum<WebhookDeliveryState>("state", state, default);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        var deliveries = await grains.GetGrain<IWebhookEndpointGrain>(id).GetDeliveriesAsync(limit ?? 100, state is null ? null : filter);
+        return TypedResults.Ok(new { deliveries });
+    }
+
+    public static async Task<IResult> RedeliverAsync(string id, string deliveryId, IGrainFactory grains)
+    {
+        if (!Validation.IsIdentifier(id))
+        {
+            return NotFound(id);
+        }
+
+        if (!Validation.IsIdentifier(deliveryId))
+        {
+            return Problems.Result(404, "delivery-not-found", "Delivery not found.", $"Webhook '{id}' has no delivery '{deliveryId}' in its log.");
+        }
+
+        var delivery = await grains.GetGrain<IWebhookEndpointGrain>(id).RedeliverAsync(deliveryId);
+        return TypedResults.Accepted($"/v1/webhooks/{id}/deliveries", delivery);
+    }
+
+    /// <summary>An absolute http or https url with a host, no user info and no fragment.</summary>
+    public static bool IsValidUrl(string url, out string why)
+    {
+        why = "";
+        if (url.Length > MaxUrlLength)
+        {
+            why = $"must be at most {MaxUrlLength} characters.";
+            return false;
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+            || string.IsNullOrEmpty(uri.Host))
+        {
+            why = "must be an absolute http or https url, e.g. https://shop.example.com/hooks/orders.";
+            return false;
+        }
+
+        if (uri.UserInfo.Length > 0 || uri.Fragment.Length > 0)
+        {
+            why = "must not hold user info or a fragment; the signature authenticates deliveries.";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static IWebhookDispatcherGrain Dispatcher(IGrainFactory grains) => grains.GetGrain<IWebhookDispatcherGrain>(StreamSubscriptionAttribute.ConsumerKey);
+
+    private static IResult NotFound(string id) => Problems.Result(404, "webhook-not-found", "Webhook not found.", $"There is no webhook '{id}'.");
+}

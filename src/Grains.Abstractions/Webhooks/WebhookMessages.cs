@@ -1,0 +1,120 @@
+using System.Text.Json.Serialization;
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Webhooks;
+
+/// <summary>Registers an endpoint.</summary>
+/// <param name="Url">An absolute http or https url.</param>
+/// <param name="EventTypes">Exact event types, prefixes ending in <c>.*</c>, or <c>*</c> for every event.</param>
+public sealed record RegisterWebhook(string Url, IReadOnlyList<string> EventTypes);
+
+/// <summary>A newly registered endpoint; the only time its secret is shown.</summary>
+public sealed record WebhookRegistration(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
+
+/// <summary>A registered endpoint as listed (no secret).</summary>
+public sealed record WebhookSummary(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
+
+/// <summary>What an endpoint grain is created with.</summary>
+public sealed record WebhookDefinition(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
+
+/// <summary>An endpoint with its delivery counts (no secret).</summary>
+/// <param name="Id">The webhook id.</param>
+/// <param name="Url">Where deliveries go.</param>
+/// <param name="EventTypes">The event-type patterns it receives.</param>
+/// <param name="CreatedAt">When it was registered.</param>
+/// <param name="Pending">Deliveries waiting to be sent or retried.</param>
+/// <param name="Delivered">Delivered deliveries in the log.</param>
+/// <param name="Failed">Deliveries in the log that used up their attempts.</param>
+/// <param name="ConsecutiveFailures">Failed attempts since the last success: the back-off grows with it.</param>
+/// <param name="NextAttemptAt">When a failing endpoint is tried next; null when it is not backing off.</param>
+public sealed record WebhookView(
+    string Id,
+    string Url,
+    IReadOnlyList<string> EventTypes,
+    DateTimeOffset CreatedAt,
+    int Pending,
+    int Delivered,
+    int Failed,
+    int ConsecutiveFailures,
+    DateTimeOffset? NextAttemptAt);
+
+/// <summary>An event handed to an endpoint: enough to find it on its stream again (the body is read at send time).</summary>
+/// <param name="Position">Its global position.</param>
+/// <param name="Stream">Its stream.</param>
+/// <param name="Sequence">Its number on the stream.</param>
+/// <param name="Type">Its type.</param>
+/// <param name="CreatedAt">When it was committed.</param>
+public sealed record WebhookEventRef(long Position, StreamId Stream, long Sequence, string Type, DateTimeOffset CreatedAt)
+{
+    /// <summary>The event id receivers de-duplicate by: <c>{namespace}/{key}:{sequence}</c>, the same on every attempt.</summary>
+    [JsonIgnore]
+    public string EventId => WebhookEventIds.Create(Stream, Sequence);
+}
+
+/// <summary>Where a delivery stands.</summary>
+public enum WebhookDeliveryState
+{
+    /// <summary>Waiting to be sent, or to be retried.</summary>
+    Pending,
+
+    /// <summary>The endpoint answered 2xx.</summary>
+    Delivered,
+
+    /// <summary>Every attempt failed (<c>MaxAttempts</c>); it can still be redelivered by hand.</summary>
+    Failed,
+}
+
+/// <summary>One delivery in the log.</summary>
+/// <param name="Id">The delivery id (for redeliver).</param>
+/// <param name="EventId">The event id sent in the body and the <c>X-OrderActors-Event-Id</c> header.</param>
+/// <param name="EventType">The event type.</param>
+/// <param name="Stream">The event's stream.</param>
+/// <param name="Position">The event's global position.</param>
+/// <param name="State">Pending, delivered or failed.</param>
+/// <param name="Attempts">HTTP attempts so far, redeliveries included.</param>
+/// <param name="LastStatusCode">The status code of the last attempt; null when it got no answer.</param>
+/// <param name="LastError">Why the last attempt failed; null when it succeeded.</param>
+/// <param name="CreatedAt">When the delivery was recorded.</param>
+/// <param name="LastAttemptAt">When it was last tried.</param>
+/// <param name="DeliveredAt">When it was last delivered.</param>
+/// <param name="RecentAttempts">The last few attempts, oldest first.</param>
+public sealed record WebhookDeliveryView(
+    string Id,
+    string EventId,
+    string EventType,
+    string Stream,
+    long Position,
+    WebhookDeliveryState State,
+    int Attempts,
+    int? LastStatusCode,
+    string? LastError,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? LastAttemptAt,
+    DateTimeOffset? DeliveredAt,
+    IReadOnlyList<WebhookAttempt> RecentAttempts);
+
+/// <summary>One HTTP attempt of a delivery.</summary>
+/// <param name="At">When it was sent.</param>
+/// <param name="StatusCode">The answer's status code; null when there was none (timeout, connection refused).</param>
+/// <param name="Error">Why it failed; null on 2xx.</param>
+/// <param name="DurationMs">How long it took.</param>
+public sealed record WebhookAttempt(DateTimeOffset At, int? StatusCode, string? Error, long DurationMs)
+{
+    /// <summary>True for a 2xx answer.</summary>
+    [JsonIgnore]
+    public bool Succeeded => StatusCode is >= 200 and < 300;
+}
+
+/// <summary>The outcome of one attempt, reported back to the endpoint grain.</summary>
+/// <param name="DeliveryId">The delivery.</param>
+/// <param name="AttemptId">Identifies the attempt the grain started, so a late report of an earlier activation is told apart.</param>
+/// <param name="Attempt">What happened.</param>
+public sealed record WebhookAttemptReport(string DeliveryId, string AttemptId, WebhookAttempt Attempt);
+
+/// <summary>Event ids as receivers see them.</summary>
+public static class WebhookEventIds
+{
+    /// <summary><c>{namespace}/{key}:{sequence}</c>: unique, and stable across retries and redeliveries.</summary>
+    public static string Create(StreamId stream, long sequence)
+        => $"{stream}:{sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+}

@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using OrderActors.Runtime;
+
+namespace OrderActors.Grains.Webhooks;
+
+/// <summary>A webhook request ready to send: url, signed JSON body and headers.</summary>
+public sealed record WebhookHttpRequest(Uri Url, byte[] Body, IReadOnlyList<KeyValuePair<string, string>> Headers);
+
+/// <summary>What a receiver answered: its status code, or why there was no answer.</summary>
+public sealed record WebhookHttpResponse(int? StatusCode, string? Error);
+
+/// <summary>The port that sends webhook requests (HTTP by default; tests may swap it).</summary>
+public interface IWebhookSender
+{
+    /// <summary>Sends <paramref name="request"/> and reports the outcome; never throws for a receiver's failure.</summary>
+    Task<WebhookHttpResponse> SendAsync(WebhookHttpRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Builds the request for one attempt of a delivery.</summary>
+public static class WebhookRequests
+{
+    /// <summary>
+    /// The body <c>{"id","type","createdAt","stream","sequence","data"}</c> (<c>data</c> is the event's own JSON), signed
+    /// at <paramref name="now"/>, with the event id, type, timestamp, signature and delivery id headers.
+    /// </summary>
+    public static WebhookHttpRequest Create(Uri url, string secret, string deliveryId, StreamEvent streamEvent, DateTimeOffset now)
+    {
+        var eventId = WebhookEventIds.Create(streamEvent.Stream, streamEvent.Sequence);
+        var body = Body(eventId, streamEvent);
+        var timestamp = now.ToUnixTimeSeconds();
+        return new WebhookHttpRequest(url, body,
+        [
+            new(WebhookHeaders.EventId, eventId),
+            new(WebhookHeaders.EventType, streamEvent.Type),
+            new(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new(WebhookHeaders.Signature, WebhookSignature.Compute(secret, timestamp, body)),
+            new(WebhookHeaders.DeliveryId, deliveryId),
+        ]);
+    }
+
+    private static byte[] Body(string eventId, StreamEvent streamEvent)
+    {
+        var buffer = new ArrayBufferWriter<byte>(streamEvent.Payload.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", eventId);
+            writer.WriteString("type", streamEvent.Type);
+            writer.WriteString("createdAt", streamEvent.CreatedAt.ToUniversalTime());
+            writer.WriteString("stream", streamEvent.Stream.ToString());
+            writer.WriteNumber("sequence", streamEvent.Sequence);
+            writer.WritePropertyName("data");
+            writer.WriteRawValue(streamEvent.Payload);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}
+
+/// <summary>
+/// Sends webhooks with one shared <see cref="HttpClient"/>: POST, <c>application/json</c>, no redirects followed (a
+/// 3xx is a failure), <see cref="WebhookOptions.Timeout"/> per attempt. Only the status code is read.
+/// </summary>
+internal sealed class HttpWebhookSender : IWebhookSender, IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly TimeSpan _timeout;
+
+    public HttpWebhookSender(IOptions<WebhookOptions> options)
+    {
+        _timeout = options.Value.Timeout;
+        _client = new HttpClient(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            ConnectTimeout = _timeout,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        })
+        {
+            Timeout = _timeout,
+        };
+        _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("OrderActors-Webhooks", "1.0"));
+    }
+
+    public async Task<WebhookHttpResponse> SendAsync(WebhookHttpRequest request, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, request.Url) { Content = new ByteArrayContent(request.Body) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        foreach (var (name, value) in request.Headers)
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        try
+        {
+            using var response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var status = (int)response.StatusCode;
+            return new WebhookHttpResponse(status, response.IsSuccessStatusCode ? null : $"HTTP {status} {response.ReasonPhrase}".TrimEnd());
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new WebhookHttpResponse(null, $"No answer within {_timeout.TotalSeconds:0.###} s.");
+        }
+        catch (HttpRequestException ex)
+        {
+            return new WebhookHttpResponse(null, ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace OrderActors.Grains.Webhooks;
+
+/// <summary>Registers outgoing webhooks.</summary>
+public static class WebhookServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="WebhookOptions"/> (section <c>OrderActors:Webhooks</c>, validated at start-up) and the HTTP
+    /// sender, unless an <see cref="IWebhookSender"/> was registered before.
+    /// </summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        services.TryAddSingleton<IWebhookSender, HttpWebhookSender>();
+        return services;
+    }
+}
