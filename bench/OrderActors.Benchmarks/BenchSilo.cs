@@ -45,6 +45,7 @@ internal sealed class BenchSilo : IDisposable
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {
             silo.AddDomainGrains();
+            silo.RunStreamSubscriptions = false; // measure the order path alone; projections would run beside it in a reporting silo
             silo.GrainAssemblies.Add(typeof(BenchSilo).Assembly);
             silo.SerializeLocalCalls = false;
             configure?.Invoke(silo);

@@ -28,6 +28,12 @@ public sealed class SiloOptions
     /// </summary>
     public bool SerializeLocalCalls { get; set; }
 
+    /// <summary>
+    /// Whether this silo runs the stream subscriptions (projections, webhook dispatch). Default true. A deployment may
+    /// keep them on dedicated silos, away from the order path.
+    /// </summary>
+    public bool RunStreamSubscriptions { get; set; } = true;
+
     /// <summary>Assemblies scanned for grain classes.</summary>
     public IList<Assembly> GrainAssemblies { get; } = [];
 

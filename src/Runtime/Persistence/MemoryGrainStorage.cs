@@ -4,8 +4,8 @@ namespace OrderActors.Runtime.Persistence;
 public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer, IStreamReader
 {
     private readonly Dictionary<(GrainId, string), StoredGrainState> _records = [];
-    private readonly List<StreamEvent> _events = [];
-    private readonly Dictionary<StreamId, long> _sequences = [];
+    private readonly List<StreamEvent> _events = []; // position n is at index n - 1
+    private readonly Dictionary<StreamId, List<StreamEvent>> _streams = [];
 
     /// <inheritdoc />
     public Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default)
@@ -24,8 +24,14 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer, ISt
             var version = Swap(grainId, stateName, payload.ToArray(), expectedVersion);
             foreach (var pending in events)
             {
-                var sequence = _sequences[pending.Stream] = _sequences.GetValueOrDefault(pending.Stream) + 1;
-                _events.Add(new StreamEvent(_events.Count + 1, pending.Stream, sequence, pending.Type, pending.Payload, DateTimeOffset.UtcNow));
+                if (!_streams.TryGetValue(pending.Stream, out var stream))
+                {
+                    _streams[pending.Stream] = stream = [];
+                }
+
+                var appended = new StreamEvent(_events.Count + 1, pending.Stream, stream.Count + 1, pending.Type, pending.Payload, DateTimeOffset.UtcNow);
+                _events.Add(appended);
+                stream.Add(appended);
             }
 
             return Task.FromResult(version);
@@ -37,7 +43,8 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer, ISt
     {
         lock (_records)
         {
-            return Task.FromResult<IReadOnlyList<StreamEvent>>(_events.Where(e => e.Position > afterPosition).Take(limit).ToArray());
+            var start = (int)Math.Clamp(afterPosition, 0, _events.Count);
+            return Task.FromResult<IReadOnlyList<StreamEvent>>(_events.GetRange(start, Math.Min(limit, _events.Count - start)).ToArray());
         }
     }
 
@@ -46,7 +53,9 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer, ISt
     {
         lock (_records)
         {
-            return Task.FromResult<IReadOnlyList<StreamEvent>>(_events.Where(e => e.Stream == stream && e.Sequence > afterSequence).Take(limit).ToArray());
+            var events = _streams.GetValueOrDefault(stream) ?? [];
+            var start = (int)Math.Clamp(afterSequence, 0, events.Count);
+            return Task.FromResult<IReadOnlyList<StreamEvent>>(events.GetRange(start, Math.Min(limit, events.Count - start)).ToArray());
         }
     }
 

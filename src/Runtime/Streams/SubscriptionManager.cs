@@ -52,7 +52,8 @@ public interface IStreamSubscriptions
 /// on its own, so a failing consumer delays only itself. A batch that fails is retried one event at a time with
 /// growing delays; an event that fails <see cref="MaxAttempts"/> times parks the subscription until an admin acts.
 /// </summary>
-internal sealed class SubscriptionManager(IStreamReader reader, RuntimeClient runtime, GrainTypeRegistry types, ILogger<SubscriptionManager> logger)
+internal sealed class SubscriptionManager(
+    IStreamReader reader, RuntimeClient runtime, GrainTypeRegistry types, Microsoft.Extensions.Options.IOptions<Hosting.SiloOptions> options, ILogger<SubscriptionManager> logger)
     : IStreamSubscriptions, IAsyncDisposable
 {
     public const int MaxAttempts = 5;
@@ -70,6 +71,12 @@ internal sealed class SubscriptionManager(IStreamReader reader, RuntimeClient ru
 
     public void Start()
     {
+        if (!options.Value.RunStreamSubscriptions)
+        {
+            logger.LogInformation("Stream subscriptions are off on this silo (OrderActors:Silo:RunStreamSubscriptions).");
+            return;
+        }
+
         foreach (var grainClass in types.Classes)
         {
             if (grainClass.ClassType.GetCustomAttribute<StreamSubscriptionAttribute>() is not { } subscription)

@@ -77,6 +77,13 @@ public sealed class StreamSubscriptionTests
     }
 
     [Fact]
+    public async Task A_silo_told_not_to_runs_no_subscription()
+    {
+        await using var silo = await TestSilo.StartAsync(configure: o => o.RunStreamSubscriptions = false);
+        Assert.Empty(silo.Services.GetRequiredService<IStreamSubscriptions>().List());
+    }
+
+    [Fact]
     public async Task A_reset_projection_rebuilds_the_same_model_from_the_streams()
     {
         await using var silo = await TestSilo.StartAsync();
