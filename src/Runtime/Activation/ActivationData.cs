@@ -65,17 +65,6 @@ internal sealed class ActivationData
     /// <summary><see cref="TimeProvider.GetTimestamp"/> of the last completed request.</summary>
     public long LastActive { get; private set; }
 
-    public ActivationStatus Status
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _status;
-            }
-        }
-    }
-
     /// <summary>Completes when the activation has deactivated.</summary>
     public Task Deactivated => _deactivated.Task;
 

@@ -37,9 +37,6 @@ public sealed class Silo : IHostedService
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
         => IsReady && await _storage.IsHealthyAsync(cancellationToken);
 
-    /// <summary>Deactivates activations idle for longer than the collection age now, instead of at the next quantum.</summary>
-    public int CollectIdleActivations() => _catalog.CollectIdle();
-
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -49,8 +49,6 @@ internal sealed class RuntimeClient : IGrainFactory, IDisposable
 
     public ReminderService Reminders => _reminders ?? throw new InvalidOperationException("Reminders are not available before the silo starts.");
 
-    public int OutstandingCalls => _pending.Count;
-
     internal void Attach(IMessageTarget target, ReminderService reminders)
     {
         _target = target;

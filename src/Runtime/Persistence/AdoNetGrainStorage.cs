@@ -20,7 +20,6 @@ internal sealed class AdoNetGrainStorage(SqlDialect dialect, ILogger<AdoNetGrain
         $"UPDATE grain_state SET version = version + 1, payload = @payload, updated_at = {dialect.Now} " +
         "WHERE grain_type = @type AND grain_key = @key AND state_name = @name AND version = @expected";
 
-    public SqlDialect Dialect => dialect;
 
     public async Task<StoredGrainState?> ReadAsync(GrainId grainId, string stateName, CancellationToken cancellationToken = default)
     {

@@ -89,17 +89,6 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
             ? new GrainReminder(entry.Name, entry.StartAt, entry.Period)
             : null;
 
-    public int ScheduledCount
-    {
-        get
-        {
-            lock (_scheduled)
-            {
-                return _scheduled.Count;
-            }
-        }
-    }
-
     private void Schedule(ReminderEntry entry, DateTimeOffset due)
     {
         if (!IsKnownGrainType(entry.GrainId))

@@ -24,9 +24,6 @@ internal sealed class ActivationTaskScheduler : TaskScheduler, IThreadPoolWorkIt
 
     public override int MaximumConcurrencyLevel => 1;
 
-    /// <summary>Whether the calling thread is currently executing this scheduler's tasks.</summary>
-    public bool IsRunningOnThisThread => _running == this;
-
     protected override void QueueTask(Task task)
     {
         _queue.Enqueue(task);
