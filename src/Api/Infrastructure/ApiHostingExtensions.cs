@@ -24,10 +24,10 @@ public static class ApiHostingExtensions
 
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
-        var cluster = configuration.GetSection(ClusterOptions.SectionName).Get<ClusterOptions>() ?? new ClusterOptions();
+        var cluster = configuration.GetSection(ApiClusterOptions.SectionName).Get<ApiClusterOptions>() ?? new ApiClusterOptions();
         if (!string.Equals(cluster.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
         {
-            throw new OptionsValidationException(ClusterOptions.SectionName, typeof(ClusterOptions),
+            throw new OptionsValidationException(ApiClusterOptions.SectionName, typeof(ApiClusterOptions),
                 [$"OrderActors:Cluster:Mode is '{cluster.Mode}'; this build supports only 'Embedded' (an API with its own silo)."]);
         }
 

@@ -28,7 +28,7 @@ public sealed class ApiKeyOptions
 }
 
 /// <summary>Which process shape the API runs in (configuration section <c>OrderActors:Cluster</c>).</summary>
-public sealed class ClusterOptions
+public sealed class ApiClusterOptions
 {
     public const string SectionName = "OrderActors:Cluster";
 
