@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
 using OrderActors.Runtime;
@@ -32,6 +33,7 @@ public static class DomainGrains
 [JsonSerializable(typeof(LowStockThresholds))]
 [JsonSerializable(typeof(ProjectionState<KpiModel>))]
 [JsonSerializable(typeof(ProjectionState<OrderListModel>))]
+[JsonSerializable(typeof(ProjectionState<PickQueueModel>))]
 [JsonSerializable(typeof(WebhookEndpointState))]
 [JsonSerializable(typeof(WebhookDispatcherState))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;

@@ -111,8 +111,7 @@ public static class ShipmentsEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        var entries = await grains.GetGrain<IPickQueueGrain>(location).ListAsync(limit ?? 100);
-        return TypedResults.Ok(new { location, shipments = entries });
+        return TypedResults.Ok(await grains.GetGrain<IPickQueueGrain>(StreamSubscriptionAttribute.ConsumerKey).ListAsync(location, limit ?? 100));
     }
 
     private static async Task<IResult> StepAsync(string id, ShipmentAction action, string? carrier, TrackingEvent? tracking, HttpContext http, IGrainFactory grains)

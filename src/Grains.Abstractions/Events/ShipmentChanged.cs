@@ -15,4 +15,6 @@ public sealed record ShipmentChanged(
     ShipmentStatus Status,
     string? Carrier,
     string? TrackingNumber,
-    IReadOnlyList<ShipmentLine> Lines);
+    IReadOnlyList<ShipmentLine> Lines,
+    OrderPriority Priority,
+    DateTimeOffset OrderPlacedAt);

@@ -2,18 +2,23 @@ using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Locations;
 
-/// <summary>The shipments waiting to be picked at one location. Key: the location id.</summary>
+/// <summary>
+/// The shipments waiting to be picked, per location: a projection of the <c>shipments</c> streams (key
+/// <see cref="StreamSubscriptionAttribute.ConsumerKey"/>). It trails the shipments by a moment, which a picker can
+/// afford: picking a shipment that was cancelled meanwhile is refused by the shipment itself.
+/// </summary>
 public interface IPickQueueGrain : IGrainWithStringKey
 {
-    /// <summary>Queues a shipment; does nothing if it is queued.</summary>
-    Task AddAsync(PickQueueEntry entry);
-
-    /// <summary>Removes a shipment (picked or cancelled); does nothing if it is not queued.</summary>
-    Task RemoveAsync(string shipmentId);
-
-    /// <summary>The queue in picking order: vip before express before standard, then oldest order first.</summary>
-    Task<IReadOnlyList<PickQueueEntry>> ListAsync(int limit);
+    /// <summary>A location's queue in picking order: vip before express before standard, then oldest order first.</summary>
+    Task<PickQueueView> ListAsync(string location, int limit);
 }
+
+/// <summary>A location's pick queue as of a stream position.</summary>
+/// <param name="Location">The location.</param>
+/// <param name="Position">The global stream position the queue is complete up to.</param>
+/// <param name="Waiting">Shipments waiting at the location in all.</param>
+/// <param name="Shipments">The first of them, in picking order.</param>
+public sealed record PickQueueView(string Location, long Position, int Waiting, IReadOnlyList<PickQueueEntry> Shipments);
 
 /// <summary>A shipment waiting to be picked.</summary>
 public sealed record PickQueueEntry(string ShipmentId, string OrderId, Orders.OrderPriority Priority, DateTimeOffset OrderPlacedAt, int Units);

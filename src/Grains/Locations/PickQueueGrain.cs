@@ -1,41 +1,63 @@
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Shipments;
 using OrderActors.Runtime;
+using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Locations;
 
-/// <summary>The stored pick queue of a location.</summary>
-public sealed record PickQueueState
+/// <summary>The model behind <see cref="IPickQueueGrain"/>: location → shipment id → entry.</summary>
+public sealed record PickQueueModel
 {
-    /// <summary>Queued shipments by id.</summary>
-    public Dictionary<string, PickQueueEntry> Entries { get; set; } = [];
+    /// <summary>The shipments ready to pick, by location and shipment id.</summary>
+    public Dictionary<string, Dictionary<string, PickQueueEntry>> Locations { get; set; } = [];
 }
 
-/// <summary>A location's pick queue: priority first, then the oldest order.</summary>
-public sealed class PickQueueGrain([PersistentState("pick-queue")] IPersistentState<PickQueueState> queue) : Grain, IPickQueueGrain
+/// <summary>
+/// Every location's pick queue, built from the <c>shipments</c> streams: a shipment is queued while its status is
+/// ready-to-pick and leaves the queue with its next change (picked, cancelled). Placing an order therefore costs no
+/// call and no write here; the queue is written once per batch of shipment events.
+/// </summary>
+[StreamSubscription(StreamNamespaces.Shipments)]
+public sealed class PickQueueGrain(
+    [PersistentState("projection")] IPersistentState<ProjectionState<PickQueueModel>> projection,
+    GrainSerializer serializer)
+    : ProjectionGrain<PickQueueModel>(projection), IPickQueueGrain
 {
-    public async Task AddAsync(PickQueueEntry entry)
+    public Task<PickQueueView> ListAsync(string location, int limit)
     {
-        if (queue.State.Entries.TryAdd(entry.ShipmentId, entry))
+        if (!Model.Locations.TryGetValue(location, out var queue))
         {
-            await queue.WriteStateAsync();
+            return Task.FromResult(new PickQueueView(location, Position, 0, []));
         }
-    }
 
-    public async Task RemoveAsync(string shipmentId)
-    {
-        if (queue.State.Entries.Remove(shipmentId))
-        {
-            await queue.WriteStateAsync();
-        }
-    }
-
-    public Task<IReadOnlyList<PickQueueEntry>> ListAsync(int limit)
-        => Task.FromResult<IReadOnlyList<PickQueueEntry>>(queue.State.Entries.Values
+        var first = queue.Values
             .OrderBy(e => Rank(e.Priority))
             .ThenBy(e => e.OrderPlacedAt)
             .ThenBy(e => e.ShipmentId, StringComparer.Ordinal)
             .Take(limit)
-            .ToArray());
+            .ToArray();
+        return Task.FromResult(new PickQueueView(location, Position, queue.Count, first));
+    }
+
+    protected override void Apply(StreamEvent streamEvent)
+    {
+        var change = (ShipmentChanged)serializer.Deserialize(streamEvent.Payload, typeof(ShipmentChanged))!;
+        if (change.Status == ShipmentStatus.ReadyToPick)
+        {
+            if (!Model.Locations.TryGetValue(change.Location, out var queue))
+            {
+                Model.Locations[change.Location] = queue = [];
+            }
+
+            queue[change.ShipmentId] = new PickQueueEntry(
+                change.ShipmentId, change.OrderId, change.Priority, change.OrderPlacedAt, change.Lines.Sum(l => l.Quantity));
+        }
+        else if (Model.Locations.TryGetValue(change.Location, out var queue) && queue.Remove(change.ShipmentId) && queue.Count == 0)
+        {
+            Model.Locations.Remove(change.Location);
+        }
+    }
 
     internal static int Rank(OrderPriority priority) => priority switch
     {

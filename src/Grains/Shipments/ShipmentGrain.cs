@@ -1,6 +1,5 @@
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
-using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipping;
 using OrderActors.Runtime;
@@ -20,17 +19,12 @@ public sealed class ShipmentGrain(
 
     private string Id => GetPrimaryKeyString();
 
-    // Finishes what a crash interrupted. Safe here: nothing this grain calls (inventory, pick queue) ever calls a shipment.
+    // Finishes what a crash interrupted. Safe here: nothing this grain calls (inventory) ever calls a shipment.
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (ShipmentStateMachine.HasShipped(State.Status) && !State.StockCommitted)
         {
             await CommitStockAsync();
-        }
-
-        if (State.Status is not (ShipmentStatus.None or ShipmentStatus.ReadyToPick))
-        {
-            await PickQueue.RemoveAsync(Id); // idempotent: an entry left by a crash after the status write goes now
         }
     }
 
@@ -49,13 +43,7 @@ public sealed class ShipmentGrain(
             State.PromisedBy = command.PromisedBy;
             State.CreatedAt = now;
             State.Events.Add(new ShipmentEvent(now, "shipment.created", $"Created at {command.Location} with {command.Lines.Sum(l => l.Quantity)} unit(s).", new Actor("system", "orders")));
-            await SaveAsync();
-        }
-
-        // Also on a repeat: a crash between the write above and this call must not leave the shipment unqueued.
-        if (State.Status == ShipmentStatus.ReadyToPick)
-        {
-            await PickQueue.AddAsync(new PickQueueEntry(Id, State.OrderId, State.Priority, State.OrderPlacedAt, State.Lines.Sum(l => l.Quantity)));
+            await SaveAsync(); // shipment.created queues it for picking (PickQueueGrain reads the stream)
         }
 
         return View();
@@ -73,7 +61,6 @@ public sealed class ShipmentGrain(
             case ShipmentAction.Pick:
                 Move(ShipmentStatus.Picked, now, "shipment.picked", "Units picked.", step.Actor);
                 await SaveAsync();
-                await PickQueue.RemoveAsync(Id);
                 break;
             case ShipmentAction.Pack:
                 Move(ShipmentStatus.Packed, now, "shipment.packed", "Packed.", step.Actor);
@@ -96,27 +83,18 @@ public sealed class ShipmentGrain(
         EnsureExists();
         if (State.Status == ShipmentStatus.Cancelled)
         {
-            await PickQueue.RemoveAsync(Id);
             return View();
         }
 
         ShipmentStateMachine.Ensure(Id, State.Status, "cancel");
-        var wasQueued = State.Status == ShipmentStatus.ReadyToPick;
         await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).ReleaseAsync(new ReleaseStock(State.OrderId, State.Location))));
         Move(ShipmentStatus.Cancelled, TimeProvider.GetUtcNow(), "shipment.cancelled", $"Cancelled: {reason}. Stock released at {State.Location}.", actor);
         await SaveAsync();
-        if (wasQueued)
-        {
-            await PickQueue.RemoveAsync(Id);
-        }
-
         return View();
     }
 
     public Task<ShipmentLabelView?> GetLabelAsync()
         => Task.FromResult(State.LabelDocument is null ? null : new ShipmentLabelView(State.TrackingNumber!, State.LabelFormat!, State.LabelDocument));
-
-    private IPickQueueGrain PickQueue => GrainFactory.GetGrain<IPickQueueGrain>(State.Location);
 
     private async Task ShipAsync(ShipmentStep step, DateTimeOffset now)
     {
@@ -175,7 +153,7 @@ public sealed class ShipmentGrain(
         foreach (var e in State.Events.Skip(State.PublishedEvents))
         {
             shipment.AppendEvent(stream, e.Type, new ShipmentChanged(Id, State.OrderId, State.Location, e.Type, e.At, e.Actor, e.Details,
-                State.Status, State.Carrier, State.TrackingNumber, [.. State.Lines]));
+                State.Status, State.Carrier, State.TrackingNumber, [.. State.Lines], State.Priority, State.OrderPlacedAt));
         }
 
         State.PublishedEvents = State.Events.Count;

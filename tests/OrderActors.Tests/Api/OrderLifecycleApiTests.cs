@@ -50,8 +50,14 @@ public sealed class OrderLifecycleApiTests(ApiFixture fixture) : IClassFixture<A
         var vipWest = vip.Shipments.Single(s => s.Location == west).Id;
 
         // The VIP order is picked first although the standard one is older.
-        var queue = JsonDocument.Parse(await fixture.Ops.GetStringAsync($"/v1/locations/{east}/pick-queue")).RootElement.GetProperty("shipments");
-        Assert.Equal([vipEast, standard.Shipments[0].Id], queue.EnumerateArray().Select(e => e.GetProperty("shipmentId").GetString()));
+        JsonElement queue = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            queue = JsonDocument.Parse(await fixture.Ops.GetStringAsync($"/v1/locations/{east}/pick-queue")).RootElement;
+            return queue.GetProperty("waiting").GetInt32() == 2;
+        }, "the pick queue shows both shipments at east");
+        Assert.Equal(east, queue.GetProperty("location").GetString());
+        Assert.Equal([vipEast, standard.Shipments[0].Id], queue.GetProperty("shipments").EnumerateArray().Select(e => e.GetProperty("shipmentId").GetString()));
 
         await StepAsync(vipEast, "pick");
         await StepAsync(vipEast, "pack");

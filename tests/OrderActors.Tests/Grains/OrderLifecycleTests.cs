@@ -152,15 +152,25 @@ public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
     {
         var (sku, location) = (NewId("sku"), NewId("loc"));
         await StockAsync(sku, (location, 10));
-        var ids = new List<(OrderPriority, string)>();
+        var ids = new List<(IOrderGrain Order, string Shipment)>();
         foreach (var priority in new[] { OrderPriority.Standard, OrderPriority.Standard, OrderPriority.Vip, OrderPriority.Express })
         {
-            var placed = await _grains.GetGrain<IOrderGrain>(NewId("o")).PlaceAsync(Order("tok_visa", priority, (sku, 1)));
-            ids.Add((priority, placed.Order!.Shipments[0].Id));
+            var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+            var placed = await order.PlaceAsync(Order("tok_visa", priority, (sku, 1)));
+            ids.Add((order, placed.Order!.Shipments[0].Id));
         }
 
-        var queue = await _grains.GetGrain<IPickQueueGrain>(location).ListAsync(10);
-        Assert.Equal([ids[2].Item2, ids[3].Item2, ids[0].Item2, ids[1].Item2], queue.Select(e => e.ShipmentId));
+        // The queue is a projection of the shipment streams: it shows them once it has read that far.
+        var queue = _grains.GetGrain<IPickQueueGrain>(StreamSubscriptionAttribute.ConsumerKey);
+        await Eventually.TrueAsync(async () => (await queue.ListAsync(location, 10)).Waiting == ids.Count, "the pick queue shows the four shipments");
+        var listed = await queue.ListAsync(location, 10);
+        Assert.Equal([ids[2].Shipment, ids[3].Shipment, ids[0].Shipment, ids[1].Shipment], listed.Shipments.Select(e => e.ShipmentId));
+
+        // Picking or cancelling takes a shipment out of the queue.
+        await StepAsync(ids[2].Order, ids[2].Shipment, ShipmentAction.Pick);
+        await ids[0].Order.CancelAsync(new CancelOrder("changed my mind", Ops));
+        await Eventually.TrueAsync(async () => (await queue.ListAsync(location, 10)).Waiting == 2, "picked and cancelled shipments leave the queue");
+        Assert.Equal([ids[3].Shipment, ids[1].Shipment], (await queue.ListAsync(location, 10)).Shipments.Select(e => e.ShipmentId));
     }
 }
 
