@@ -4,12 +4,31 @@ using System.Net.Sockets;
 
 namespace OrderActors.Tests.Infrastructure;
 
+/// <summary>Starts the API as a real child process.</summary>
+public static class ApiProcess
+{
+    /// <summary>
+    /// Starts the API (<c>OrderActors.Api.dll</c> from the test output folder, where the referenced API project is
+    /// copied with its appsettings) on a SQLite database, on a free loopback port, and waits until it is ready.
+    /// </summary>
+    public static Task<ChildProcess> StartAsync(string sqliteConnectionString, TimeSpan readyTimeout)
+        => StartAsync(new Dictionary<string, string?>
+        {
+            ["OrderActors__Storage__Provider"] = "Sqlite",
+            ["OrderActors__Storage__ConnectionString"] = sqliteConnectionString,
+        }, readyTimeout);
+
+    /// <summary>Starts the API with the given environment (configuration) on a free loopback port.</summary>
+    public static Task<ChildProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan readyTimeout)
+        => ChildProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "OrderActors.Api.dll"), environment, readyTimeout);
+}
+
 /// <summary>
-/// The API as a real child process (<c>dotnet OrderActors.Api.dll</c> from the test output folder, where the
-/// referenced API project is copied with its appsettings), on SQLite, listening on a free loopback port.
-/// Disposing it kills the process, so a failing test leaves nothing running.
+/// One of this repository's programs (the API, a silo) as a real child process run by the same dotnet host as
+/// the tests, in Development, listening for HTTP on a free loopback port. Disposing it kills the process, so a
+/// failing test leaves nothing running.
 /// </summary>
-public sealed class ApiProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable
 {
     private const int OutputLines = 300;
 
@@ -17,7 +36,7 @@ public sealed class ApiProcess : IAsyncDisposable
     private readonly Queue<string> _output = new();
     private readonly List<HttpClient> _clients = [];
 
-    private ApiProcess(Process process, Uri baseAddress)
+    private ChildProcess(Process process, Uri baseAddress)
     {
         _process = process;
         BaseAddress = baseAddress;
@@ -37,14 +56,16 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the API on a SQLite database and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<ApiProcess> StartAsync(string sqliteConnectionString, TimeSpan readyTimeout)
+    /// <summary>
+    /// Starts <paramref name="assembly"/> (its folder is the content root, where its appsettings are) with
+    /// <paramref name="environment"/> added to this process's, and waits until <c>/health/ready</c> answers 200.
+    /// </summary>
+    public static async Task<ChildProcess> StartAsync(string assembly, IReadOnlyDictionary<string, string?> environment, TimeSpan readyTimeout)
     {
-        var directory = AppContext.BaseDirectory;
-        var assembly = Path.Combine(directory, "OrderActors.Api.dll");
+        var directory = Path.GetDirectoryName(assembly)!;
         if (!File.Exists(assembly) || !File.Exists(Path.Combine(directory, "appsettings.json")))
         {
-            throw new InvalidOperationException($"The API build (OrderActors.Api.dll and appsettings.json) is not in the test output folder {directory}.");
+            throw new InvalidOperationException($"The build of {Path.GetFileName(assembly)} (with its appsettings.json) is not in {directory}.");
         }
 
         var port = FreeLoopbackPort();
@@ -62,13 +83,15 @@ public sealed class ApiProcess : IAsyncDisposable
         start.ArgumentList.Add(directory);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
-        start.Environment["OrderActors__Storage__Provider"] = "Sqlite";
-        start.Environment["OrderActors__Storage__ConnectionString"] = sqliteConnectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var process = new Process { StartInfo = start };
-        var api = new ApiProcess(process, baseAddress);
+        var api = new ChildProcess(process, baseAddress);
         process.OutputDataReceived += (_, e) => api.Record(e.Data);
         process.ErrorDataReceived += (_, e) => api.Record(e.Data);
         if (!process.Start())
@@ -100,6 +123,33 @@ public sealed class ApiProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Asks the process to stop (SIGTERM: a graceful shutdown) and waits until it is gone.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (HasExited())
+        {
+            return;
+        }
+
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new InvalidOperationException($"Process {_process.Id} did not exit within {timeout.TotalSeconds:0}s of SIGTERM. Output:\n{Output}");
+        }
+    }
+
     /// <summary>Kills the process with SIGKILL (no graceful shutdown) and waits until it is gone.</summary>
     public async Task KillAsync()
     {
@@ -116,7 +166,7 @@ public sealed class ApiProcess : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new InvalidOperationException($"The API process {_process.Id} did not exit within 30s of SIGKILL.");
+            throw new InvalidOperationException($"Process {_process.Id} did not exit within 30s of SIGKILL.");
         }
     }
 
@@ -146,7 +196,7 @@ public sealed class ApiProcess : IAsyncDisposable
         {
             if (HasExited())
             {
-                throw new InvalidOperationException($"The API process exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
+                throw new InvalidOperationException($"The process exited with code {_process.ExitCode} before it was ready. Output:\n{Output}");
             }
 
             try
@@ -167,7 +217,7 @@ public sealed class ApiProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"The API at {BaseAddress} was not ready within {timeout.TotalSeconds:0}s (last probe: {last}). Output:\n{Output}");
+        throw new TimeoutException($"The process at {BaseAddress} was not ready within {timeout.TotalSeconds:0}s (last probe: {last}). Output:\n{Output}");
     }
 
     private bool HasExited()
@@ -211,10 +261,34 @@ public sealed class ApiProcess : IAsyncDisposable
         return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c)) ?? "dotnet";
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>A TCP port on the loopback interface that nothing listens on right now.</summary>
+    public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+}
+
+/// <summary>Starts silos (<c>src/Silo</c>) as real child processes.</summary>
+public static class SiloProcess
+{
+    /// <summary>
+    /// The silo program built next to the tests: <c>src/Silo/bin/&lt;configuration&gt;/&lt;framework&gt;</c>, found from
+    /// the test output folder <c>tests/OrderActors.Tests/bin/&lt;configuration&gt;/&lt;framework&gt;</c>.
+    /// </summary>
+    public static string Assembly
+    {
+        get
+        {
+            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var (framework, configuration) = (output.Name, output.Parent!.Name);
+            var repository = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            return Path.Combine(repository, "src", "Silo", "bin", configuration, framework, "OrderActors.Silo.dll");
+        }
+    }
+
+    /// <summary>Starts a silo with the given environment (configuration) and waits until it has joined.</summary>
+    public static Task<ChildProcess> StartAsync(IReadOnlyDictionary<string, string?> environment, TimeSpan readyTimeout)
+        => ChildProcess.StartAsync(Assembly, environment, readyTimeout);
 }
