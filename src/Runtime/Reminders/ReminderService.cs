@@ -224,6 +224,15 @@ internal sealed class ReminderService(
     private bool Owns(GrainId id)
         => oracle is null || (oracle.LocalSilo is { } self && RendezvousPlacement.PickOwner(id, oracle.CurrentView) == self);
 
+    /// <summary>True if this silo has the reminder scheduled (tests of ownership).</summary>
+    internal bool IsScheduled(GrainId grainId, string name)
+    {
+        lock (_scheduled)
+        {
+            return _scheduled.ContainsKey((grainId, name));
+        }
+    }
+
     private void OnViewChanged(MembershipView? view) => _ = ReconcileAsync(CancellationToken.None);
 
     /// <summary>Cancels the reminders this silo no longer owns and schedules those it gained, at their latest tick at or before now.</summary>

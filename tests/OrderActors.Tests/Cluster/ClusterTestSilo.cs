@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrderActors.Grains;
 using OrderActors.Runtime;
+using OrderActors.Runtime.Activation;
 using OrderActors.Runtime.Membership;
 using OrderActors.Runtime.Persistence;
 using OrderActors.Runtime.Reminders;
@@ -51,12 +52,17 @@ public sealed class TickLog(string silo)
 public interface IClusterTickGrain : IGrainWithStringKey
 {
     Task StartAsync(TimeSpan due, TimeSpan period);
+
+    /// <summary>Answers after the ticks queued before it (one call at a time per activation).</summary>
+    Task PingAsync();
 }
 
 /// <summary>Logs every reminder tick in the log of the silo it runs on.</summary>
 public sealed class ClusterTickGrain(TickLog log) : Grain, IClusterTickGrain, IRemindable
 {
     public Task StartAsync(TimeSpan due, TimeSpan period) => RegisterOrUpdateReminderAsync("tick", due, period);
+
+    public Task PingAsync() => Task.CompletedTask;
 
     public Task ReceiveReminderAsync(string reminderName, TickStatus status)
     {
@@ -83,6 +89,8 @@ public sealed class ClusterTestSilo : IAsyncDisposable
     public IGrainFactory Grains => _host.Services.GetRequiredService<IGrainFactory>();
 
     internal ReminderService Reminders => _host.Services.GetRequiredService<ReminderService>();
+
+    internal GrainId GrainId<TGrain>(string key) => new(_host.Services.GetRequiredService<GrainTypeRegistry>().Classes.Single(c => c.ClassType == typeof(TGrain)).TypeName, key);
 
     internal SubscriptionManager Subscriptions => _host.Services.GetRequiredService<SubscriptionManager>();
 
