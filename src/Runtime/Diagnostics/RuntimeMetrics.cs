@@ -33,6 +33,25 @@ public static class RuntimeMetrics
     internal static readonly Counter<long> StorageConflicts =
         Meter.CreateCounter<long>("orderactors.storage.conflicts", "{conflict}", "State writes rejected by the version check.");
 
+    // Membership: the latest view published in this process (one silo or client per process in production).
+    private static long _activeSilos;
+    private static long _viewVersion;
+
+    internal static readonly ObservableGauge<long> MembershipActiveSilos =
+        Meter.CreateObservableGauge("orderactors.membership.active_silos", () => Interlocked.Read(ref _activeSilos), "{silo}", "Active silos in the latest membership view.");
+
+    internal static readonly ObservableGauge<long> MembershipViewVersion =
+        Meter.CreateObservableGauge("orderactors.membership.view_version", () => Interlocked.Read(ref _viewVersion), "{version}", "Version of the latest membership view.");
+
+    internal static readonly Counter<long> SilosDeclaredDead =
+        Meter.CreateCounter<long>("orderactors.membership.silos_declared_dead", "{silo}", "Silos this silo declared dead (silent past the death timeout, or superseded by a restart).");
+
+    internal static void RecordMembershipView(Membership.MembershipView view)
+    {
+        Interlocked.Exchange(ref _activeSilos, view.ActiveSilos.Count);
+        Interlocked.Exchange(ref _viewVersion, view.Version);
+    }
+
     internal static void ActivationCreated(long startedTimestamp)
     {
         ActivationsCreated.Add(1);

@@ -1,4 +1,5 @@
 using OrderActors.Runtime.Activation;
+using OrderActors.Runtime.Membership;
 using OrderActors.Runtime.Messaging;
 using OrderActors.Runtime.Persistence;
 using OrderActors.Runtime.Reminders;
@@ -16,9 +17,13 @@ public sealed class Silo : IHostedService
     private readonly ReminderService _reminders;
     private readonly SubscriptionManager _subscriptions;
     private readonly ILogger<Silo> _logger;
+    private readonly MembershipService? _membership;
 
-    internal Silo(IStorageInitializer storage, RuntimeClient runtime, Catalog catalog, ReminderService reminders, SubscriptionManager subscriptions, ILogger<Silo> logger)
+    internal Silo(
+        IStorageInitializer storage, RuntimeClient runtime, Catalog catalog, ReminderService reminders, SubscriptionManager subscriptions, ILogger<Silo> logger,
+        MembershipService? membership = null)
     {
+        _membership = membership;
         _storage = storage;
         _runtime = runtime;
         _catalog = catalog;
@@ -33,9 +38,9 @@ public sealed class Silo : IHostedService
     /// <summary>Activations currently in memory.</summary>
     public int ActivationCount => _catalog.Count;
 
-    /// <summary>Checks storage; the readiness probe calls it.</summary>
+    /// <summary>Checks storage and, in a cluster, that the silo is an active member; the readiness probe calls it.</summary>
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken = default)
-        => IsReady && await _storage.IsHealthyAsync(cancellationToken);
+        => IsReady && (_membership?.IsJoined ?? true) && await _storage.IsHealthyAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using OrderActors.Runtime.Activation;
 using OrderActors.Runtime.Hosting;
+using OrderActors.Runtime.Membership;
 using OrderActors.Runtime.Messaging;
 using OrderActors.Runtime.Persistence;
 using OrderActors.Runtime.Reminders;
@@ -54,8 +55,17 @@ public static class SiloServiceCollectionExtensions
             sp.GetRequiredService<Catalog>(),
             sp.GetRequiredService<ReminderService>(),
             sp.GetRequiredService<SubscriptionManager>(),
-            sp.GetRequiredService<ILogger<Silo>>()));
+            sp.GetRequiredService<ILogger<Silo>>(),
+            sp.GetService<MembershipService>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
+
+        // Cluster membership (issue #6): standalone unless OrderActors:Cluster:Enabled.
+        services.AddClusterOptions(configuration, silo: true);
+        if (MembershipServiceCollectionExtensions.IsClusterEnabled(configuration))
+        {
+            services.AddPostgresMembership();
+        }
+
         return services;
     }
 
@@ -78,7 +88,7 @@ public static class SiloServiceCollectionExtensions
         return new StorageBundle(storage, storage, new AdoNetReminderTable(dialect), storage, dialect);
     }
 
-    private sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, IStreamReader Streams, SqlDialect? Dialect)
+    internal sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, IStreamReader Streams, SqlDialect? Dialect)
         : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Dialect?.DisposeAsync() ?? ValueTask.CompletedTask;

@@ -24,12 +24,20 @@ public interface IReminderTable
 
     /// <summary>Removes a reminder; does nothing if it does not exist.</summary>
     Task RemoveAsync(GrainId grainId, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims one tick of a reminder before it is delivered: succeeds only if no tick at or after this one was
+    /// claimed, so two silos that both believe they own the grain never deliver the same tick (clustered silos only).
+    /// </summary>
+    /// <returns>True if this caller may deliver the tick; false if it was claimed already or the reminder is gone.</returns>
+    Task<bool> TryClaimTickAsync(GrainId grainId, string name, DateTimeOffset tick, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Reminders in process memory, for unit tests only.</summary>
 public sealed class MemoryReminderTable : IReminderTable
 {
     private readonly Dictionary<(GrainId, string), ReminderEntry> _entries = [];
+    private readonly Dictionary<(GrainId, string), DateTimeOffset> _claimedTicks = [];
 
     /// <inheritdoc />
     public Task<IReadOnlyList<ReminderEntry>> ReadAllAsync(CancellationToken cancellationToken = default)
@@ -66,9 +74,25 @@ public sealed class MemoryReminderTable : IReminderTable
         lock (_entries)
         {
             _entries.Remove((grainId, name));
+            _claimedTicks.Remove((grainId, name));
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TryClaimTickAsync(GrainId grainId, string name, DateTimeOffset tick, CancellationToken cancellationToken = default)
+    {
+        lock (_entries)
+        {
+            if (!_entries.ContainsKey((grainId, name)) || (_claimedTicks.TryGetValue((grainId, name), out var claimed) && claimed >= tick))
+            {
+                return Task.FromResult(false);
+            }
+
+            _claimedTicks[(grainId, name)] = tick;
+            return Task.FromResult(true);
+        }
     }
 }
 
@@ -116,6 +140,18 @@ internal sealed class AdoNetReminderTable(SqlDialect dialect) : IReminderTable
                     "DELETE FROM reminders WHERE grain_type = @type AND grain_key = @key AND reminder_name = @name",
                     ("@type", grainId.Type), ("@key", grainId.Key), ("@name", name));
                 return await command.ExecuteNonQueryAsync(cancellationToken);
+            },
+            cancellationToken);
+
+    public Task<bool> TryClaimTickAsync(GrainId grainId, string name, DateTimeOffset tick, CancellationToken cancellationToken = default)
+        => dialect.WriteAsync(
+            async connection =>
+            {
+                await using var command = SqlDialect.Command(connection,
+                    "UPDATE reminders SET last_tick_ms = @tick " +
+                    "WHERE grain_type = @type AND grain_key = @key AND reminder_name = @name AND last_tick_ms < @tick",
+                    ("@type", grainId.Type), ("@key", grainId.Key), ("@name", name), ("@tick", tick.ToUnixTimeMilliseconds()));
+                return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
             },
             cancellationToken);
 

@@ -1,5 +1,7 @@
 using OrderActors.Runtime.Activation;
+using OrderActors.Runtime.Membership;
 using OrderActors.Runtime.Messaging;
+using OrderActors.Runtime.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace OrderActors.Runtime.Reminders;
@@ -11,9 +13,16 @@ namespace OrderActors.Runtime.Reminders;
 /// <remarks>
 /// Ticks follow the grid <c>StartAt + n × Period</c>. A reminder that fell due while no silo ran fires once
 /// as soon as the silo starts, then follows the grid; missed ticks are not replayed one by one.
+/// In a cluster (an <see cref="IMembershipOracle"/> is registered) a silo schedules only the reminders of the grains it
+/// owns in its current view, claims each tick before delivering it, and re-evaluates on every view change
+/// (see the invariants in <see cref="MembershipService"/>).
 /// </remarks>
-internal sealed class ReminderService(IReminderTable table, RuntimeClient runtime, GrainTypeRegistry types, ILogger<ReminderService> logger) : IDisposable
+internal sealed class ReminderService(
+    IReminderTable table, RuntimeClient runtime, GrainTypeRegistry types, ILogger<ReminderService> logger, IMembershipOracle? oracle = null) : IDisposable
 {
+    /// <summary>How often a clustered silo re-reads the table for reminders it owns but was not told about (registered through a stale view).</summary>
+    internal static readonly TimeSpan ClusterRefreshPeriod = TimeSpan.FromMinutes(1);
+
     /// <summary>Longest a reminder's timer sleeps; a reminder due later wakes up, finds it is early and sleeps again.</summary>
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromDays(1);
 
@@ -21,12 +30,24 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
     private static readonly TimeSpan MaxReminderSpan = TimeSpan.FromDays(366);
 
     private readonly Dictionary<(GrainId, string), ScheduledReminder> _scheduled = [];
+    private readonly SemaphoreSlim _reconciling = new(1, 1);
+    private ITimer? _refresh;
+    private long _scheduleStamp;
     private bool _stopped;
 
     private TimeProvider Time => runtime.TimeProvider;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (oracle is not null)
+        {
+            // --- cluster (membership): schedule what this silo owns, follow the view ---
+            oracle.ViewChanged += OnViewChanged;
+            _refresh = Time.CreateTimer(static s => ((ReminderService)s!).OnViewChanged(null), this, ClusterRefreshPeriod, ClusterRefreshPeriod);
+            await ReconcileAsync(cancellationToken);
+            return;
+        }
+
         foreach (var entry in await table.ReadAllAsync(cancellationToken))
         {
             if (entry.Period <= TimeSpan.Zero || entry.Period > MaxReminderSpan)
@@ -42,6 +63,12 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
 
     public void Stop()
     {
+        if (oracle is not null)
+        {
+            oracle.ViewChanged -= OnViewChanged;
+        }
+
+        _refresh?.Dispose();
         lock (_scheduled)
         {
             _stopped = true;
@@ -68,7 +95,11 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
 
         var entry = new ReminderEntry(activation.Id, name, Time.GetUtcNow() + dueTime, period);
         await table.UpsertAsync(entry, cancellationToken);
-        Schedule(entry, entry.StartAt);
+        if (Owns(entry.GrainId))
+        {
+            Schedule(entry, entry.StartAt);
+        }
+
         return new GrainReminder(name, entry.StartAt, period);
     }
 
@@ -117,7 +148,7 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
 
         var delay = due - Time.GetUtcNow();
         delay = delay < TimeSpan.Zero ? TimeSpan.Zero : delay > MaxTimerDelay ? MaxTimerDelay : delay;
-        var reminder = new ScheduledReminder(entry, due);
+        var reminder = new ScheduledReminder(entry, due, ++_scheduleStamp);
         reminder.Timer = Time.CreateTimer(
             static s =>
             {
@@ -159,12 +190,25 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
                 return;
             }
 
+            if (!Owns(reminder.Entry.GrainId))
+            {
+                // Cluster: the view moved the grain away before the reconciliation did; the new owner fires it.
+                _scheduled.Remove((reminder.Entry.GrainId, reminder.Entry.Name));
+                reminder.Timer.Dispose();
+                return;
+            }
+
             // The next tick is scheduled before this one is delivered, so a slow grain never shifts the grid.
             ScheduleLocked(reminder.Entry, NextTickAfter(reminder.Entry, now));
         }
 
         try
         {
+            if (oracle is not null && !await table.TryClaimTickAsync(reminder.Entry.GrainId, reminder.Entry.Name, reminder.Due))
+            {
+                return; // another silo delivered this tick (it owned the grain in its view), or the reminder is gone
+            }
+
             await runtime.SendSystemRequest(reminder.Entry.GrainId, typeof(IRemindable), nameof(IRemindable.ReceiveReminderAsync),
                 [reminder.Entry.Name, new TickStatus(reminder.Entry.StartAt, reminder.Entry.Period, now)]);
         }
@@ -173,6 +217,76 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
             logger.LogWarning(ex, "Reminder {Reminder} of {Grain} failed; it fires again at its next tick.", reminder.Entry.Name, reminder.Entry.GrainId);
         }
     }
+
+    // --- cluster (membership) ---
+
+    /// <summary>True if this silo fires the grain's reminders: always standalone; in a cluster, if it owns the grain in its current view.</summary>
+    private bool Owns(GrainId id)
+        => oracle is null || (oracle.LocalSilo is { } self && RendezvousPlacement.PickOwner(id, oracle.CurrentView) == self);
+
+    /// <summary>True if this silo has the reminder scheduled (tests of ownership).</summary>
+    internal bool IsScheduled(GrainId grainId, string name)
+    {
+        lock (_scheduled)
+        {
+            return _scheduled.ContainsKey((grainId, name));
+        }
+    }
+
+    private void OnViewChanged(MembershipView? view) => _ = ReconcileAsync(CancellationToken.None);
+
+    /// <summary>Cancels the reminders this silo no longer owns and schedules those it gained, at their latest tick at or before now.</summary>
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        await _reconciling.WaitAsync(cancellationToken);
+        try
+        {
+            long stamp;
+            lock (_scheduled)
+            {
+                stamp = _scheduleStamp;
+            }
+
+            var entries = (await table.ReadAllAsync(cancellationToken)).ToDictionary(e => (e.GrainId, e.Name));
+            var now = Time.GetUtcNow();
+            lock (_scheduled)
+            {
+                foreach (var (key, scheduled) in _scheduled.ToArray())
+                {
+                    // Scheduled after the read began: newer than what was read, keep it.
+                    var stale = scheduled.Stamp <= stamp && (!entries.TryGetValue(key, out var stored) || !SameGrid(stored, scheduled.Entry));
+                    if (stale || !Owns(key.Item1))
+                    {
+                        scheduled.Timer.Dispose();
+                        _scheduled.Remove(key);
+                    }
+                }
+
+                foreach (var (key, entry) in entries)
+                {
+                    if (!_scheduled.ContainsKey(key) && Owns(entry.GrainId) && entry.Period > TimeSpan.Zero && entry.Period <= MaxReminderSpan && IsKnownGrainType(entry.GrainId))
+                    {
+                        ScheduleLocked(entry, entry.StartAt > now ? entry.StartAt : LatestTickAtOrBefore(entry, now));
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Reminders could not be re-read after a membership change; they are re-read within {Period}.", ClusterRefreshPeriod);
+        }
+        finally
+        {
+            _reconciling.Release();
+        }
+    }
+
+    // The table keeps milliseconds.
+    private static bool SameGrid(ReminderEntry a, ReminderEntry b)
+        => a.StartAt.ToUnixTimeMilliseconds() == b.StartAt.ToUnixTimeMilliseconds() && (long)a.Period.TotalMilliseconds == (long)b.Period.TotalMilliseconds;
+
+    private static DateTimeOffset LatestTickAtOrBefore(ReminderEntry entry, DateTimeOffset now)
+        => entry.StartAt + TimeSpan.FromTicks(entry.Period.Ticks * ((now - entry.StartAt).Ticks / entry.Period.Ticks));
 
     private bool IsKnownGrainType(GrainId id)
     {
@@ -188,8 +302,11 @@ internal sealed class ReminderService(IReminderTable table, RuntimeClient runtim
 
     public void Dispose() => Stop();
 
-    private sealed class ScheduledReminder(ReminderEntry entry, DateTimeOffset due)
+    private sealed class ScheduledReminder(ReminderEntry entry, DateTimeOffset due, long stamp)
     {
+        /// <summary>Orders schedulings, so a reconciliation never undoes one made after its read.</summary>
+        public long Stamp { get; } = stamp;
+
         public ReminderEntry Entry { get; } = entry;
 
         public DateTimeOffset Due { get; } = due;

@@ -1,6 +1,8 @@
 using System.Reflection;
 using OrderActors.Runtime.Activation;
+using OrderActors.Runtime.Membership;
 using OrderActors.Runtime.Messaging;
+using OrderActors.Runtime.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace OrderActors.Runtime;
@@ -51,9 +53,13 @@ public interface IStreamSubscriptions
 /// global feed after the consumer's checkpoint and hands the events of its namespaces over in order. Each loop is
 /// on its own, so a failing consumer delays only itself. A batch that fails is retried one event at a time with
 /// growing delays; an event that fails <see cref="MaxAttempts"/> times parks the subscription until an admin acts.
+/// In a cluster (an <see cref="IMembershipOracle"/> is registered) a loop runs only on the silo that owns its consumer
+/// grain in the current view, and moves with it on a view change. Two loops may overlap for a moment then; the
+/// consumer's checkpoint (stored with its state) makes it apply each event once all the same.
 /// </summary>
 internal sealed class SubscriptionManager(
-    IStreamReader reader, RuntimeClient runtime, GrainTypeRegistry types, Microsoft.Extensions.Options.IOptions<Hosting.SiloOptions> options, ILogger<SubscriptionManager> logger)
+    IStreamReader reader, RuntimeClient runtime, GrainTypeRegistry types, Microsoft.Extensions.Options.IOptions<Hosting.SiloOptions> options, ILogger<SubscriptionManager> logger,
+    IMembershipOracle? oracle = null)
     : IStreamSubscriptions, IAsyncDisposable
 {
     public const int MaxAttempts = 5;
@@ -89,10 +95,72 @@ internal sealed class SubscriptionManager(
                 throw new InvalidOperationException($"{grainClass.ClassType.Name} has [StreamSubscription] but does not implement IStreamConsumer.");
             }
 
-            var consumer = (IStreamConsumer)runtime.CreateReference(typeof(IStreamConsumer), new GrainId(grainClass.TypeName, StreamSubscriptionAttribute.ConsumerKey));
-            var pump = new Pump(this, grainClass.TypeName, subscription.Namespaces.ToHashSet(StringComparer.Ordinal), consumer);
+            var consumerId = new GrainId(grainClass.TypeName, StreamSubscriptionAttribute.ConsumerKey);
+            var consumer = (IStreamConsumer)runtime.CreateReference(typeof(IStreamConsumer), consumerId);
+            var pump = new Pump(this, grainClass.TypeName, subscription.Namespaces.ToHashSet(StringComparer.Ordinal), consumer, consumerId);
             _pumps.Add(pump);
-            pump.Run = Task.Run(() => pump.RunAsync(_stopping.Token));
+            if (oracle is null)
+            {
+                pump.Run = Task.Run(() => pump.RunAsync(_stopping.Token));
+            }
+        }
+
+        if (oracle is not null)
+        {
+            oracle.ViewChanged += OnViewChanged;
+            OnViewChanged(oracle.CurrentView);
+        }
+    }
+
+    // --- cluster (membership): run each loop on the owner of its consumer grain ---
+
+    /// <summary>The subscriptions whose loop runs on this silo.</summary>
+    internal IReadOnlyList<string> RunningHere()
+    {
+        lock (_pumps)
+        {
+            return _pumps.Where(p => oracle is null || p.Loop is not null).Select(p => p.Name).ToArray();
+        }
+    }
+
+    private void OnViewChanged(MembershipView view)
+    {
+        lock (_pumps)
+        {
+            if (Volatile.Read(ref _stopped) == 1)
+            {
+                return;
+            }
+
+            foreach (var pump in _pumps)
+            {
+                var owned = oracle!.LocalSilo is { } self && RendezvousPlacement.PickOwner(pump.ConsumerId, view) == self;
+                if (owned && pump.Loop is null)
+                {
+                    var loop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                    var previous = pump.Run ?? Task.CompletedTask;
+                    pump.Loop = loop;
+                    pump.Run = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await previous; // a loop that lost and regained the grain finishes its batch first
+                        }
+                        catch (OperationCanceledException)
+                        {
+                        }
+
+                        await pump.RunAsync(loop.Token);
+                    });
+                    logger.LogInformation("Subscription {Subscription} runs on this silo ({View}).", pump.Name, view);
+                }
+                else if (!owned && pump.Loop is { } running)
+                {
+                    pump.Loop = null;
+                    running.Cancel();
+                    logger.LogInformation("Subscription {Subscription} moved off this silo ({View}).", pump.Name, view);
+                }
+            }
         }
     }
 
@@ -103,8 +171,19 @@ internal sealed class SubscriptionManager(
             return;
         }
 
+        if (oracle is not null)
+        {
+            oracle.ViewChanged -= OnViewChanged;
+        }
+
         await _stopping.CancelAsync();
-        await Task.WhenAll(_pumps.Select(p => p.Run ?? Task.CompletedTask));
+        Task[] runs;
+        lock (_pumps)
+        {
+            runs = _pumps.Select(p => p.Run ?? Task.CompletedTask).ToArray();
+        }
+
+        await Task.WhenAll(runs);
     }
 
     public IReadOnlyList<SubscriptionStatus> List() => _pumps.Select(p => p.Status).ToArray();
@@ -149,7 +228,7 @@ internal sealed class SubscriptionManager(
 
     private Pump? Find(string name) => _pumps.FirstOrDefault(p => p.Name == name);
 
-    private sealed class Pump(SubscriptionManager owner, string name, IReadOnlySet<string> namespaces, IStreamConsumer consumer)
+    private sealed class Pump(SubscriptionManager owner, string name, IReadOnlySet<string> namespaces, IStreamConsumer consumer, GrainId consumerId)
     {
         private readonly object _lock = new();
         private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -160,6 +239,12 @@ internal sealed class SubscriptionManager(
         public IStreamConsumer Consumer => consumer;
 
         public Task? Run { get; set; }
+
+        /// <summary>The grain whose owner runs this loop in a cluster.</summary>
+        public GrainId ConsumerId => consumerId;
+
+        /// <summary>Cluster: cancels this silo's loop when the consumer grain moves away; null while it runs elsewhere.</summary>
+        public CancellationTokenSource? Loop { get; set; }
 
         public SubscriptionStatus Status { get; private set; } = new(name, [.. namespaces], 0, SubscriptionState.Running, 0, null, null, null);
 

@@ -220,6 +220,22 @@ public abstract class StorageConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reminder_ticks_are_claimed_once_and_only_forward()
+    {
+        var grain = new GrainId("order", "o-claim");
+        var tick = At(2026, 3, 1, 12, 0, 0, 0);
+        Assert.False(await Reminders.TryClaimTickAsync(grain, "expire", tick)); // no such reminder
+        await Reminders.UpsertAsync(new ReminderEntry(grain, "expire", tick, TimeSpan.FromMinutes(1)));
+
+        Assert.True(await Reminders.TryClaimTickAsync(grain, "expire", tick));
+        Assert.False(await Reminders.TryClaimTickAsync(grain, "expire", tick)); // the other silo's attempt
+        Assert.False(await Reminders.TryClaimTickAsync(grain, "expire", tick.AddMinutes(-1)));
+        await Reminders.UpsertAsync(new ReminderEntry(grain, "expire", tick, TimeSpan.FromMinutes(2))); // an update keeps the claims
+        Assert.False(await Reminders.TryClaimTickAsync(grain, "expire", tick));
+        Assert.True(await Reminders.TryClaimTickAsync(grain, "expire", tick.AddMinutes(2)));
+    }
+
+    [Fact]
     public async Task Reminder_read_all_returns_every_reminder_and_remove_removes_one()
     {
         var a = new ReminderEntry(new GrainId("order", "o-1"), "expire", At(2026, 1, 1, 0, 0, 0, 0), TimeSpan.FromMinutes(1));
