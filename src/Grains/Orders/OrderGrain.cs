@@ -65,7 +65,14 @@ public sealed partial class OrderGrain(
 
         foreach (var settlement in State.PendingSettlements.ToArray())
         {
-            await TrySettleAsync(settlement);
+            try
+            {
+                await FinishSettlementAsync(settlement);
+            }
+            catch (DomainException)
+            {
+                // Stays due (a gateway outage or refusal): it must not block the order's other requests.
+            }
         }
     }
 

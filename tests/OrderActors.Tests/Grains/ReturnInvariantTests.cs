@@ -152,3 +152,39 @@ public sealed class ReturnCrashTests
         Assert.Equal(8, stock.OnHand); // 10 − 3 shipped + 1 resellable, once
     }
 }
+
+/// <summary>A parcel that never arrives: claimable once it is overdue, refunded once.</summary>
+public sealed class LostParcelTests
+{
+    private static readonly Actor Ops = new("api-key:ops", "test-ops");
+    private static readonly Actor Customer = new("api-key:storefront", "test-shop");
+
+    [Fact]
+    public async Task A_parcel_not_delivered_a_week_after_the_promised_date_can_be_claimed_lost_and_is_refunded_once()
+    {
+        var time = new ManualTimeProvider();
+        await using var silo = await TestSilo.StartAsync(time: time);
+        var sku = $"sku-{Guid.NewGuid():N}";
+        await silo.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+        var order = silo.Grains.GetGrain<IOrderGrain>("o-lost");
+        var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
+        foreach (var action in new[] { ShipmentAction.Pick, ShipmentAction.Pack, ShipmentAction.Ship })
+        {
+            await order.UpdateShipmentAsync(new ShipmentCommand(placed.Shipments[0].Id, action, null, null, Ops));
+        }
+
+        var claimLost = new OpenClaim(ClaimType.ParcelLost, null, [], "It never came.", null, Customer);
+        Assert.Equal("parcel-not-lost", (await Assert.ThrowsAsync<DomainException>(() => order.OpenClaimAsync(claimLost))).Code);
+
+        time.Advance(placed.PromisedBy - time.GetUtcNow() + TimeSpan.FromDays(8));
+        var claim = await order.OpenClaimAsync(claimLost);
+        Assert.Equal((ClaimStatus.Open, placed.Shipments[0].Id, 20m), (claim.Status, claim.ShipmentId, claim.Value));
+        Assert.Equal("claim-exceeds-shipped", (await Assert.ThrowsAsync<DomainException>(() => order.OpenClaimAsync(claimLost))).Code);
+
+        var resolved = await order.ResolveClaimAsync(new ResolveClaim(claim.Id, ClaimResolution.Refund, "the carrier lost it", Ops));
+        Assert.Equal((ClaimStatus.Resolved, 20m), (resolved.Status, resolved.Refunded));
+        Assert.Equal("invalid-transition", (await Assert.ThrowsAsync<DomainException>(() => order.ResolveClaimAsync(new ResolveClaim(claim.Id, ClaimResolution.Refund, null, Ops)))).Code);
+        var view = (await order.GetAsync())!;
+        Assert.Equal((PaymentStatus.Refunded, 20m, 20m), (view.PaymentStatus, view.Payment.Captured, view.Payment.Refunded));
+    }
+}
