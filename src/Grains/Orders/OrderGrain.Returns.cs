@@ -429,7 +429,7 @@ public sealed partial class OrderGrain
 
     private string NextReplacementId() => $"{Id}-x{++State.ReplacementSequence}";
 
-    private OrderLineRequest[] ExchangeLines(IEnumerable<ExchangeLine> exchange) => exchange.Select(e => new OrderLineRequest(e.Sku, e.Quantity, e.UnitPrice)).ToArray();
+    private static OrderLineRequest[] ExchangeLines(IEnumerable<ExchangeLine> exchange) => exchange.Select(e => new OrderLineRequest(e.Sku, e.Quantity, e.UnitPrice)).ToArray();
 
     private static void ValidateExchange(IReadOnlyList<ExchangeLine> exchange)
     {
