@@ -6,8 +6,8 @@ using OrderActors.Grains.Orders;
 namespace OrderActors.Grains;
 
 /// <summary>
-/// Source-generated JSON metadata for the messages on the hot paths (placement, reservation, reads), so that
-/// serializing them needs no reflection.
+/// Source-generated JSON metadata for the messages on the hot paths (placement, reservation, reads) and of
+/// after-sales (returns, refunds, claims, feedback, support), so that serializing them needs no reflection.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(PlaceOrder))]
@@ -21,4 +21,19 @@ namespace OrderActors.Grains;
 [JsonSerializable(typeof(Events.ShipmentChanged))]
 [JsonSerializable(typeof(Events.InventoryChanged))]
 [JsonSerializable(typeof(Events.CustomerNotificationEvent))]
+[JsonSerializable(typeof(RequestReturn))]
+[JsonSerializable(typeof(DecideReturn))]
+[JsonSerializable(typeof(ReceiveReturn))]
+[JsonSerializable(typeof(ReturnView))]
+[JsonSerializable(typeof(RefundPayment))]
+[JsonSerializable(typeof(RefundView))]
+[JsonSerializable(typeof(OpenClaim))]
+[JsonSerializable(typeof(ResolveClaim))]
+[JsonSerializable(typeof(ClaimView))]
+[JsonSerializable(typeof(GiveFeedback))]
+[JsonSerializable(typeof(FeedbackView))]
+[JsonSerializable(typeof(OpenTicket))]
+[JsonSerializable(typeof(TicketCommand))]
+[JsonSerializable(typeof(TicketView))]
+[JsonSerializable(typeof(RestockStock))]
 public sealed partial class GrainsJsonContext : JsonSerializerContext;

@@ -34,6 +34,7 @@ public static class DomainGrains
 [JsonSerializable(typeof(ProjectionState<KpiModel>))]
 [JsonSerializable(typeof(ProjectionState<OrderListModel>))]
 [JsonSerializable(typeof(ProjectionState<PickQueueModel>))]
+[JsonSerializable(typeof(ProjectionState<OpenTicketsModel>))]
 [JsonSerializable(typeof(WebhookEndpointState))]
 [JsonSerializable(typeof(WebhookDispatcherState))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;

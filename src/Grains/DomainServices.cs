@@ -12,7 +12,7 @@ namespace OrderActors.Grains;
 public static class DomainServices
 {
     /// <summary>
-    /// Adds order options (section <c>OrderActors:Orders</c>), report options (<c>OrderActors:Reports</c>) and webhook
+    /// Adds order options (section <c>OrderActors:Orders</c>), return options (<c>OrderActors:Returns</c>), report options (<c>OrderActors:Reports</c>) and webhook
     /// options (<c>OrderActors:Webhooks</c>), all validated at start-up; the payment processor over the built-in test
     /// payment gateway, the built-in carriers, and outgoing webhooks sent over HTTP. Register a real
     /// <see cref="IPaymentGateway"/>, <see cref="ICarrier"/> or <see cref="IWebhookSender"/> before calling this to
@@ -23,6 +23,8 @@ public static class DomainServices
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<OrderOptions>().Bind(configuration.GetSection(OrderOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OrderOptions>, OrderOptionsValidator>();
+        services.AddOptions<ReturnOptions>().Bind(configuration.GetSection(ReturnOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ReturnOptions>, ReturnOptionsValidator>();
         services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);

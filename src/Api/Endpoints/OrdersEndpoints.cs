@@ -16,7 +16,7 @@ namespace OrderActors.Api.Endpoints;
 /// </summary>
 public static class OrdersEndpoints
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string IdempotencyKeyHeader = Validation.IdempotencyKeyHeader;
     public const int MaxLines = 100;
     public const int MaxLineQuantity = 100_000;
 
@@ -53,12 +53,7 @@ public static class OrdersEndpoints
     {
         var validation = new Validation();
         var command = Validate(body, http.User, validation);
-        var idempotencyKey = http.Request.Headers[IdempotencyKeyHeader].ToString();
-        if (idempotencyKey.Length > 255 || idempotencyKey.Any(char.IsControl))
-        {
-            validation.Add(IdempotencyKeyHeader, "must be at most 255 printable characters.");
-        }
-
+        var idempotencyKey = validation.IdempotencyKey(http) ?? "";
         if (!validation.IsValid || command is null)
         {
             return Problems.Validation(validation.Errors);
@@ -125,7 +120,7 @@ public static class OrdersEndpoints
             ? TypedResults.Ok(new { notifications = await grains.GetGrain<IOrderGrain>(id).GetNotificationsAsync() })
             : OrderNotFound(id);
 
-    private static IResult OrderNotFound(string id) => Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
+    internal static IResult OrderNotFound(string id) => Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
 
     public static async Task<IResult> GetOrderAsync(string id, IGrainFactory grains)
     {

@@ -57,6 +57,68 @@ internal sealed partial class Validation
         return null;
     }
 
+    /// <summary>A value named as the API writes enums (snake_case, e.g. <c>wrong_item</c>); null uses <paramref name="fallback"/> or is required.</summary>
+    public T? SnakeCaseEnum<T>(string field, string? value, T? fallback = null) where T : struct, System.Enum
+    {
+        if (value is null)
+        {
+            if (fallback is null)
+            {
+                Add(field, "is required.");
+            }
+
+            return fallback;
+        }
+
+        var names = System.Enum.GetValues<T>().ToDictionary(v => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()), v => v);
+        if (names.TryGetValue(value, out var parsed))
+        {
+            return parsed;
+        }
+
+        Add(field, $"'{value}' is not one of: {string.Join(", ", names.Keys)}.");
+        return null;
+    }
+
+    /// <summary>Optional or required free text of at most <paramref name="max"/> characters, trimmed.</summary>
+    public string? Text(string field, string? value, int max, bool required)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            if (required)
+            {
+                Add(field, "is required.");
+            }
+
+            return null;
+        }
+
+        if (value.Length > max)
+        {
+            Add(field, $"must be at most {max} characters.");
+        }
+
+        return value.Trim();
+    }
+
+    /// <summary>
+    /// The request's <c>Idempotency-Key</c> header, or null without one; a key longer than 255 characters or with
+    /// control characters is a validation error.
+    /// </summary>
+    public string? IdempotencyKey(HttpContext http)
+    {
+        var key = http.Request.Headers[IdempotencyKeyHeader].ToString();
+        if (key.Length > 255 || key.Any(char.IsControl))
+        {
+            Add(IdempotencyKeyHeader, "must be at most 255 printable characters.");
+        }
+
+        return key.Length == 0 ? null : key;
+    }
+
+    /// <summary>The header that makes a creating POST safe to retry.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     public static bool IsIdentifier(string? value) => value is not null && IdentifierPattern().IsMatch(value);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]

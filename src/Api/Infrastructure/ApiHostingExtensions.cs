@@ -66,6 +66,8 @@ public static class ApiHostingExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapInventoryApiV1();
         app.MapOrdersApiV1();
+        app.MapReturnsApiV1();
+        app.MapSupportApiV1();
         app.MapShipmentsApiV1();
         app.MapWebhooksApiV1();
         app.MapEventsApiV1();

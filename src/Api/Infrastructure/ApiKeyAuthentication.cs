@@ -29,6 +29,7 @@ public static class Policies
     public const string ManageFulfillment = nameof(ManageFulfillment);
     public const string ReadEvents = nameof(ReadEvents);
     public const string ReadReports = nameof(ReadReports);
+    public const string ManageAftercare = nameof(ManageAftercare);
     public const string Admin = nameof(Admin);
 
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
@@ -41,6 +42,7 @@ public static class Policies
         options.AddPolicy(ManageFulfillment, p => p.RequireRole(Roles.Ops, Roles.Admin));
         options.AddPolicy(ReadEvents, p => p.RequireRole(Roles.Ops, Roles.Analytics, Roles.Admin));
         options.AddPolicy(ReadReports, p => p.RequireRole(Roles.Analytics, Roles.Ops, Roles.Admin));
+        options.AddPolicy(ManageAftercare, p => p.RequireRole(Roles.Ops, Roles.Admin));
         options.AddPolicy(Admin, p => p.RequireRole(Roles.Admin));
     }
 }

@@ -5,7 +5,9 @@ namespace OrderActors.Grains.Events;
 /// <summary>
 /// Something happened to an order (its type says what: <c>order.confirmed</c>, <c>shipment.shipped</c>,
 /// <c>payment.captured</c>, …), with the order's summary as it stands after the change, so a projection needs no
-/// other source.
+/// other source. Returns, claims, refunds, feedback and support add their types (<c>return.requested</c>,
+/// <c>payment.refunded</c>, <c>claim.opened</c>, <c>feedback.received</c>, <c>support.ticket_opened</c>, …) and
+/// <see cref="Aftercare"/>; events written before it existed read it as null.
 /// </summary>
 public sealed record OrderEvent(
     string OrderId,
@@ -25,7 +27,8 @@ public sealed record OrderEvent(
     decimal Refunded,
     IReadOnlyList<OrderEventLine> Lines,
     DateTimeOffset PlacedAt,
-    DateTimeOffset PromisedBy);
+    DateTimeOffset PromisedBy,
+    OrderAftercare? Aftercare = null);
 
 /// <summary>A line of the order in an <see cref="OrderEvent"/>.</summary>
 /// <param name="Sku">The SKU.</param>

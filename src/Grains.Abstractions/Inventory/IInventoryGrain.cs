@@ -25,4 +25,10 @@ public interface IInventoryGrain : IGrainWithStringKey
     /// Returns the units committed; 0 if there was nothing reserved there (already committed or released).
     /// </summary>
     Task<int> CommitAsync(CommitStock request);
+
+    /// <summary>
+    /// Takes returned units back: resellable ones onto on-hand (and available) at the receiving location, damaged
+    /// ones written off. Idempotent per return id.
+    /// </summary>
+    Task<InventoryView> RestockAsync(RestockStock request);
 }

@@ -35,6 +35,12 @@ public sealed record ReleaseStock(string OrderId, string? Location = null);
 /// <summary>Commits an order's reserved units at a location as they ship.</summary>
 public sealed record CommitStock(string OrderId, string Location);
 
+/// <summary>
+/// Returned units received at a location: the resellable ones go back on hand there, the damaged ones are written
+/// off. Keyed by <paramref name="ReturnId"/>, so a repeat changes nothing.
+/// </summary>
+public sealed record RestockStock(string ReturnId, string Location, int Resellable, int Damaged);
+
 /// <summary>Units reserved at one location.</summary>
 public sealed record LocationAllocation(string Location, int Quantity);
 

@@ -28,6 +28,36 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<IReadOnlyList<CustomerNotification>> GetNotificationsAsync();
 
     /// <summary>
+    /// Opens a return of delivered units within the return window; refuses more units than were delivered less
+    /// those already in returns and claims (open ones included). Authorized at once within the policy.
+    /// </summary>
+    Task<ReturnView> RequestReturnAsync(RequestReturn command);
+
+    /// <summary>Authorizes (return label and instructions) or rejects a requested return.</summary>
+    Task<ReturnView> DecideReturnAsync(DecideReturn command);
+
+    /// <summary>Records a return parcel's receipt and inspection, then restocks, refunds or places the exchange.</summary>
+    Task<ReturnView> ReceiveReturnAsync(ReceiveReturn command);
+
+    /// <summary>Refunds units and/or shipping; all refunds together never exceed what was captured.</summary>
+    Task<RefundView> RefundAsync(RefundPayment command);
+
+    /// <summary>Opens a claim (missing, wrong or damaged units, a lost parcel).</summary>
+    Task<ClaimView> OpenClaimAsync(OpenClaim command);
+
+    /// <summary>Resolves an open claim by a refund or a replacement order at no charge.</summary>
+    Task<ClaimView> ResolveClaimAsync(ResolveClaim command);
+
+    /// <summary>Records the customer's rating, once per order, after delivery; a low rating opens a support ticket.</summary>
+    Task<FeedbackView> GiveFeedbackAsync(GiveFeedback command);
+
+    /// <summary>Opens a support ticket on the order.</summary>
+    Task<TicketView> OpenTicketAsync(OpenTicket command);
+
+    /// <summary>Replies to, assigns or resolves one of the order's tickets.</summary>
+    Task<TicketView> UpdateTicketAsync(TicketCommand command);
+
+    /// <summary>
     /// Asked by an inventory grain whose unconfirmed reservation for this order timed out: should it stay?
     /// Read-only and interleaving, so it answers even while a placement is in flight.
     /// </summary>

@@ -118,7 +118,7 @@ public sealed record OrderLineRequest(string Sku, int Quantity, decimal UnitPric
 /// <param name="Id">The API key's name, the customer id, or the system component.</param>
 public sealed record Actor(string Kind, string Id);
 
-/// <summary>Places an order.</summary>
+/// <summary>Places an order; <paramref name="Replacement"/> is set only when an order places its own replacement (exchange, claim).</summary>
 public sealed record PlaceOrder(
     Customer Customer,
     SalesChannel Channel,
@@ -127,7 +127,8 @@ public sealed record PlaceOrder(
     IReadOnlyList<OrderLineRequest> Lines,
     Address? ShippingAddress,
     PaymentDetails? Payment,
-    Actor Actor);
+    Actor Actor,
+    ReplacementTerms? Replacement = null);
 
 /// <summary>A SKU that could not be reserved.</summary>
 public sealed record Shortage(string Sku, int Requested, int Available, IReadOnlyList<Alternative> Alternatives);
@@ -184,7 +185,10 @@ public sealed record TimelineEntry(DateTimeOffset At, string Type, Actor Actor, 
 /// <summary>The money side of an order.</summary>
 public sealed record PaymentView(string Method, PaymentStatus Status, decimal Authorized, decimal Captured, decimal Refunded, string? Authorization);
 
-/// <summary>An order as readers see it.</summary>
+/// <summary>
+/// An order as readers see it, with its after-sales side: returns, claims, refunds, feedback, support tickets, and
+/// the order it replaces (<paramref name="ReplacementFor"/>) or the orders that replace its units (<paramref name="Replacements"/>).
+/// </summary>
 public sealed record OrderView(
     string Id,
     OrderStatus Status,
@@ -202,7 +206,14 @@ public sealed record OrderView(
     IReadOnlyList<TimelineEntry> Timeline,
     DateTimeOffset PlacedAt,
     DateTimeOffset PromisedBy,
-    IReadOnlyList<string> AllowedActions);
+    IReadOnlyList<string> AllowedActions,
+    IReadOnlyList<ReturnView> Returns,
+    IReadOnlyList<ClaimView> Claims,
+    IReadOnlyList<RefundView> Refunds,
+    FeedbackView? Feedback,
+    IReadOnlyList<TicketView> Tickets,
+    string? ReplacementFor,
+    IReadOnlyList<string> Replacements);
 
 /// <summary>Cancels what has not shipped.</summary>
 public sealed record CancelOrder(string Reason, Actor Actor);
@@ -233,7 +244,8 @@ public enum ShipmentAction
 
 /// <summary>A message to the customer, waiting in the order's outbox for delivery (webhooks deliver it).</summary>
 /// <param name="Id">Unique per order; also the de-duplication key for delivery.</param>
-/// <param name="Type">order_confirmed, shipment_shipped, shipment_out_for_delivery, shipment_delivered, delivery_failed, order_cancelled, payment_problem.</param>
+/// <param name="Type">order_confirmed, shipment_shipped, shipment_out_for_delivery, shipment_delivered, delivery_failed, order_cancelled, payment_problem,
+/// feedback_requested, return_authorized, return_rejected, return_received, refund_issued, replacement_created, claim_resolved, support_reply, ticket_resolved.</param>
 /// <param name="To">The customer's e-mail address, when known.</param>
 /// <param name="Subject">The subject line.</param>
 /// <param name="Body">The text.</param>

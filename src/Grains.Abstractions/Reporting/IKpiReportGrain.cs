@@ -19,9 +19,9 @@ public interface IKpiReportGrain : IStreamConsumer
 /// <param name="FulfillmentTimeHours">Confirmed → first shipment left, over orders with a shipment out.</param>
 /// <param name="OnTimeDelivery">Completed orders completed by their promised date, out of completed orders.</param>
 /// <param name="Cancellation">Cancelled orders (fully) out of confirmed orders.</param>
-/// <param name="Returns">Returned orders out of completed orders: always 0 until returns exist.</param>
-/// <param name="Refunded">Amount refunded, per currency.</param>
-/// <param name="Rating">Average customer rating: null until feedback exists.</param>
+/// <param name="Returns">Orders with a return (not rejected) out of completed orders.</param>
+/// <param name="Refunded">Amount refunded (cancellations, returns, claims, refunds of their own), per currency.</param>
+/// <param name="Rating">Average customer rating.</param>
 public sealed record KpiReport(
     long Checkpoint,
     KpiCounts Orders,
@@ -50,5 +50,5 @@ public sealed record RateStat(double? Rate, int Count, int OutOf);
 /// <summary>An amount in one currency, and how many orders make it up.</summary>
 public sealed record CurrencyAmount(string Currency, decimal Amount, int Orders);
 
-/// <summary>Average rating and how many ratings; null and 0 until feedback exists.</summary>
+/// <summary>Average rating (1–5) and how many ratings; null and 0 until feedback exists.</summary>
 public sealed record RatingStat(double? Average, int Count);

@@ -78,6 +78,17 @@ public sealed class InventoryGrain(
         return units;
     }
 
+    public async Task<InventoryView> RestockAsync(RestockStock request)
+    {
+        var ledger = Ledger;
+        if (ledger.Restock(request))
+        {
+            await SaveAsync("inventory.restocked", null);
+        }
+
+        return ledger.View();
+    }
+
     // Every change of levels goes on the SKU's stream with the write that makes it.
     private Task SaveAsync(string type, string? orderId)
     {

@@ -18,6 +18,12 @@ public sealed record InventoryState
     /// <summary>Units shipped (committed) per location, since the SKU was first stocked.</summary>
     public Dictionary<string, int> Committed { get; set; } = [];
 
+    /// <summary>Returns taken back, by return id (restocking is idempotent per return).</summary>
+    public Dictionary<string, RestockStock> Restocked { get; set; } = [];
+
+    /// <summary>Returned units written off as damaged, per location.</summary>
+    public Dictionary<string, int> WrittenOff { get; set; } = [];
+
     /// <summary>Whether the reservation-expiry reminder is registered.</summary>
     public bool ExpiryReminderRegistered { get; set; }
 }

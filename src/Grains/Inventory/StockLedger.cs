@@ -183,6 +183,42 @@ public sealed class StockLedger
         return units;
     }
 
+    /// <summary>
+    /// Takes a return's units back: resellable ones onto on-hand at the location (added last in priority if the SKU
+    /// was not stocked there), damaged ones written off.
+    /// </summary>
+    /// <returns>False for a return already taken back (nothing changes).</returns>
+    /// <exception cref="DomainException">Negative quantities or an empty location.</exception>
+    public bool Restock(RestockStock request)
+    {
+        if (request.Resellable < 0 || request.Damaged < 0 || string.IsNullOrWhiteSpace(request.Location))
+        {
+            throw DomainException.Invalid("invalid-quantity", $"Restock of return '{request.ReturnId}' at '{request.Location}' needs a location and quantities of zero or more.");
+        }
+
+        if (!_state.Restocked.TryAdd(request.ReturnId, request))
+        {
+            return false;
+        }
+
+        var index = _state.Locations.FindIndex(l => l.Location == request.Location);
+        if (index < 0)
+        {
+            _state.Locations.Add(new LocationQuantity(request.Location, request.Resellable));
+        }
+        else
+        {
+            _state.Locations[index] = _state.Locations[index] with { OnHand = _state.Locations[index].OnHand + request.Resellable };
+        }
+
+        if (request.Damaged > 0)
+        {
+            _state.WrittenOff[request.Location] = _state.WrittenOff.GetValueOrDefault(request.Location) + request.Damaged;
+        }
+
+        return true;
+    }
+
     /// <summary>Whether an unconfirmed reservation is waiting to expire.</summary>
     public bool HasUnconfirmed => _state.Reservations.Values.Any(r => r.ExpiresAt is not null);
 

@@ -6,6 +6,7 @@ using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipments;
+using OrderActors.Grains.Shipping;
 using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Orders;
@@ -15,12 +16,15 @@ namespace OrderActors.Grains.Orders;
 /// that it is reserving before it asks the inventory grains, cancellation records that it is cancelling before
 /// it touches shipments and money, so an activation that finds such a record (the process died mid-way) finishes
 /// or undoes it before it serves anything else. Calls only go down (order → shipment → inventory); the one call
-/// up, an inventory grain asking whether a reservation is still wanted, is read-only and interleaving.
+/// up, an inventory grain asking whether a reservation is still wanted, is read-only and interleaving. After-sales
+/// (returns, exchanges, refunds, claims, feedback, support) lives in the other parts of this class.
 /// </summary>
-public sealed class OrderGrain(
+public sealed partial class OrderGrain(
     [PersistentState("order")] IPersistentState<OrderState> order,
     PaymentProcessor payments,
-    IOptions<OrderOptions> options)
+    IOptions<OrderOptions> options,
+    IOptions<ReturnOptions> returnOptions,
+    ICarrierSelector carriers)
     : Grain, IOrderGrain
 {
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
@@ -57,6 +61,18 @@ public sealed class OrderGrain(
         if (State.Payment.CaptureDue)
         {
             await CaptureAsync();
+        }
+
+        foreach (var settlement in State.PendingSettlements.ToArray())
+        {
+            try
+            {
+                await FinishSettlementAsync(settlement);
+            }
+            catch (DomainException)
+            {
+                // Stays due (a gateway outage or refusal): it must not block the order's other requests.
+            }
         }
     }
 
@@ -119,7 +135,7 @@ public sealed class OrderGrain(
             return await RejectAsync(await RejectionAsync(command, reservations));
         }
 
-        var amount = Subtotal(command);
+        var amount = Payable(command);
         var method = command.Payment?.Method ?? "card";
         var authorization = amount == 0
             ? new PaymentResult(PaymentOutcome.Approved, "none", null, "Nothing to pay.")
@@ -258,7 +274,7 @@ public sealed class OrderGrain(
     {
         var index = State.Shipments.FindIndex(s => s.Id == view.Id);
         var before = State.Shipments[index];
-        State.Shipments[index] = before with { Status = view.Status, Carrier = view.Carrier, TrackingNumber = view.TrackingNumber };
+        State.Shipments[index] = before with { Status = view.Status, Carrier = view.Carrier, TrackingNumber = view.TrackingNumber, DeliveredAt = view.DeliveredAt ?? before.DeliveredAt };
         if (ShipmentStateMachine.HasShipped(view.Status) && !ShipmentStateMachine.HasShipped(before.Status)
             && State.Payment.Status is PaymentStatus.Authorized or PaymentStatus.Failed)
         {
@@ -304,8 +320,11 @@ public sealed class OrderGrain(
                 null, null))
             .ToList();
         var units = command.Lines.Sum(l => l.Quantity);
+        var replacing = command.Replacement is { } terms
+            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}); {Math.Min(terms.Credit, Subtotal(command)):0.00} {command.Currency} already paid there."
+            : "";
         Record(now, "order.placed", command.Actor,
-            $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {amount:0.00} {command.Currency}; stock reserved.");
+            $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {Subtotal(command):0.00} {command.Currency}; stock reserved.{replacing}");
         Record(now, "payment.authorized", System, $"{amount:0.00} {command.Currency} authorized ({method}).");
         Record(now, "order.confirmed", System,
             $"Confirmed; {State.Shipments.Count} shipment(s) from {string.Join(", ", State.Shipments.Select(s => s.Location))}; delivery promised by {State.PromisedBy:yyyy-MM-dd}.");
@@ -493,6 +512,8 @@ public sealed class OrderGrain(
         {
             State.Status = OrderStatus.Completed;
             Record(now, "order.completed", System, "Every shipment was delivered.");
+            Notify(now, "feedback_requested", $"How was your order {Id}?",
+                $"Your order {Id} has arrived. Tell us how it went: rate it from 1 to 5 and add a comment. Something wrong? Open a return within {returnOptions.Value.WindowDays} days, or contact support.");
         }
     }
 
@@ -542,7 +563,8 @@ public sealed class OrderGrain(
         var request = State.Request!;
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
-            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l))).ToArray(), State.PlacedAt, State.PromisedBy);
+            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l))).ToArray(), State.PlacedAt, State.PromisedBy,
+            Aftercare());
     }
 
     // A line's units are allocated per location, and each location is one shipment: those in cancelled shipments are cancelled.
@@ -639,6 +661,9 @@ public sealed class OrderGrain(
 
     private static decimal Subtotal(PlaceOrder command) => command.Lines.Sum(l => l.Quantity * l.UnitPrice);
 
+    // What placement authorizes: a replacement order is credited what was already paid on the order it replaces.
+    private static decimal Payable(PlaceOrder command) => Math.Max(0, Subtotal(command) - (command.Replacement?.Credit ?? 0));
+
     /// <summary>The id of an order's shipment from a location: stable, so creating it again finds the same grain.</summary>
     public static string ShipmentId(string orderId, string location)
         => "shp_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{orderId}\n{location}")))[..24];
@@ -668,6 +693,13 @@ public sealed class OrderGrain(
             [.. State.Timeline],
             State.PlacedAt,
             State.PromisedBy,
-            AllowedActions());
+            AllowedActions(),
+            State.Returns.Select(ReturnView).ToArray(),
+            State.Claims.Select(ClaimView).ToArray(),
+            [.. State.Refunds],
+            State.Feedback,
+            State.Tickets.Select(TicketView).ToArray(),
+            request.Replacement?.OriginalOrderId,
+            [.. State.Replacements]);
     }
 }

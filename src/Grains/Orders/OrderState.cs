@@ -50,6 +50,33 @@ public sealed record OrderState
 
     /// <summary>The customer notifications, oldest first.</summary>
     public List<CustomerNotification> Notifications { get; set; } = [];
+
+    /// <summary>Returns, oldest first.</summary>
+    public List<ReturnRecord> Returns { get; set; } = [];
+
+    /// <summary>Claims, oldest first.</summary>
+    public List<ClaimRecord> Claims { get; set; } = [];
+
+    /// <summary>Refunds after capture (returns, claims, refunds of their own; not cancellations), oldest first.</summary>
+    public List<RefundView> Refunds { get; set; } = [];
+
+    /// <summary>The customer's feedback, once given.</summary>
+    public FeedbackView? Feedback { get; set; }
+
+    /// <summary>Support tickets, oldest first.</summary>
+    public List<TicketRecord> Tickets { get; set; } = [];
+
+    /// <summary>Received returns and resolved claims whose restock, refund or replacement is not finished.</summary>
+    public List<Settlement> PendingSettlements { get; set; } = [];
+
+    /// <summary>Replacement orders placed for this order's returns and claims.</summary>
+    public List<string> Replacements { get; set; } = [];
+
+    /// <summary>Replacement order ids handed out so far (each is fixed before it is placed).</summary>
+    public int ReplacementSequence { get; set; }
+
+    /// <summary>After-sales requests made with an Idempotency-Key, by kind, client and key.</summary>
+    public Dictionary<string, IdempotentRequest> Requests { get; set; } = [];
 }
 
 /// <summary>An order line and where its units are reserved.</summary>
@@ -88,4 +115,4 @@ public sealed record PaymentState
 public sealed record CancelPlan(CancelOrder Command, IReadOnlyList<string> ShipmentIds);
 
 /// <summary>A shipment as its order knows it.</summary>
-public sealed record ShipmentRecord(string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber);
+public sealed record ShipmentRecord(string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber, DateTimeOffset? DeliveredAt = null);

@@ -42,6 +42,12 @@ public sealed record OrderFacts
 
     /// <summary>The amount refunded so far.</summary>
     public decimal Refunded { get; set; }
+
+    /// <summary>Returns (not rejected) so far.</summary>
+    public int Returns { get; set; }
+
+    /// <summary>The customer's rating, once given.</summary>
+    public int? Rating { get; set; }
 }
 
 /// <summary>Order KPIs from the orders streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
@@ -67,9 +73,9 @@ public sealed class KpiReportGrain(
             Durations(orders.Where(o => o is { ConfirmedAt: not null, FirstShippedAt: not null }).Select(o => o.FirstShippedAt!.Value - o.ConfirmedAt!.Value)),
             Rate(onTime, completed.Length),
             Rate(cancelled, confirmed.Length),
-            Rate(0, completed.Length), // no returns flow yet
+            Rate(completed.Count(o => o.Returns > 0), completed.Length),
             refunded,
-            new RatingStat(null, 0))); // no feedback yet
+            Rating(orders.Where(o => o.Rating is not null).Select(o => o.Rating!.Value).ToArray())));
     }
 
     protected override void Apply(StreamEvent streamEvent)
@@ -90,6 +96,12 @@ public sealed class KpiReportGrain(
         facts.Status = change.Status;
         facts.Currency = change.Currency;
         facts.Refunded = change.Refunded;
+        if (change.Aftercare is { } aftercare)
+        {
+            facts.Returns = aftercare.Returns;
+            facts.Rating = aftercare.Rating;
+        }
+
         switch (change.Type)
         {
             case "order.confirmed":
@@ -108,6 +120,8 @@ public sealed class KpiReportGrain(
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset? current, DateTimeOffset at) => current is { } c && c <= at ? c : at;
+
+    private static RatingStat Rating(int[] ratings) => new(ratings.Length == 0 ? null : ratings.Average(), ratings.Length);
 
     private static RateStat Rate(int count, int outOf) => new(outOf == 0 ? null : (double)count / outOf, count, outOf);
 

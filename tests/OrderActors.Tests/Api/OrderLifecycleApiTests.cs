@@ -97,7 +97,7 @@ public sealed class OrderLifecycleApiTests(ApiFixture fixture) : IClassFixture<A
 
         var notifications = JsonDocument.Parse(await fixture.Storefront.GetStringAsync($"/v1/orders/{vip.Id}/notifications")).RootElement.GetProperty("notifications");
         Assert.Equal(
-            ["order_confirmed", "shipment_shipped", "shipment_shipped", "shipment_out_for_delivery", "shipment_delivered", "shipment_out_for_delivery", "shipment_delivered"],
+            ["order_confirmed", "shipment_shipped", "shipment_shipped", "shipment_out_for_delivery", "shipment_delivered", "shipment_out_for_delivery", "shipment_delivered", "feedback_requested"],
             notifications.EnumerateArray().Select(n => n.GetProperty("type").GetString()));
         Assert.All(notifications.EnumerateArray(), n => Assert.Equal("walk@example.com", n.GetProperty("to").GetString()));
 

@@ -60,7 +60,7 @@ public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
         var stockA = await StockOfAsync(a);
         Assert.Equal((3, 0, 3, 2), (stockA.OnHand, stockA.Reserved, stockA.Available, stockA.Committed));
         var notifications = await order.GetNotificationsAsync();
-        Assert.Equal(["order_confirmed", "shipment_shipped", "shipment_shipped", "shipment_delivered", "shipment_delivered"], notifications.Select(n => n.Type));
+        Assert.Equal(["order_confirmed", "shipment_shipped", "shipment_shipped", "shipment_delivered", "shipment_delivered", "feedback_requested"], notifications.Select(n => n.Type));
     }
 
     [Theory]

@@ -79,9 +79,10 @@ public sealed class SerializationRoundTripTests
     /// <summary>Builds a fully populated instance of a message type: every property set, every list non-empty.</summary>
     private static class Samples
     {
+        // Deep enough for an order with its tickets and their messages (PlaceOrderResult → … → Actor → string); it only guards against recursion.
         public static object? Create(Type type, int depth)
         {
-            if (depth > 6)
+            if (depth > 8)
             {
                 throw new InvalidOperationException($"Sample for {type} is too deep.");
             }

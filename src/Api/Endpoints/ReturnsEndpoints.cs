@@ -1,0 +1,303 @@
+using OrderActors.Api.Infrastructure;
+using OrderActors.Grains.Orders;
+using OrderActors.Runtime;
+
+namespace OrderActors.Api.Endpoints;
+
+/// <summary>
+/// <code>
+/// POST /v1/orders/{id}/returns        open a return of delivered units (Idempotency-Key honoured)
+/// GET  /v1/returns/{id}               the return: status, label, instructions, inspection, refund, replacement
+/// POST /v1/returns/{id}/authorize     authorize a return outside the auto-authorization policy (ops)
+/// POST /v1/returns/{id}/reject        {"reason"} (ops)
+/// POST /v1/returns/{id}/receive       {"location","lines":[{"sku","quantity","condition"}]}: restock, refund or exchange (ops)
+/// POST /v1/orders/{id}/refunds        {"lines":[{"sku","quantity"}],"shipping","reason"} a refund of its own (ops, Idempotency-Key honoured)
+/// POST /v1/orders/{id}/claims         {"type","shipmentId","lines","description"} missing, wrong, damaged, lost (Idempotency-Key honoured)
+/// GET  /v1/claims/{id}                the claim
+/// POST /v1/claims/{id}/resolve        {"resolution":"refund"|"replacement","note"} (ops)
+/// </code>
+/// Returns and claims live in their order (ids <c>{orderId}-r{n}</c>, <c>{orderId}-c{n}</c>), which checks every
+/// quantity and amount against what was delivered and captured.
+/// </summary>
+public static class ReturnsEndpoints
+{
+    public const int MaxLines = 100;
+    public const int MaxText = 2000;
+
+    public static IEndpointRouteBuilder MapReturnsApiV1(this IEndpointRouteBuilder routes)
+    {
+        var orders = routes.MapGroup("/v1/orders").WithTags("Returns");
+        orders.MapPost("/{id}/returns", RequestReturnAsync).RequireAuthorization(Policies.PlaceOrders);
+        orders.MapPost("/{id}/refunds", RefundAsync).RequireAuthorization(Policies.ManageAftercare);
+        orders.MapPost("/{id}/claims", OpenClaimAsync).RequireAuthorization(Policies.PlaceOrders);
+
+        var returns = routes.MapGroup("/v1/returns").WithTags("Returns");
+        returns.MapGet("/{id}", GetReturnAsync).RequireAuthorization(Policies.ReadOrders);
+        returns.MapPost("/{id}/authorize", (string id, HttpContext http, IGrainFactory grains) => DecideAsync(id, true, null, http, grains))
+            .RequireAuthorization(Policies.ManageAftercare);
+        returns.MapPost("/{id}/reject", (string id, ReasonRequest? body, HttpContext http, IGrainFactory grains) => DecideAsync(id, false, body, http, grains))
+            .RequireAuthorization(Policies.ManageAftercare);
+        returns.MapPost("/{id}/receive", ReceiveAsync).RequireAuthorization(Policies.ManageAftercare);
+
+        var claims = routes.MapGroup("/v1/claims").WithTags("Returns");
+        claims.MapGet("/{id}", GetClaimAsync).RequireAuthorization(Policies.ReadOrders);
+        claims.MapPost("/{id}/resolve", ResolveClaimAsync).RequireAuthorization(Policies.ManageAftercare);
+        return routes;
+    }
+
+    public sealed record ReturnRequest(List<ReturnLine?>? Lines, string? Resolution, List<ExchangeLineRequest?>? Exchange, string? Comment);
+
+    public sealed record ReturnLine(string? Sku, int? Quantity, string? Reason, string? Comment);
+
+    /// <summary>A replacement line; without a unit price, the order's price of the same SKU.</summary>
+    public sealed record ExchangeLineRequest(string? Sku, int? Quantity, decimal? UnitPrice);
+
+    public sealed record ReasonRequest(string? Reason);
+
+    public sealed record ReceiveRequest(string? Location, List<InspectedLine?>? Lines);
+
+    public sealed record InspectedLine(string? Sku, int? Quantity, string? Condition);
+
+    public sealed record UnitsLine(string? Sku, int? Quantity);
+
+    public sealed record RefundRequest(List<UnitsLine?>? Lines, decimal? Shipping, string? Reason);
+
+    public sealed record ClaimRequest(string? Type, string? ShipmentId, List<UnitsLine?>? Lines, string? Description);
+
+    public sealed record ResolveClaimRequest(string? Resolution, string? Note);
+
+    public static async Task<IResult> RequestReturnAsync(string id, ReturnRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
+        var lines = ReadLines(validation, "lines", body?.Lines, required: true, (line, field) =>
+        {
+            var (sku, quantity) = SkuAndQuantity(validation, field, line.Sku, line.Quantity);
+            var reason = validation.SnakeCaseEnum<ReturnReason>($"{field}.reason", line.Reason);
+            var comment = validation.Text($"{field}.comment", line.Comment, MaxText, required: false);
+            return new ReturnLineRequest(sku, quantity, reason ?? ReturnReason.Other, comment);
+        });
+        var resolution = validation.SnakeCaseEnum<ReturnResolution>("resolution", body?.Resolution, ReturnResolution.Refund);
+        var comment = validation.Text("comment", body?.Comment, MaxText, required: false);
+        var exchange = ReadLines(validation, "exchange", body?.Exchange, required: resolution == ReturnResolution.Exchange, (line, field) =>
+        {
+            var (sku, quantity) = SkuAndQuantity(validation, field, line.Sku, line.Quantity);
+            if (line.UnitPrice is < 0 or > 1_000_000_000m || (line.UnitPrice is { } price && decimal.Round(price, 2) != price))
+            {
+                validation.Add($"{field}.unitPrice", $"{line.UnitPrice} must be between 0 and 1000000000 with at most two decimals.");
+            }
+
+            return new ExchangeLine(sku, quantity, line.UnitPrice ?? -1); // -1: the order's price, filled in below
+        });
+        if (!Validation.IsIdentifier(id))
+        {
+            return OrdersEndpoints.OrderNotFound(id);
+        }
+
+        if (validation.IsValid && exchange.Any(e => e.UnitPrice < 0))
+        {
+            var order = await grains.GetGrain<IOrderGrain>(id).GetAsync();
+            exchange = exchange.Select((e, i) =>
+            {
+                if (e.UnitPrice >= 0)
+                {
+                    return e;
+                }
+
+                if (order?.Lines.FirstOrDefault(l => l.Sku == e.Sku) is { } same)
+                {
+                    return e with { UnitPrice = same.UnitPrice };
+                }
+
+                validation.Add($"exchange[{i}].unitPrice", $"is required for '{e.Sku}', which is not on the order.");
+                return e;
+            }).ToList();
+        }
+
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        var view = await grains.GetGrain<IOrderGrain>(id).RequestReturnAsync(
+            new RequestReturn(lines, resolution!.Value, resolution == ReturnResolution.Exchange ? exchange : [], comment, key, http.User.ToActor()));
+        return TypedResults.Created($"/v1/returns/{view.Id}", view);
+    }
+
+    public static async Task<IResult> GetReturnAsync(string id, IGrainFactory grains)
+        => AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
+            && await grains.GetGrain<IOrderGrain>(orderId).GetAsync() is { } order
+            && order.Returns.FirstOrDefault(r => r.Id == id) is { } found
+                ? TypedResults.Ok(found)
+                : ReturnNotFound(id);
+
+    public static async Task<IResult> DecideAsync(string id, bool authorize, ReasonRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        var reason = validation.Text("reason", body?.Reason, 500, required: !authorize);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        return AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).DecideReturnAsync(new DecideReturn(id, authorize, reason, http.User.ToActor())))
+            : ReturnNotFound(id);
+    }
+
+    public static async Task<IResult> ReceiveAsync(string id, ReceiveRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        if (body?.Location is { } location && !Validation.IsIdentifier(location))
+        {
+            validation.Add("location", "is not a valid location id.");
+        }
+
+        var lines = ReadLines(validation, "lines", body?.Lines, required: true, (line, field) =>
+        {
+            var (sku, quantity) = SkuAndQuantity(validation, field, line.Sku, line.Quantity);
+            var condition = validation.SnakeCaseEnum<ItemCondition>($"{field}.condition", line.Condition);
+            return new InspectedUnits(sku, quantity, condition ?? ItemCondition.Damaged);
+        });
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        return AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ReceiveReturnAsync(new ReceiveReturn(id, body?.Location, lines, http.User.ToActor())))
+            : ReturnNotFound(id);
+    }
+
+    public static async Task<IResult> RefundAsync(string id, RefundRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
+        var lines = ReadLines(validation, "lines", body?.Lines, required: false, (line, field) =>
+        {
+            var (sku, quantity) = SkuAndQuantity(validation, field, line.Sku, line.Quantity);
+            return new SkuQuantity(sku, quantity);
+        });
+        if (body?.Shipping is < 0 or > 1_000_000_000m || (body?.Shipping is { } shipping && decimal.Round(shipping, 2) != shipping))
+        {
+            validation.Add("shipping", $"{body?.Shipping} must be between 0 and 1000000000 with at most two decimals.");
+        }
+
+        if (lines.Count == 0 && body?.Shipping is null or 0)
+        {
+            validation.Add("lines", "a refund needs lines or a shipping amount.");
+        }
+
+        var reason = validation.Text("reason", body?.Reason, 500, required: true);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        if (!Validation.IsIdentifier(id))
+        {
+            return OrdersEndpoints.OrderNotFound(id);
+        }
+
+        var refund = await grains.GetGrain<IOrderGrain>(id).RefundAsync(new RefundPayment(lines, body?.Shipping ?? 0, reason!, key, http.User.ToActor()));
+        return TypedResults.Created($"/v1/orders/{id}", refund);
+    }
+
+    public static async Task<IResult> OpenClaimAsync(string id, ClaimRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
+        var type = validation.SnakeCaseEnum<ClaimType>("type", body?.Type);
+        if (body?.ShipmentId is { } shipmentId && !Validation.IsIdentifier(shipmentId))
+        {
+            validation.Add("shipmentId", "is not a valid shipment id.");
+        }
+
+        var lines = ReadLines(validation, "lines", body?.Lines, required: type != ClaimType.ParcelLost, (line, field) =>
+        {
+            var (sku, quantity) = SkuAndQuantity(validation, field, line.Sku, line.Quantity);
+            return new SkuQuantity(sku, quantity);
+        });
+        var description = validation.Text("description", body?.Description, MaxText, required: true);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        if (!Validation.IsIdentifier(id))
+        {
+            return OrdersEndpoints.OrderNotFound(id);
+        }
+
+        var claim = await grains.GetGrain<IOrderGrain>(id).OpenClaimAsync(new OpenClaim(type!.Value, body?.ShipmentId, lines, description!, key, http.User.ToActor()));
+        return TypedResults.Created($"/v1/claims/{claim.Id}", claim);
+    }
+
+    public static async Task<IResult> GetClaimAsync(string id, IGrainFactory grains)
+        => AftercareIds.OrderOf(id, AftercareIds.Claim) is { } orderId
+            && await grains.GetGrain<IOrderGrain>(orderId).GetAsync() is { } order
+            && order.Claims.FirstOrDefault(c => c.Id == id) is { } found
+                ? TypedResults.Ok(found)
+                : ClaimNotFound(id);
+
+    public static async Task<IResult> ResolveClaimAsync(string id, ResolveClaimRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        var validation = new Validation();
+        var resolution = validation.SnakeCaseEnum<ClaimResolution>("resolution", body?.Resolution);
+        var note = validation.Text("note", body?.Note, MaxText, required: false);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        return AftercareIds.OrderOf(id, AftercareIds.Claim) is { } orderId
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ResolveClaimAsync(new ResolveClaim(id, resolution!.Value, note, http.User.ToActor())))
+            : ClaimNotFound(id);
+    }
+
+    // Reads a list of lines, each through read (which adds its own field errors).
+    private static List<T> ReadLines<TBody, T>(Validation validation, string field, List<TBody?>? lines, bool required, Func<TBody, string, T> read)
+        where TBody : class
+    {
+        var result = new List<T>();
+        if (lines is null || lines.Count == 0)
+        {
+            if (required)
+            {
+                validation.Add(field, "needs at least one line.");
+            }
+
+            return result;
+        }
+
+        if (lines.Count > MaxLines)
+        {
+            validation.Add(field, $"must hold at most {MaxLines} lines.");
+        }
+
+        for (var i = 0; i < lines.Count; i++)
+        {
+            if (validation.Required($"{field}[{i}]", lines[i]))
+            {
+                result.Add(read(lines[i]!, $"{field}[{i}]"));
+            }
+        }
+
+        return result;
+    }
+
+    private static (string Sku, int Quantity) SkuAndQuantity(Validation validation, string field, string? sku, int? quantity)
+    {
+        validation.Identifier($"{field}.sku", sku, "SKU");
+        if (validation.Required($"{field}.quantity", quantity) && quantity is <= 0 or > OrdersEndpoints.MaxLineQuantity)
+        {
+            validation.Add($"{field}.quantity", $"{quantity} must be between 1 and {OrdersEndpoints.MaxLineQuantity}.");
+        }
+
+        return (sku ?? "", quantity ?? 0);
+    }
+
+    private static IResult ReturnNotFound(string id) => Problems.Result(404, "return-not-found", "Return not found.", $"There is no return '{id}'.");
+
+    private static IResult ClaimNotFound(string id) => Problems.Result(404, "claim-not-found", "Claim not found.", $"There is no claim '{id}'.");
+}
