@@ -6,7 +6,7 @@ namespace OrderActors.Tests.Infrastructure;
 
 /// <summary>
 /// The API as a real child process (<c>dotnet OrderActors.Api.dll</c> from the test output folder, where the
-/// referenced API project is copied with its appsettings), on SQLite, listening on a free loopback port.
+/// referenced API project is copied with its appsettings), on SQLite or PostgreSQL, listening on a free loopback port.
 /// Disposing it kills the process, so a failing test leaves nothing running.
 /// </summary>
 public sealed class ApiProcess : IAsyncDisposable
@@ -37,8 +37,8 @@ public sealed class ApiProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the API on a SQLite database and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<ApiProcess> StartAsync(string sqliteConnectionString, TimeSpan readyTimeout)
+    /// <summary>Starts the API on a database (SQLite unless <paramref name="provider"/> says otherwise) and waits until <c>/health/ready</c> answers 200.</summary>
+    public static async Task<ApiProcess> StartAsync(string connectionString, TimeSpan readyTimeout, string provider = "Sqlite")
     {
         var directory = AppContext.BaseDirectory;
         var assembly = Path.Combine(directory, "OrderActors.Api.dll");
@@ -62,8 +62,8 @@ public sealed class ApiProcess : IAsyncDisposable
         start.ArgumentList.Add(directory);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
-        start.Environment["OrderActors__Storage__Provider"] = "Sqlite";
-        start.Environment["OrderActors__Storage__ConnectionString"] = sqliteConnectionString;
+        start.Environment["OrderActors__Storage__Provider"] = provider;
+        start.Environment["OrderActors__Storage__ConnectionString"] = connectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
 
