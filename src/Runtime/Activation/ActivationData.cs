@@ -58,6 +58,9 @@ internal sealed class ActivationData
 
     public RuntimeClient Runtime => _catalog.Runtime;
 
+    /// <summary>The silo's services, for runtime-provided grain base classes.</summary>
+    public IServiceProvider Services => _catalog.Services;
+
     public ActivationTaskScheduler Scheduler { get; } = new();
 
     public Grain? Instance { get; private set; }

@@ -115,7 +115,7 @@ internal sealed class GrainTypeRegistry
 
     // Runtime-level interfaces that many grain classes implement are addressed by grain id, not mapped to one class.
     private static bool IsGrainInterface(Type type)
-        => type != typeof(IGrain) && type != typeof(IGrainWithStringKey) && type != typeof(IRemindable) && type != typeof(IStreamConsumer)
+        => type != typeof(IGrain) && type != typeof(IGrainWithStringKey) && type != typeof(IRemindable) && type != typeof(IStreamConsumer) && type != typeof(IStreamSubscriber)
             && typeof(IGrain).IsAssignableFrom(type);
 
     private static string DefaultTypeName(Type type)

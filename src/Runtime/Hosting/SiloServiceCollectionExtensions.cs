@@ -40,6 +40,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<RuntimeClient>());
         services.AddSingleton<Catalog>();
         services.AddSingleton<ReminderService>();
+        services.AddSingleton<ExplicitSubscriptions>();
         services.AddSingleton<SubscriptionManager>();
         services.AddSingleton<IStreamSubscriptions>(sp => sp.GetRequiredService<SubscriptionManager>());
 
@@ -48,6 +49,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Initializer);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Reminders);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Streams);
+        services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().StreamSubscriptions);
 
         services.AddSingleton(sp => new Silo(
             sp.GetRequiredService<IStorageInitializer>(),
@@ -81,14 +83,15 @@ public static class SiloServiceCollectionExtensions
         if (dialect is null)
         {
             var memory = new MemoryGrainStorage();
-            return new StorageBundle(memory, memory, new MemoryReminderTable(), memory, null);
+            return new StorageBundle(memory, memory, new MemoryReminderTable(), memory, new MemoryStreamSubscriptionTable(memory), null);
         }
 
         var storage = new AdoNetGrainStorage(dialect, services.GetRequiredService<ILogger<AdoNetGrainStorage>>());
-        return new StorageBundle(storage, storage, new AdoNetReminderTable(dialect), storage, dialect);
+        return new StorageBundle(storage, storage, new AdoNetReminderTable(dialect), storage, new AdoNetStreamSubscriptionTable(dialect), dialect);
     }
 
-    internal sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, IStreamReader Streams, SqlDialect? Dialect)
+    internal sealed record StorageBundle(IGrainStorage GrainStorage, IStorageInitializer Initializer, IReminderTable Reminders, IStreamReader Streams,
+        IStreamSubscriptionTable StreamSubscriptions, SqlDialect? Dialect)
         : IAsyncDisposable
     {
         public ValueTask DisposeAsync() => Dialect?.DisposeAsync() ?? ValueTask.CompletedTask;

@@ -59,6 +59,27 @@ public sealed class MemoryGrainStorage : IGrainStorage, IStorageInitializer, ISt
         }
     }
 
+    /// <summary>The position of the last event appended; 0 when there is none.</summary>
+    internal long LastPosition
+    {
+        get
+        {
+            lock (_records)
+            {
+                return _events.Count;
+            }
+        }
+    }
+
+    /// <summary>The sequence of the last event of <paramref name="stream"/>; 0 when there is none.</summary>
+    internal long LastSequence(StreamId stream)
+    {
+        lock (_records)
+        {
+            return _streams.GetValueOrDefault(stream)?.Count ?? 0;
+        }
+    }
+
     /// <inheritdoc />
     public Task<long> ClearAsync(GrainId grainId, string stateName, long expectedVersion, CancellationToken cancellationToken = default)
         => Task.FromResult(Swap(grainId, stateName, null, expectedVersion));

@@ -22,6 +22,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Events of stream (@ns, @key) after sequence @after (up to @limit).</summary>
     public abstract string ReadStreamEventsSql { get; }
 
+    /// <summary>The highest position a tailing reader may start after without ever missing a later commit.</summary>
+    public abstract string LastPositionSql { get; }
+
+    /// <summary>The highest sequence of stream (@ns, @key) that readers can see.</summary>
+    public abstract string LastSequenceSql { get; }
+
     protected const string EventColumns = "global_position, stream_namespace, stream_key, sequence, event_type, payload, created_at";
 
     protected const string NextSequence =
@@ -75,6 +81,11 @@ internal sealed class PostgreSqlDialect(string connectionString) : SqlDialect
     public override string ReadStreamEventsSql =>
         $"SELECT {EventColumns} FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after " +
         $"AND global_position < {Horizon} ORDER BY sequence LIMIT @limit";
+
+    public override string LastPositionSql => $"SELECT COALESCE(max(global_position), 0) FROM stream_events WHERE global_position < {Horizon}";
+
+    public override string LastSequenceSql =>
+        $"SELECT COALESCE(max(sequence), 0) FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key AND global_position < {Horizon}";
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
         => await _dataSource.OpenConnectionAsync(cancellationToken);
@@ -134,6 +145,11 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override string ReadStreamEventsSql =>
         $"SELECT {EventColumns} FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after ORDER BY sequence LIMIT @limit";
+
+    public override string LastPositionSql => "SELECT COALESCE(max(global_position), 0) FROM stream_events";
+
+    public override string LastSequenceSql =>
+        "SELECT COALESCE(max(sequence), 0) FROM stream_events WHERE stream_namespace = @ns AND stream_key = @key";
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

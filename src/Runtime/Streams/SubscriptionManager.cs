@@ -20,19 +20,29 @@ public enum SubscriptionState
     Parked,
 }
 
-/// <summary>A subscription as admins see it.</summary>
-/// <param name="Name">The consumer's grain type.</param>
+/// <summary>A subscription as admins see it: implicit (a consumer grain class) or explicit (a grain subscribed to one stream).</summary>
+/// <param name="Name">The consumer's grain type; for an explicit subscription <c>{grain type}:{grain key}@{namespace}:{stream key}</c>.</param>
 /// <param name="Namespaces">The namespaces it reads.</param>
-/// <param name="Checkpoint">The last position the consumer applied.</param>
+/// <param name="Checkpoint">The last position the consumer applied; for an explicit subscription, the last sequence of its stream.</param>
 /// <param name="State">Running, retrying or parked.</param>
 /// <param name="Attempts">Failed attempts in a row.</param>
 /// <param name="LastError">The last failure.</param>
 /// <param name="ParkedPosition">The poison event's position, when parked.</param>
 /// <param name="ParkedType">The poison event's type, when parked.</param>
 public sealed record SubscriptionStatus(
-    string Name, IReadOnlyList<string> Namespaces, long Checkpoint, SubscriptionState State, int Attempts, string? LastError, long? ParkedPosition, string? ParkedType);
+    string Name, IReadOnlyList<string> Namespaces, long Checkpoint, SubscriptionState State, int Attempts, string? LastError, long? ParkedPosition, string? ParkedType)
+{
+    /// <summary>The stream of an explicit subscription (<c>namespace/key</c>); null for an implicit one.</summary>
+    public string? Stream { get; init; }
 
-/// <summary>Admin access to the silo's stream subscriptions.</summary>
+    /// <summary>The consumer grain of an explicit subscription (<c>type/key</c>); null for an implicit one.</summary>
+    public string? Consumer { get; init; }
+
+    /// <summary>The poison event's sequence on its stream, when an explicit subscription is parked.</summary>
+    public long? ParkedSequence { get; init; }
+}
+
+/// <summary>Admin access to the silo's stream subscriptions, implicit and explicit.</summary>
 public interface IStreamSubscriptions
 {
     /// <summary>Every subscription.</summary>
@@ -44,7 +54,10 @@ public interface IStreamSubscriptions
     /// <summary>Retries a parked or retrying subscription now; false if there is no such subscription.</summary>
     bool Retry(string name);
 
-    /// <summary>Resets the consumer and rebuilds it from the beginning of the streams; false if there is no such subscription.</summary>
+    /// <summary>
+    /// Resets the consumer and rebuilds it from the beginning of the streams; false if there is no such subscription.
+    /// Only implicit subscriptions (projections) can be reset.
+    /// </summary>
     Task<bool> ResetAsync(string name, CancellationToken cancellationToken = default);
 }
 
@@ -56,9 +69,11 @@ public interface IStreamSubscriptions
 /// In a cluster (an <see cref="IMembershipOracle"/> is registered) a loop runs only on the silo that owns its consumer
 /// grain in the current view, and moves with it on a view change. Two loops may overlap for a moment then; the
 /// consumer's checkpoint (stored with its state) makes it apply each event once all the same.
+/// Explicit subscriptions (<see cref="ExplicitSubscriptions"/>) start and stop with these and share the admin surface.
 /// </summary>
 internal sealed class SubscriptionManager(
-    IStreamReader reader, RuntimeClient runtime, GrainTypeRegistry types, Microsoft.Extensions.Options.IOptions<Hosting.SiloOptions> options, ILogger<SubscriptionManager> logger,
+    IStreamReader reader, RuntimeClient runtime, GrainTypeRegistry types, ExplicitSubscriptions explicitSubscriptions,
+    Microsoft.Extensions.Options.IOptions<Hosting.SiloOptions> options, ILogger<SubscriptionManager> logger,
     IMembershipOracle? oracle = null)
     : IStreamSubscriptions, IAsyncDisposable
 {
@@ -110,6 +125,8 @@ internal sealed class SubscriptionManager(
             oracle.ViewChanged += OnViewChanged;
             OnViewChanged(oracle.CurrentView);
         }
+
+        explicitSubscriptions.Start();
     }
 
     // --- cluster (membership): run each loop on the owner of its consumer grain ---
@@ -184,14 +201,20 @@ internal sealed class SubscriptionManager(
         }
 
         await Task.WhenAll(runs);
+        await explicitSubscriptions.StopAsync();
     }
 
-    public IReadOnlyList<SubscriptionStatus> List() => _pumps.Select(p => p.Status).ToArray();
+    public IReadOnlyList<SubscriptionStatus> List() => [.. _pumps.Select(p => p.Status), .. explicitSubscriptions.List()];
 
     public async Task<bool> SkipAsync(string name, string reason, CancellationToken cancellationToken = default)
     {
         var pump = Find(name);
-        if (pump?.Status is not { State: SubscriptionState.Parked, ParkedPosition: { } position })
+        if (pump is null)
+        {
+            return await explicitSubscriptions.SkipAsync(name, reason);
+        }
+
+        if (pump.Status is not { State: SubscriptionState.Parked, ParkedPosition: { } position })
         {
             return false;
         }
@@ -205,7 +228,7 @@ internal sealed class SubscriptionManager(
     {
         var pump = Find(name);
         pump?.Resume();
-        return pump is not null;
+        return pump is not null || explicitSubscriptions.Retry(name);
     }
 
     public async Task<bool> ResetAsync(string name, CancellationToken cancellationToken = default)

@@ -154,7 +154,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     private static async Task<(string? Key, object Body, HttpResponseMessage Response)> PostAsync(HttpClient client, object body, string? key)
         => (key, body, await PostRawAsync(client, body, key));
 
-    private static async Task<HttpResponseMessage> PostRawAsync(HttpClient client, object body, string? key)
+    internal static async Task<HttpResponseMessage> PostRawAsync(HttpClient client, object body, string? key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/orders")
         {
@@ -169,7 +169,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     }
 
     // A request that may be cut off by the kill: null when it got no response.
-    private static async Task<(string Key, HttpResponseMessage? Response)> TryPostAsync(HttpClient client, object body, string key)
+    internal static async Task<(string Key, HttpResponseMessage? Response)> TryPostAsync(HttpClient client, object body, string key)
     {
         try
         {
@@ -183,7 +183,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static async Task WhenSomeCompleteAsync<T>(Task<T>[] tasks, int count, TimeSpan timeout)
+    internal static async Task WhenSomeCompleteAsync<T>(Task<T>[] tasks, int count, TimeSpan timeout)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (tasks.Count(t => t.IsCompleted) < Math.Min(count, tasks.Length))

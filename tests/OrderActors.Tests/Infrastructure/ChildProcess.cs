@@ -9,13 +9,14 @@ public static class ApiProcess
 {
     /// <summary>
     /// Starts the API (<c>OrderActors.Api.dll</c> from the test output folder, where the referenced API project is
-    /// copied with its appsettings) on a SQLite database, on a free loopback port, and waits until it is ready.
+    /// copied with its appsettings) on a database (SQLite unless <paramref name="provider"/> says otherwise), on a
+    /// free loopback port, and waits until it is ready.
     /// </summary>
-    public static Task<ChildProcess> StartAsync(string sqliteConnectionString, TimeSpan readyTimeout)
+    public static Task<ChildProcess> StartAsync(string connectionString, TimeSpan readyTimeout, string provider = "Sqlite")
         => StartAsync(new Dictionary<string, string?>
         {
-            ["OrderActors__Storage__Provider"] = "Sqlite",
-            ["OrderActors__Storage__ConnectionString"] = sqliteConnectionString,
+            ["OrderActors__Storage__Provider"] = provider,
+            ["OrderActors__Storage__ConnectionString"] = connectionString,
         }, readyTimeout);
 
     /// <summary>Starts the API with the given environment (configuration) on a free loopback port.</summary>

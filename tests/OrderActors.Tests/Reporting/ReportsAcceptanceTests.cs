@@ -41,13 +41,46 @@ public sealed class ReportsAcceptanceTests : IDisposable
         var ops = _api.ClientWithKey(ApiFactory.OpsKey);
         var storefront = _api.ClientWithKey(ApiFactory.StorefrontKey);
         var analytics = _api.ClientWithKey(ApiFactory.AnalyticsKey);
+        await StockAsync(ops);
+        var placed = await PlaceAsync(storefront, 0, Orders);
+        Assert.InRange(placed.Count, Orders * 8 / 10, Orders - 1); // some wanted the last units of rpt-low
+        await DriveAsync(storefront, ops, placed);
+
+        var last = await LastPositionAsync(analytics);
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var url in new[] { "/v1/reports/sales", "/v1/reports/kpis", "/v1/reports/orders?limit=1", "/v1/reports/inventory?limit=1", "/v1/reports/low-stock?limit=1" })
+            {
+                if (JsonDocument.Parse(await analytics.GetStringAsync(url)).RootElement.GetProperty("checkpoint").GetInt64() < last)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, $"every report reached position {last}", TimeSpan.FromSeconds(20));
+        await WaitUntilCaughtUpAsync(_api.ClientWithKey(ApiFactory.AdminKey), last, TimeSpan.FromSeconds(20));
+
+        await AssertReportsAsync(storefront, ops, analytics, placed.Values.Select(o => o.Id));
+    }
+
+    /// <summary>Stocks the SKUs the orders of <see cref="PlaceAsync"/> ask for.</summary>
+    internal static async Task StockAsync(HttpClient ops)
+    {
         foreach (var (sku, locations) in Stock)
         {
             (await ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations, substitutes = Array.Empty<string>() })).EnsureSuccessStatusCode();
         }
+    }
 
+    /// <summary>
+    /// Places orders <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> - 1 over several channels, priorities,
+    /// currencies and SKUs, <paramref name="parallel"/> at a time; some are refused for want of stock. Returns the placed ones by index.
+    /// </summary>
+    internal static async Task<IReadOnlyDictionary<int, OrderView>> PlaceAsync(HttpClient storefront, int first, int count, int parallel = 8)
+    {
         var placed = new ConcurrentDictionary<int, OrderView>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, Orders), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        await Parallel.ForEachAsync(Enumerable.Range(first, count), new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (i, _) =>
         {
             var response = await storefront.PostJsonAsync("/v1/orders", OrderBody(i));
             if ((int)response.StatusCode == 409)
@@ -58,8 +91,12 @@ public sealed class ReportsAcceptanceTests : IDisposable
 
             placed[i] = await response.ReadAsync<OrderView>(201, $"order {i}");
         });
-        Assert.InRange(placed.Count, Orders * 8 / 10, Orders - 1); // some wanted the last units of rpt-low
+        return placed;
+    }
 
+    /// <summary>Takes the placed orders, by index, through cancellation, shipping, delivery and partial cancellation, or leaves them waiting.</summary>
+    internal static async Task DriveAsync(HttpClient storefront, HttpClient ops, IReadOnlyDictionary<int, OrderView> placed)
+    {
         await Parallel.ForEachAsync(placed, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (entry, _) =>
         {
             var (i, order) = entry;
@@ -98,29 +135,27 @@ public sealed class ReportsAcceptanceTests : IDisposable
                     break;
             }
         });
+    }
 
-        var last = await LastPositionAsync(analytics);
-        await Eventually.TrueAsync(async () =>
-        {
-            foreach (var url in new[] { "/v1/reports/sales", "/v1/reports/kpis", "/v1/reports/orders?limit=1", "/v1/reports/inventory?limit=1", "/v1/reports/low-stock?limit=1" })
-            {
-                if (JsonDocument.Parse(await analytics.GetStringAsync(url)).RootElement.GetProperty("checkpoint").GetInt64() < last)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }, $"every report reached position {last}", TimeSpan.FromSeconds(20));
-
+    /// <summary>Checks every report against a direct computation over the orders, as their grains tell them now.</summary>
+    internal static async Task AssertReportsAsync(HttpClient storefront, HttpClient ops, HttpClient analytics, IEnumerable<string> orderIds)
+    {
         var orders = new List<OrderView>();
-        foreach (var id in placed.Values.Select(o => o.Id))
+        foreach (var id in orderIds)
         {
             orders.Add(await (await storefront.GetAsync($"/v1/orders/{id}")).ReadAsync<OrderView>(200, $"read {id}"));
         }
 
         Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.partially_cancelled"));
         Assert.Contains(orders, o => o.Status == OrderStatus.Completed);
+
+        // Orders by status, overall and per channel.
+        var byStatus = await (await analytics.GetAsync("/v1/reports/orders-by-status")).ReadAsync<OrdersByStatusReport>(200, "orders by status");
+        Assert.Equal(orders.Count, byStatus.Total);
+        Assert.Equal(Counts(orders), Counts(byStatus.ByStatus));
+        Assert.Equal(
+            orders.GroupBy(o => ReportExpectations.Name(o.Channel)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}: {Counts(g)}"),
+            byStatus.ByChannel.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}: {Counts(c.Value)}"));
 
         // Sales, each grouping, over the default range (the last 30 days) and as CSV.
         foreach (var groupBy in new[] { "day", "sku", "channel" })
@@ -183,6 +218,16 @@ public sealed class ReportsAcceptanceTests : IDisposable
         Assert.Contains("rpt-idle", low.Items.Select(l => l.Sku));
     }
 
+    private static string Counts(IEnumerable<OrderView> orders)
+        => Counts(orders.GroupBy(o => ReportExpectations.Name(o.Status)).ToDictionary(g => g.Key, g => g.Count()));
+
+    private static string Counts(IReadOnlyDictionary<string, int> counts)
+        => string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}"));
+
+    private sealed record SubscriptionsBody(List<SubscriptionBody> Subscriptions);
+
+    private sealed record SubscriptionBody(string Name, long Checkpoint, string? Stream);
+
     private sealed record InventoryPageBody(long Checkpoint, List<InventoryLevel> Items, string? Next);
 
     private sealed record OrdersPageBody(long Checkpoint, List<OrderListItem> Orders, string? Next);
@@ -201,6 +246,16 @@ public sealed class ReportsAcceptanceTests : IDisposable
         return items;
     }
 
+    /// <summary>Waits until every projection has read the feed up to <paramref name="position"/>, as the admin subscriptions endpoint shows.</summary>
+    internal static async Task WaitUntilCaughtUpAsync(HttpClient admin, long position, TimeSpan timeout)
+    {
+        await Eventually.TrueAsync(async () =>
+        {
+            var subscriptions = await (await admin.GetAsync("/v1/admin/subscriptions")).ReadAsync<SubscriptionsBody>(200, "subscriptions");
+            return subscriptions.Subscriptions.All(s => s.Stream is not null || s.Checkpoint >= position); // explicit ones count sequences
+        }, $"every projection read the feed up to {position}", timeout);
+    }
+
     internal static async Task<long> LastPositionAsync(HttpClient client)
     {
         long position = 0;
@@ -216,7 +271,7 @@ public sealed class ReportsAcceptanceTests : IDisposable
         }
     }
 
-    private static object OrderBody(int i)
+    internal static object OrderBody(int i)
     {
         var random = new Random(i);
         var skus = new[] { "rpt-a", "rpt-b", "rpt-c", "rpt-d" }.OrderBy(_ => random.Next()).Take(1 + random.Next(3)).ToList();

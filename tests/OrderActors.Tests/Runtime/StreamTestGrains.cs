@@ -78,3 +78,54 @@ public sealed class TolerantProjectionGrain([PersistentState("projection")] IPer
 
     protected override void Apply(StreamEvent streamEvent) => Model.Positions.Add(streamEvent.Position);
 }
+
+public interface IStreamFollowerGrain : IGrainWithStringKey
+{
+    /// <summary>Subscribes to the stream of writer <paramref name="writer"/>.</summary>
+    Task FollowAsync(string writer, StreamStart start);
+
+    Task UnfollowAsync(string writer);
+
+    Task<FollowerModel> GetAsync();
+
+    /// <summary>Deactivates once this call completes, so the next delivery reactivates it from storage.</summary>
+    Task DeactivateAsync();
+}
+
+public sealed record FollowerModel
+{
+    /// <summary>Every event applied, as <c>writer:sequence:type</c>, in the order applied.</summary>
+    public List<string> Applied { get; set; } = [];
+}
+
+/// <summary>Follows writers' streams by explicit subscription; an event of type <c>fail-for-{its key}</c> always fails.</summary>
+[GrainType("test-stream-follower")]
+public sealed class StreamFollowerGrain([PersistentState("follower")] IPersistentState<StreamSubscriberState<FollowerModel>> follower)
+    : StreamSubscriberGrain<FollowerModel>(follower), IStreamFollowerGrain
+{
+    public static StreamId Stream(string writer) => new(StreamWriterGrain.Namespace, writer);
+
+    public static string Name(string follower, string writer) => $"test-stream-follower:{follower}@{StreamWriterGrain.Namespace}:{writer}";
+
+    public Task FollowAsync(string writer, StreamStart start) => SubscribeAsync(Stream(writer), start);
+
+    public Task UnfollowAsync(string writer) => UnsubscribeAsync(Stream(writer));
+
+    public Task<FollowerModel> GetAsync() => Task.FromResult(Model);
+
+    public Task DeactivateAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    protected override void Apply(StreamEvent streamEvent)
+    {
+        if (streamEvent.Type == $"fail-for-{GetPrimaryKeyString()}")
+        {
+            throw new InvalidOperationException($"{GetPrimaryKeyString()} can never apply this event.");
+        }
+
+        Model.Applied.Add($"{streamEvent.Stream.Key}:{streamEvent.Sequence}:{streamEvent.Type}");
+    }
+}
