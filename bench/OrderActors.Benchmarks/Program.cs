@@ -1,10 +1,23 @@
 using BenchmarkDotNet.Running;
+using OrderActors.Benchmarks.Load;
 
 namespace OrderActors.Benchmarks;
 
-/// <summary>Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*LocalCall*'</c>.</summary>
+/// <summary>
+/// Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*LocalCall*'</c>; or <c>load --url …</c>
+/// drives a running API with orders (see <see cref="OrderLoad"/>).
+/// </summary>
 public static class Program
 {
-    /// <summary>Runs the benchmarks selected by the command line.</summary>
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    /// <summary>Runs the benchmarks selected by the command line, or the load generator.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is ["load", .. var rest])
+        {
+            return await OrderLoad.RunAsync(rest);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }

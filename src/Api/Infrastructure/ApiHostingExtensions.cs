@@ -45,6 +45,7 @@ public static class ApiHostingExtensions
         services.AddAuthorization(Policies.Add);
 
         services.AddOpenApi();
+        services.AddSingleton<OrderActors.Runtime.Diagnostics.PrometheusMetrics>();
         services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -64,6 +65,8 @@ public static class ApiHostingExtensions
         app.MapOpenApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        var metrics = app.Services.GetRequiredService<OrderActors.Runtime.Diagnostics.PrometheusMetrics>(); // collects from start-up on
+        app.MapGet("/metrics", () => Results.Text(metrics.ToString(), "text/plain; version=0.0.4; charset=utf-8")).ExcludeFromDescription();
         app.MapInventoryApiV1();
         app.MapOrdersApiV1();
         app.MapReturnsApiV1();
@@ -72,6 +75,7 @@ public static class ApiHostingExtensions
         app.MapWebhooksApiV1();
         app.MapEventsApiV1();
         app.MapReportsApiV1();
+        app.MapClusterApiV1();
         return app;
     }
 
