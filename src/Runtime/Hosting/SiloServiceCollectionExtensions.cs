@@ -31,12 +31,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetRequiredService<IOptions<SiloOptions>>().Value.GrainAssemblies));
-        services.AddSingleton(sp => new GrainSerializer(sp.GetRequiredService<IOptions<SiloOptions>>().Value.JsonContexts));
-        services.AddSingleton<MessageCodec>();
-        services.AddSingleton<RuntimeClient>();
-        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<RuntimeClient>());
+        services.AddCallPath();
         services.AddSingleton<Catalog>();
         services.AddSingleton<ReminderService>();
         services.AddSingleton<SubscriptionManager>();
@@ -48,13 +43,22 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Reminders);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Streams);
 
+        // Cluster mode (issue #6, transport): a listener, connections to other silos, calls routed by the membership view.
+        var cluster = configuration.GetSection(ClusterOptions.SectionName);
+        services.AddOptions<ClusterOptions>().Bind(cluster);
+        if (cluster.GetValue<bool>(nameof(ClusterOptions.Enabled)))
+        {
+            services.AddSingleton<SiloTransport>();
+        }
+
         services.AddSingleton(sp => new Silo(
             sp.GetRequiredService<IStorageInitializer>(),
             sp.GetRequiredService<RuntimeClient>(),
             sp.GetRequiredService<Catalog>(),
             sp.GetRequiredService<ReminderService>(),
             sp.GetRequiredService<SubscriptionManager>(),
-            sp.GetRequiredService<ILogger<Silo>>()));
+            sp.GetRequiredService<ILogger<Silo>>(),
+            sp.GetService<SiloTransport>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
         return services;
     }
