@@ -63,15 +63,7 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
     public void StopServing() => _stopping = true;
 
     /// <summary>A call of this process (or one handed back by a deactivating activation).</summary>
-    public void Deliver(Message message)
-    {
-        if (message.Sink is not null and not (InboundResponse or RetryingResponse))
-        {
-            message = WithSink(message, new RetryingResponse(this, message, 0), message.Hops);
-        }
-
-        Route(message);
-    }
+    public void Deliver(Message message) => Route(message);
 
     public void OnRequest(TransportConnection connection, RequestFrame request)
     {
@@ -97,13 +89,13 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
                 chain = new CallChain(GrainId.Parse(request.Chain[i]), chain);
             }
 
-            var sink = new InboundResponse(this, connection, request.CorrelationId, method);
-            Route(new Message(request.Target, method, arguments, sink, chain, Environment.TickCount64 + request.RemainingMs) { Hops = request.Hops });
+            var sink = new InboundResponse(this, connection, request.CorrelationId, method, request.Hops);
+            Route(new Message(request.Target, method, arguments, sink, chain, Environment.TickCount64 + request.RemainingMs));
         }
         catch (Exception ex)
         {
             // The request never became a message: answer it here.
-            new InboundResponse(this, connection, request.CorrelationId, method).Fail(ex);
+            new InboundResponse(this, connection, request.CorrelationId, method, request.Hops).Fail(ex);
         }
     }
 
@@ -113,33 +105,33 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
         var owner = RendezvousPlacement.PickOwner(message.Target, view);
         if (owner is null)
         {
-            message.Sink?.Fail(new SiloUnavailableException($"No silo is active in membership view {view}; {message.Describe()} has nowhere to go."));
+            Retryable(message).Sink?.Fail(new SiloUnavailableException($"No silo is active in membership view {view}; {message.Describe()} has nowhere to go."));
         }
         else if (owner.Equals(Self))
         {
             // Once stopping, calls from elsewhere go elsewhere; this silo's own requests in progress still reach its grains.
             if ((_stopping && message.Sink is InboundResponse) || _catalog!.IsStopping)
             {
-                message.Sink?.Fail(new SiloUnavailableException($"Silo {Self} is shutting down; {message.Describe()} was not delivered."));
+                Retryable(message).Sink?.Fail(new SiloUnavailableException($"Silo {Self} is shutting down; {message.Describe()} was not delivered."));
             }
             else
             {
                 _catalog.Deliver(message);
             }
         }
-        else if (message.Sink is not InboundResponse)
+        else if (message.Sink is not InboundResponse inbound)
         {
-            Connections.SendRequest(owner, message);
+            Connections.SendRequest(owner, Retryable(message));
         }
-        else if (message.Hops < _options.MaxForwardHops)
+        else if (inbound.Hops < _options.MaxForwardHops)
         {
             RuntimeMetrics.CallsForwarded.Add(1);
-            Connections.SendRequest(owner, WithSink(message, message.Sink, message.Hops + 1));
+            Connections.SendRequest(owner, message, inbound.Hops + 1);
         }
         else
         {
-            message.Sink.Fail(new WrongSiloException(
-                $"Silo {Self} does not own grain {message.Target} by view {view} (owner {owner}) and the call was forwarded {message.Hops} times already."));
+            inbound.Fail(new WrongSiloException(
+                $"Silo {Self} does not own grain {message.Target} by view {view} (owner {owner}) and the call was forwarded {inbound.Hops} times already."));
         }
     }
 
@@ -174,11 +166,16 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
         }
 
         _logger.LogDebug("Retrying {Call} (attempt {Attempt}) after: {Reason}", original.Describe(), attempt, failure.Message);
-        Route(WithSink(original, new RetryingResponse(this, original, attempt), original.Hops));
+        Route(WithSink(original, new RetryingResponse(this, original, attempt)));
     }
 
-    private static Message WithSink(Message message, IResponseSink sink, int hops)
-        => new(message.Target, message.Method, message.Arguments, sink, message.Chain, message.Deadline) { Hops = hops };
+    // A call this process made gets its retries; a request of another process is retried by that process. Calls that go
+    // straight to the local catalog need none, so they are not wrapped.
+    private Message Retryable(Message message)
+        => message.Sink is null or InboundResponse or RetryingResponse ? message : WithSink(message, new RetryingResponse(this, message, 0));
+
+    private static Message WithSink(Message message, IResponseSink sink)
+        => new(message.Target, message.Method, message.Arguments, sink, message.Chain, message.Deadline);
 
     /// <summary>The caller's side of a call: retries retryable failures, passes everything else on.</summary>
     private sealed class RetryingResponse(ClusterRouter router, Message original, int attempt) : IResponseSink
@@ -200,9 +197,13 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
     }
 
     /// <summary>The answer to a request that came over a connection: sent back on that connection.</summary>
-    private sealed class InboundResponse(ClusterRouter router, TransportConnection connection, long correlationId, GrainMethod? method) : IResponseSink
+    private sealed class InboundResponse(ClusterRouter router, TransportConnection connection, long correlationId, GrainMethod? method, int hops)
+        : IResponseSink
     {
         private int _done;
+
+        /// <summary>How many silos forwarded the request before it came here.</summary>
+        public int Hops => hops;
 
         public void Complete(object? result)
         {

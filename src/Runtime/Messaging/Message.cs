@@ -29,9 +29,6 @@ internal sealed class Message
     /// <summary><see cref="Environment.TickCount64"/> after which nobody waits for the response any more.</summary>
     public long Deadline { get; }
 
-    /// <summary>How many silos forwarded this call because they did not own the target (cluster mode).</summary>
-    public int Hops { get; init; }
-
     /// <summary>For timer ticks: the callback to run.</summary>
     public Func<CancellationToken, Task>? TimerCallback { get; init; }
 

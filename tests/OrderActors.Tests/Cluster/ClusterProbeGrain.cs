@@ -30,11 +30,17 @@ public interface IClusterProbeGrain : IGrainWithStringKey
     Task ThrowUnknownAsync();
 
     Task<int> SlowAsync(int delayMs);
+
+    Task RecordAsync(int value);
+
+    Task<int[]> RecordedAsync();
 }
 
 [GrainType("test-cluster-probe")]
 public sealed class ClusterProbeGrain(Silo silo) : Grain, IClusterProbeGrain
 {
+    private readonly List<int> _recorded = [];
+
     public Task<string> WhereAsync() => Task.FromResult(silo.Address!.ToString());
 
     public Task<int> AddAsync(int a, int b) => Task.FromResult(a + b);
@@ -60,6 +66,14 @@ public sealed class ClusterProbeGrain(Silo silo) : Grain, IClusterProbeGrain
         await Task.Delay(delayMs);
         return delayMs;
     }
+
+    public Task RecordAsync(int value)
+    {
+        _recorded.Add(value);
+        return Task.CompletedTask;
+    }
+
+    public Task<int[]> RecordedAsync() => Task.FromResult(_recorded.ToArray());
 
     private sealed class ProbeOnlyException(int code) : Exception($"probe failure {code}");
 }

@@ -69,6 +69,17 @@ public sealed class RemoteCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Calls_sent_one_after_another_on_a_connection_arrive_in_the_order_they_were_sent()
+    {
+        var probe = RemoteProbe();
+        await probe.NothingAsync(); // connected and activated
+
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(probe.RecordAsync).ToArray());
+
+        Assert.Equal(Enumerable.Range(0, 1000), await probe.RecordedAsync());
+    }
+
+    [Fact]
     public async Task Large_payloads_cross_in_both_directions()
     {
         var probe = RemoteProbe();

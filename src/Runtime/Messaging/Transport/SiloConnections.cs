@@ -16,16 +16,16 @@ internal sealed class SiloConnections(HandshakeFrame hello, MessageCodec codec, 
     private volatile bool _closed;
 
     /// <summary>Sends a request to a silo; a failure to connect fails the request with <see cref="SiloUnavailableException"/>.</summary>
-    public void SendRequest(SiloAddress silo, Message message)
+    public void SendRequest(SiloAddress silo, Message message, int hops = 0)
     {
         var connecting = GetAsync(silo);
         if (connecting.IsCompletedSuccessfully)
         {
-            connecting.Result.SendRequest(message);
+            connecting.Result.SendRequest(message, hops);
             return;
         }
 
-        _ = SendWhenConnectedAsync(connecting, message);
+        _ = SendWhenConnectedAsync(connecting, message, hops);
     }
 
     /// <summary>The open connection to a silo, connecting if there is none.</summary>
@@ -89,7 +89,7 @@ internal sealed class SiloConnections(HandshakeFrame hello, MessageCodec codec, 
         }
     }
 
-    private static async Task SendWhenConnectedAsync(Task<TransportConnection> connecting, Message message)
+    private static async Task SendWhenConnectedAsync(Task<TransportConnection> connecting, Message message, int hops)
     {
         TransportConnection connection;
         try
@@ -102,6 +102,6 @@ internal sealed class SiloConnections(HandshakeFrame hello, MessageCodec codec, 
             return;
         }
 
-        connection.SendRequest(message);
+        connection.SendRequest(message, hops);
     }
 }

@@ -28,8 +28,9 @@ internal interface IInboundRequestHandler
 /// whole frames on a FIFO channel, so frames never interleave and leave in the order they were queued; the write
 /// loop writes everything queued and then flushes once (batching under load, one flush per frame when idle).</item>
 /// <item>Back-pressure: the channel holds at most <see cref="MaxQueuedFrames"/> frames. When the peer reads slower
-/// than we write, the flush waits for the socket, the channel fills, and further senders wait for room instead of
-/// the connection buffering without bound.</item>
+/// than we write, the flush waits for the socket, the channel fills, and further senders wait for room (in the order
+/// they came) instead of the connection buffering without bound. The bound counts frames, not bytes: calls are small,
+/// and a large payload is held once by its caller anyway.</item>
 /// <item>Every request sent on this connection ends exactly once: with its response, with a timeout once its
 /// deadline has passed, or, the moment the connection closes for any reason, with
 /// <see cref="SiloUnavailableException"/> (retryable). A sender registers its request before it checks whether the
@@ -77,6 +78,9 @@ internal sealed class TransportConnection
 
     /// <summary>Completes once the connection has closed and every outstanding request has failed.</summary>
     public Task Closed => _closed.Task;
+
+    /// <summary>Frames queued for the write loop (at most <see cref="MaxQueuedFrames"/>).</summary>
+    public int QueuedFrames => _outgoing.Reader.Count;
 
     /// <summary>Requests sent on this connection still waiting for their response.</summary>
     public int OutstandingCount => _outstanding.Count;
@@ -170,7 +174,9 @@ internal sealed class TransportConnection
     }
 
     /// <summary>Sends a call; its outcome goes to <see cref="Message.Sink"/> (never thrown here).</summary>
-    public void SendRequest(Message message)
+    /// <param name="message">The call.</param>
+    /// <param name="hops">How many silos forwarded it already.</param>
+    public void SendRequest(Message message, int hops = 0)
     {
         var sink = message.Sink!;
         var method = message.Method!;
@@ -187,7 +193,7 @@ internal sealed class TransportConnection
 
         var id = Interlocked.Increment(ref _nextCorrelationId);
         var remaining = Math.Clamp(message.Deadline - Environment.TickCount64, 0, int.MaxValue);
-        var frame = new RequestFrame(id, message.Target, method.Owner.Type.FullName!, method.Id, (int)remaining, message.Hops, ChainOf(message.Chain), arguments);
+        var frame = new RequestFrame(id, message.Target, method.Owner.Type.FullName!, method.Id, (int)remaining, hops, ChainOf(message.Chain), arguments);
         _outstanding[id] = new Outstanding(sink, method, message.Deadline);
         if (!IsOpen)
         {
