@@ -20,9 +20,7 @@ public sealed class TransportConnectionTests
     public async Task A_peer_that_stops_reading_fills_the_bounded_queue_and_its_close_fails_every_call_at_once()
     {
         using var peer = new SilentPeer();
-        var connection = await TransportConnection.ConnectAsync(
-            "127.0.0.1", peer.Port, new HandshakeFrame(PeerRole.Client, "orderactors", "test"), null, Codec, null,
-            NullLogger.Instance, TimeSpan.FromSeconds(10));
+        var connection = await ConnectAsync(peer);
         var payload = new string('x', 1024);
         var calls = Enumerable.Range(0, 30_000).Select(_ => new Sink()).ToArray();
 
@@ -51,9 +49,7 @@ public sealed class TransportConnectionTests
     public async Task A_call_whose_response_never_comes_fails_with_a_timeout_after_its_deadline()
     {
         using var peer = new SilentPeer();
-        var connection = await TransportConnection.ConnectAsync(
-            "127.0.0.1", peer.Port, new HandshakeFrame(PeerRole.Client, "orderactors", "test"), null, Codec, null,
-            NullLogger.Instance, TimeSpan.FromSeconds(10));
+        var connection = await ConnectAsync(peer);
         var call = new Sink();
 
         connection.SendRequest(new Message(new GrainId("test-cluster-probe", "p"), Length, ["x"], call, null, Environment.TickCount64 + 200));
@@ -62,6 +58,11 @@ public sealed class TransportConnectionTests
         Assert.Equal(0, connection.OutstandingCount);
         connection.Close();
     }
+
+    private static Task<TransportConnection> ConnectAsync(SilentPeer peer)
+        => TransportConnection.ConnectAsync(
+            "127.0.0.1", peer.Port, new HandshakeFrame(PeerRole.Client, "orderactors", "test"), null, Codec, null,
+            NullLogger.Instance, TimeSpan.FromSeconds(10));
 
     private sealed class Sink : IResponseSink
     {
