@@ -108,6 +108,15 @@ internal sealed class SiloTransport(
         await _router.Connections.CloseAsync(graceful: false, TimeSpan.Zero);
     }
 
+    /// <summary>Closes every connection at once but keeps serving (a network blip, for tests); peers reconnect on their next send.</summary>
+    internal void DropConnections()
+    {
+        foreach (var connection in _listener!.Accepted.Concat(_router!.Connections.Open).ToArray())
+        {
+            connection.Close(new IOException("Dropped by a test."));
+        }
+    }
+
     // Handlers must not block: the scan of every activation runs on the thread pool.
     private void OnViewChanged(MembershipView view)
         => ThreadPool.QueueUserWorkItem(static s => s.transport.DeactivateMoved(s.view), (transport: this, view), preferLocal: false);

@@ -127,6 +127,41 @@ public sealed class OwnershipTests
     }
 
     [Fact]
+    public async Task After_a_connection_drops_the_next_call_reconnects()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (s1, s2) = (cluster.Silos[0], cluster.Silos[1]);
+        var probe = s1.Grains.GetGrain<IClusterProbeGrain>(cluster.KeyOwnedBy(s2, "test-cluster-probe"));
+        Assert.Equal(3, await probe.AddAsync(1, 2));
+        var before = s1.Silo.Transport!.Router.Connections.Open.Single();
+
+        s2.DropConnections();
+        await Eventually.TrueAsync(() => !before.IsOpen, "s1 noticed its connection to s2 closed");
+
+        Assert.Equal(7, await probe.AddAsync(3, 4));
+        Assert.NotSame(before, s1.Silo.Transport.Router.Connections.Open.Single());
+    }
+
+    [Fact]
+    public async Task A_silo_that_leaves_gracefully_finishes_the_calls_it_is_running()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, o => o.CallTimeout = TimeSpan.FromSeconds(20));
+        var (s1, s2) = (cluster.Silos[0], cluster.Silos[1]);
+        var client = await cluster.StartClientAsync();
+        var key = cluster.KeyOwnedBy(s2, "test-counter");
+        var id = new GrainId("test-counter", key);
+        var slow = client.Grains.GetGrain<IClusterProbeGrain>(cluster.KeyOwnedBy(s2, "test-cluster-probe")).SlowAsync(500);
+        Assert.Equal(2, await client.Grains.GetGrain<ICounterGrain>(key).IncrementAsync(2));
+
+        await cluster.StopSiloAsync(s2);
+
+        Assert.Equal(500, await slow);
+        Assert.Equal(DeactivationReason.OwnerChanged, CounterLifecycle.Of(key).Last);
+        Assert.Equal(5, await client.Grains.GetGrain<ICounterGrain>(key).IncrementAsync(3));
+        Assert.True(s1.HasActivation(id));
+    }
+
+    [Fact]
     public async Task Two_activations_under_diverging_views_cannot_both_commit()
     {
         await using var cluster = await TestCluster.StartAsync(2);

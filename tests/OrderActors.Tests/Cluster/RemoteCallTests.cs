@@ -8,17 +8,13 @@ using OrderActors.Tests.Runtime;
 namespace OrderActors.Tests.Cluster;
 
 /// <summary>Calls between two silos over real TCP: results, exceptions, concurrency, payload size, cycles and timeouts.</summary>
-public sealed class RemoteCallTests : IAsyncLifetime
+public sealed class RemoteCallTests(TwoSiloFixture fixture) : IClassFixture<TwoSiloFixture>
 {
-    private TestCluster _cluster = null!;
+    private readonly TestCluster _cluster = fixture.Cluster;
 
     private ClusterSilo Caller => _cluster.Silos[0];
 
     private ClusterSilo Callee => _cluster.Silos[1];
-
-    public async Task InitializeAsync() => _cluster = await TestCluster.StartAsync(2, o => o.CallTimeout = TimeSpan.FromSeconds(2));
-
-    public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
     private IClusterProbeGrain RemoteProbe() => Caller.Grains.GetGrain<IClusterProbeGrain>(_cluster.KeyOwnedBy(Callee, "test-cluster-probe"));
 
@@ -115,4 +111,14 @@ public sealed class RemoteCallTests : IAsyncLifetime
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.9), $"a call with a 2 s timeout failed after {watch.Elapsed}");
     }
+}
+
+/// <summary>Two silos with a 2 s call timeout whose views never change, shared by the tests of a class.</summary>
+public sealed class TwoSiloFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(2, o => o.CallTimeout = TimeSpan.FromSeconds(2));
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }

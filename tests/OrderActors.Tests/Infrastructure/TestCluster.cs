@@ -232,6 +232,9 @@ public sealed class ClusterSilo(IHost host) : ClusterMember(host)
     public bool HasActivation(GrainId grain)
         => Host.Services.GetRequiredService<OrderActors.Runtime.Activation.Catalog>().TryGetActivation(grain, out _);
 
+    /// <summary>Closes this silo's sockets (accepted and opened) as a network failure would; the silo keeps running.</summary>
+    internal void DropConnections() => Silo.Transport!.DropConnections();
+
     internal async Task KillAsync()
     {
         await Silo.Transport!.KillAsync();
