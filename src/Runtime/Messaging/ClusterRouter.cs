@@ -117,6 +117,12 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
             else
             {
                 _catalog.Deliver(message);
+                if (!ReferenceEquals(_oracle.CurrentView, view))
+                {
+                    // The view changed while this call was being placed: the scan the change started may have missed
+                    // the activation it just created here. Whoever changed the view set it before raising ViewChanged.
+                    DeactivateIfMoved(message.Target);
+                }
             }
         }
         else if (message.Sink is not InboundResponse inbound)
@@ -132,6 +138,14 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
         {
             inbound.Fail(new WrongSiloException(
                 $"Silo {Self} does not own grain {message.Target} by view {view} (owner {owner}) and the call was forwarded {inbound.Hops} times already."));
+        }
+    }
+
+    private void DeactivateIfMoved(GrainId grain)
+    {
+        if (!Equals(RendezvousPlacement.PickOwner(grain, _oracle.CurrentView), Self) && _catalog!.TryGetActivation(grain, out var activation))
+        {
+            activation!.RequestDeactivation(DeactivationReason.OwnerChanged);
         }
     }
 

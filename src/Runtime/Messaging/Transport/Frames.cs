@@ -109,6 +109,9 @@ internal static class FrameCodec
     /// <summary>Frames longer than this are taken for a corrupt stream and close the connection.</summary>
     public const int MaxFrameLength = 256 * 1024 * 1024;
 
+    /// <summary>The largest arguments or result a call may carry; the rest of a frame is left for its other fields.</summary>
+    public const int MaxPayloadLength = MaxFrameLength - 1024 * 1024;
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Writes one frame; a large payload is copied in pieces, so the writer never needs one contiguous block for it.</summary>

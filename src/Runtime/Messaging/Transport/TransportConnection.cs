@@ -165,7 +165,7 @@ internal sealed class TransportConnection
             connection.Start();
             return connection;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or SocketException)
+        catch (Exception ex)
         {
             logger.LogWarning("Closed a connection whose handshake failed: {Reason}", ex.Message);
             socket.Dispose();
@@ -191,6 +191,13 @@ internal sealed class TransportConnection
             return;
         }
 
+        if (arguments.Length > FrameCodec.MaxPayloadLength)
+        {
+            sink.Fail(new InvalidOperationException(
+                $"The arguments of {message.Describe()} are {arguments.Length} bytes; a call may carry {FrameCodec.MaxPayloadLength} at most."));
+            return;
+        }
+
         var id = Interlocked.Increment(ref _nextCorrelationId);
         var remaining = Math.Clamp(message.Deadline - Environment.TickCount64, 0, int.MaxValue);
         var frame = new RequestFrame(id, message.Target, method.Owner.Type.FullName!, method.Id, (int)remaining, hops, ChainOf(message.Chain), arguments);
@@ -211,6 +218,12 @@ internal sealed class TransportConnection
     /// <summary>Sends the outcome of a request the peer sent; dropped if the connection has closed.</summary>
     public void SendResponse(long correlationId, bool failed, byte[] payload)
     {
+        if (payload.Length > FrameCodec.MaxPayloadLength)
+        {
+            (failed, payload) = (true, _codec.Exceptions.Encode(new InvalidOperationException(
+                $"The response is {payload.Length} bytes; a call may carry {FrameCodec.MaxPayloadLength} at most.")));
+        }
+
         if (IsOpen)
         {
             Enqueue(new ResponseFrame(correlationId, failed, payload));
@@ -315,9 +328,9 @@ internal sealed class TransportConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex)
         {
-            failure = ex;
+            failure = ex; // whatever it was, the connection is unusable: close it so its calls fail now, not at their deadline
         }
 
         if (failure is not null)
@@ -353,9 +366,9 @@ internal sealed class TransportConnection
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidDataException or InvalidOperationException)
+        catch (Exception ex)
         {
-            failure = ex;
+            failure = ex; // a corrupt stream or a bug in a handler: close, so every call on the connection fails at once
         }
 
         Close(failure ?? (IsOpen ? new IOException($"{RemoteIdentity} closed the connection.") : null));
