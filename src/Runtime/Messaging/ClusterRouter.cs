@@ -69,6 +69,7 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
     {
         Interlocked.Increment(ref _inflight);
         GrainMethod? method = null;
+        Message message;
         try
         {
             if (!_interfaces.TryGetValue(request.InterfaceName, out var grainInterface))
@@ -90,13 +91,16 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
             }
 
             var sink = new InboundResponse(this, connection, request.CorrelationId, method, request.Hops);
-            Route(new Message(request.Target, method, arguments, sink, chain, Environment.TickCount64 + request.RemainingMs));
+            message = new Message(request.Target, method, arguments, sink, chain, Environment.TickCount64 + request.RemainingMs);
         }
         catch (Exception ex)
         {
-            // The request never became a message: answer it here.
+            // The request never became a message (unknown method, arguments that do not decode): answer it here.
             new InboundResponse(this, connection, request.CorrelationId, method, request.Hops).Fail(ex);
+            return;
         }
+
+        Route(message);
     }
 
     private void Route(Message message)

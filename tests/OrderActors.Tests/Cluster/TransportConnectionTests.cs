@@ -59,6 +59,31 @@ public sealed class TransportConnectionTests
         connection.Close();
     }
 
+    [Fact]
+    public async Task A_request_a_silo_cannot_serve_fails_alone_and_the_connection_stays_open()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var silo = cluster.Silos[0];
+        var connection = await TransportConnection.ConnectAsync(
+            "127.0.0.1", silo.Address.Port, new HandshakeFrame(PeerRole.Client, "orderactors", "test"), silo.Address.ToString(), Codec, null,
+            NullLogger.Instance, TimeSpan.FromSeconds(10));
+        var unknown = new Sink();
+        var known = new Sink();
+
+        connection.SendRequest(new Message(new GrainId("nobody", "k"), GrainInterfaces.Get(typeof(IUnservedGrain)).Methods[0], [], unknown, null, Environment.TickCount64 + 10_000));
+        connection.SendRequest(new Message(new GrainId("test-cluster-probe", "k"), Length, ["four"], known, null, Environment.TickCount64 + 10_000));
+
+        Assert.Contains("does not know the grain interface", Assert.IsType<InvalidOperationException>(await unknown.Task).Message);
+        Assert.Equal(4, await known.Task);
+        Assert.True(connection.IsOpen);
+        connection.Close();
+    }
+
+    public interface IUnservedGrain : IGrainWithStringKey
+    {
+        Task PingAsync();
+    }
+
     private static Task<TransportConnection> ConnectAsync(SilentPeer peer)
         => TransportConnection.ConnectAsync(
             "127.0.0.1", peer.Port, new HandshakeFrame(PeerRole.Client, "orderactors", "test"), null, Codec, null,
