@@ -28,11 +28,17 @@ internal sealed class BenchSilo : IDisposable
 
     public Silo Silo { get; }
 
+    public IServiceProvider Services => _host.Services;
+
     /// <summary>Starts a silo; blocks, because BenchmarkDotNet setup methods are synchronous here.</summary>
     /// <param name="provider">Memory or Sqlite.</param>
     /// <param name="connectionString">For Sqlite: the database file.</param>
     /// <param name="configure">Overrides silo options.</param>
-    public static BenchSilo Start(string provider, string? connectionString = null, Action<SiloOptions>? configure = null)
+    /// <param name="settings">More configuration (e.g. <c>OrderActors:Cluster:*</c>).</param>
+    /// <param name="services">Registers more services (e.g. a membership oracle).</param>
+    public static BenchSilo Start(
+        string provider, string? connectionString = null, Action<SiloOptions>? configure = null,
+        IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -41,6 +47,8 @@ internal sealed class BenchSilo : IDisposable
             ["OrderActors:Storage:Provider"] = provider,
             ["OrderActors:Storage:ConnectionString"] = connectionString,
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
+        services?.Invoke(builder.Services);
         builder.Services.AddOrderActorsDomain(builder.Configuration);
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo =>
         {

@@ -19,6 +19,9 @@ public enum DeactivationReason
 
     /// <summary>Activation failed.</summary>
     ActivationFailed,
+
+    /// <summary>The cluster's membership changed and another silo owns the grain now; it activates there on its next call.</summary>
+    OwnerChanged,
 }
 
 /// <summary>

@@ -464,7 +464,7 @@ internal sealed class ActivationData
 
         foreach (var message in leftovers.Where(m => m.TimerCallback is null))
         {
-            _catalog.Deliver(message); // a fresh activation serves what arrived while this one deactivated
+            _catalog.Redeliver(message); // a fresh activation (here or on the grain's new owner) serves what arrived while this one deactivated
         }
     }
 

@@ -87,6 +87,36 @@ internal sealed class Catalog : IMessageTarget, IDisposable
         }
     }
 
+    /// <summary>In cluster mode, where messages handed back by a deactivating activation go (they may belong to another silo now).</summary>
+    internal IMessageTarget? Router { get; set; }
+
+    /// <summary>Delivers a message an activation handed back while it deactivated.</summary>
+    internal void Redeliver(Message message) => (Router ?? this).Deliver(message);
+
+    /// <summary>Deactivates, gracefully, every activation whose grain <paramref name="owned"/> says this silo no longer owns.</summary>
+    internal int DeactivateNotOwned(Func<GrainId, bool> owned)
+    {
+        var moved = 0;
+        foreach (var activation in _activations.Values)
+        {
+            if (!owned(activation.Id))
+            {
+                activation.RequestDeactivation(DeactivationReason.OwnerChanged);
+                moved++;
+            }
+        }
+
+        return moved;
+    }
+
+    /// <summary>Drops every activation without deactivating it and accepts no more messages, as a crash would (tests).</summary>
+    internal void Abandon()
+    {
+        _stopping = true;
+        _collector?.Dispose();
+        _activations.Clear();
+    }
+
     public bool TryGetActivation(GrainId id, out ActivationData? activation) => _activations.TryGetValue(id, out activation);
 
     internal void Remove(ActivationData activation) => _activations.TryRemove(KeyValuePair.Create(activation.Id, activation));

@@ -52,6 +52,16 @@ public static class RuntimeMetrics
         Interlocked.Exchange(ref _viewVersion, view.Version);
     }
 
+    internal static readonly Counter<long> CallRetries =
+        Meter.CreateCounter<long>("orderactors.calls.retried", "{call}",
+            "Cluster calls retried on the grain's owner after a refreshed view (tag reason: silo_unavailable or wrong_silo).");
+
+    internal static readonly Counter<long> CallsForwarded =
+        Meter.CreateCounter<long>("orderactors.calls.forwarded", "{call}", "Calls a silo forwarded because it did not own the grain.");
+
+    internal static void RecordRetry(Exception reason)
+        => CallRetries.Add(1, new KeyValuePair<string, object?>("reason", reason is WrongSiloException ? "wrong_silo" : "silo_unavailable"));
+
     internal static void ActivationCreated(long startedTimestamp)
     {
         ActivationsCreated.Add(1);

@@ -33,4 +33,11 @@ public sealed class ClusterOptions
 
     /// <summary>How many times a silo forwards a call for a grain it does not own before answering with a retryable error. Default 2.</summary>
     public int MaxForwardHops { get; set; } = 2;
+
+    /// <summary>
+    /// How many times a caller retries a call that failed with a retryable error (the owner went away, or the call
+    /// reached a silo that does not own the grain), refreshing its view before each retry; the call's deadline
+    /// bounds the retries too. Default 4.
+    /// </summary>
+    public int MaxCallRetries { get; set; } = 4;
 }

@@ -93,7 +93,7 @@ public static class MembershipServiceCollectionExtensions
 
 /// <summary>Joins the cluster once the silo has started and leaves it around the silo's stop.</summary>
 internal sealed class MembershipHost(
-    MembershipService membership, IOptions<ClusterOptions> options, IHostApplicationLifetime lifetime, ILogger<MembershipHost> logger) : IHostedLifecycleService
+    MembershipService membership, Silo silo, IOptions<ClusterOptions> options, IHostApplicationLifetime lifetime, ILogger<MembershipHost> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -102,8 +102,9 @@ internal sealed class MembershipHost(
     public async Task StartedAsync(CancellationToken cancellationToken)
     {
         membership.DeclaredDead += _ => lifetime.StopApplication();
-        // Merge point: the transport's listener supplies the bound address (SiloPort 0 picks a port).
-        var self = new SiloAddress(options.Value.AdvertisedHost, options.Value.SiloPort, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        // The address the transport bound and answers handshakes with (SiloPort 0 picked a free port); a silo without a
+        // transport (tests of membership alone) registers the configured one.
+        var self = silo.Address ?? new SiloAddress(options.Value.AdvertisedHost, options.Value.SiloPort, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await membership.JoinAsync(self, cancellationToken);
     }
 

@@ -17,13 +17,15 @@ public sealed class Silo : IHostedService
     private readonly ReminderService _reminders;
     private readonly SubscriptionManager _subscriptions;
     private readonly ILogger<Silo> _logger;
-    private readonly MembershipService? _membership;
+    private readonly MembershipService? _membership; // cluster mode only
+    private readonly SiloTransport? _transport; // cluster mode only
 
     internal Silo(
         IStorageInitializer storage, RuntimeClient runtime, Catalog catalog, ReminderService reminders, SubscriptionManager subscriptions, ILogger<Silo> logger,
-        MembershipService? membership = null)
+        MembershipService? membership = null, SiloTransport? transport = null)
     {
         _membership = membership;
+        _transport = transport;
         _storage = storage;
         _runtime = runtime;
         _catalog = catalog;
@@ -34,6 +36,15 @@ public sealed class Silo : IHostedService
 
     /// <summary>True once the silo has started and accepts calls.</summary>
     public bool IsReady { get; private set; }
+
+    /// <summary>
+    /// Where this silo listens for silo and client connections (the port chosen if 0 was configured); null when
+    /// standalone, and until <see cref="StartAsync"/> has bound the listener, which it does before it resolves the
+    /// <see cref="Membership.IMembershipOracle"/>.
+    /// </summary>
+    public Membership.SiloAddress? Address => _transport?.Address;
+
+    internal SiloTransport? Transport => _transport;
 
     /// <summary>Activations currently in memory.</summary>
     public int ActivationCount => _catalog.Count;
@@ -46,7 +57,9 @@ public sealed class Silo : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _storage.InitializeAsync(cancellationToken);
-        _runtime.Attach(_catalog, _reminders);
+        // Cluster mode: bind and listen before the catalog serves calls; calls then go through the router.
+        var target = _transport is null ? _catalog : await _transport.StartAsync(cancellationToken);
+        _runtime.Attach(target, _reminders);
         _catalog.Start();
         await _reminders.StartAsync(cancellationToken);
         _subscriptions.Start();
@@ -58,6 +71,11 @@ public sealed class Silo : IHostedService
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         IsReady = false;
+        if (_transport is not null)
+        {
+            await _transport.StopAcceptingAsync(cancellationToken); // then finish the requests in progress
+        }
+
         _reminders.Stop();
         await _subscriptions.StopAsync();
         try
@@ -67,6 +85,11 @@ public sealed class Silo : IHostedService
         catch (OperationCanceledException)
         {
             _logger.LogWarning("Silo stopped before every activation finished deactivating.");
+        }
+
+        if (_transport is not null)
+        {
+            await _transport.CloseAsync();
         }
 
         _logger.LogInformation("Silo stopped.");

@@ -32,12 +32,7 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
         services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
 
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new GrainTypeRegistry(sp.GetRequiredService<IOptions<SiloOptions>>().Value.GrainAssemblies));
-        services.AddSingleton(sp => new GrainSerializer(sp.GetRequiredService<IOptions<SiloOptions>>().Value.JsonContexts));
-        services.AddSingleton<MessageCodec>();
-        services.AddSingleton<RuntimeClient>();
-        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<RuntimeClient>());
+        services.AddCallPath();
         services.AddSingleton<Catalog>();
         services.AddSingleton<ReminderService>();
         services.AddSingleton<ExplicitSubscriptions>();
@@ -51,6 +46,17 @@ public static class SiloServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().Streams);
         services.AddSingleton(sp => sp.GetRequiredService<StorageBundle>().StreamSubscriptions);
 
+        // Cluster mode (OrderActors:Cluster:Enabled): a transport listener, connections to other silos, calls routed by
+        // the membership view, and membership in PostgreSQL, unless the host registered its own IMembershipOracle
+        // before this call (an in-process test cluster with a fixed view).
+        var clustered = MembershipServiceCollectionExtensions.IsClusterEnabled(configuration);
+        var postgresMembership = clustered && !services.Any(d => d.ServiceType == typeof(IMembershipOracle));
+        services.AddClusterOptions(configuration, silo: postgresMembership);
+        if (clustered)
+        {
+            services.AddSingleton<SiloTransport>();
+        }
+
         services.AddSingleton(sp => new Silo(
             sp.GetRequiredService<IStorageInitializer>(),
             sp.GetRequiredService<RuntimeClient>(),
@@ -58,14 +64,13 @@ public static class SiloServiceCollectionExtensions
             sp.GetRequiredService<ReminderService>(),
             sp.GetRequiredService<SubscriptionManager>(),
             sp.GetRequiredService<ILogger<Silo>>(),
-            sp.GetService<MembershipService>()));
+            sp.GetService<MembershipService>(),
+            sp.GetService<SiloTransport>()));
         services.AddHostedService(sp => sp.GetRequiredService<Silo>());
 
-        // Cluster membership (issue #6): standalone unless OrderActors:Cluster:Enabled.
-        services.AddClusterOptions(configuration, silo: true);
-        if (MembershipServiceCollectionExtensions.IsClusterEnabled(configuration))
+        if (postgresMembership)
         {
-            services.AddPostgresMembership();
+            services.AddPostgresMembership(); // after the silo: joins once it serves, leaves before it stops
         }
 
         return services;

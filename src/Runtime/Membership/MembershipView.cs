@@ -58,19 +58,32 @@ public interface IMembershipOracle
 /// <summary>A fixed membership view, for tests that start silos in one process without a membership table.</summary>
 public sealed class StaticMembershipOracle : IMembershipOracle
 {
+    private readonly Func<SiloAddress?> _localSilo;
     private MembershipView _view;
 
     /// <summary>Creates an oracle with a fixed first view.</summary>
     /// <param name="localSilo">This silo's address, or null in a client.</param>
     /// <param name="view">The first view.</param>
     public StaticMembershipOracle(SiloAddress? localSilo, MembershipView view)
+        : this(() => localSilo, view)
     {
-        LocalSilo = localSilo;
+    }
+
+    /// <summary>
+    /// Creates an oracle whose silo address is known only later (once the silo bound its port): the runtime's
+    /// services take the oracle when they are built, before the silo starts.
+    /// </summary>
+    /// <param name="localSilo">Returns this silo's address, or null before it is known and in a client.</param>
+    /// <param name="view">The first view.</param>
+    public StaticMembershipOracle(Func<SiloAddress?> localSilo, MembershipView view)
+    {
+        ArgumentNullException.ThrowIfNull(localSilo);
+        _localSilo = localSilo;
         _view = view;
     }
 
     /// <inheritdoc />
-    public SiloAddress? LocalSilo { get; }
+    public SiloAddress? LocalSilo => _localSilo();
 
     /// <inheritdoc />
     public MembershipView CurrentView => Volatile.Read(ref _view);

@@ -18,6 +18,11 @@ internal sealed class GrainInterface
             .OrderBy(m => Signature(m.Interface, m.Method), StringComparer.Ordinal)
             .ToArray();
         Methods = methods.Select((m, index) => GrainMethod.Create(m.Interface, m.Method, index)).ToArray();
+        foreach (var method in Methods)
+        {
+            method.Owner = this;
+        }
+
         _byMethod = Methods.ToDictionary(m => m.Method);
     }
 

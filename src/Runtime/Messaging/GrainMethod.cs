@@ -26,6 +26,10 @@ internal abstract class GrainMethod
     /// <summary>The interface method.</summary>
     public MethodInfo Method { get; }
 
+    /// <summary>The interface whose <see cref="GrainInterface.Methods"/> hold this method at <see cref="Id"/> (the one a
+    /// reference was created for; it may inherit <see cref="InterfaceType"/>). The wire names it next to the id.</summary>
+    public GrainInterface Owner { get; internal set; } = null!;
+
     /// <summary>Stable index of the method within its interface (by signature, ordinal order).</summary>
     public int Id { get; }
 

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace OrderActors.Runtime.Messaging;
 
-/// <summary>Where messages go: the local catalog now, a remote silo later.</summary>
+/// <summary>Where messages go: the local catalog (standalone) or the <see cref="ClusterRouter"/> (cluster mode).</summary>
 internal interface IMessageTarget
 {
     void Deliver(Message message);
@@ -49,7 +49,7 @@ internal sealed class RuntimeClient : IGrainFactory, IDisposable
 
     public ReminderService Reminders => _reminders ?? throw new InvalidOperationException("Reminders are not available before the silo starts.");
 
-    internal void Attach(IMessageTarget target, ReminderService reminders)
+    internal void Attach(IMessageTarget target, ReminderService? reminders)
     {
         _target = target;
         _reminders = reminders;

@@ -24,6 +24,13 @@ public sealed class ExceptionCodecTests
     }
 
     [Fact]
+    public void The_retryable_cluster_exceptions_keep_their_type_and_message()
+    {
+        Assert.Equal("gone", Assert.IsType<SiloUnavailableException>(Codec.RoundTrip(new SiloUnavailableException("gone"))).Message);
+        Assert.Equal("not mine", Assert.IsType<WrongSiloException>(Codec.RoundTrip(new WrongSiloException("not mine"))).Message);
+    }
+
+    [Fact]
     public void An_argument_exception_keeps_its_parameter_without_repeating_it()
     {
         var decoded = Assert.IsType<ArgumentException>(Codec.RoundTrip(new ArgumentException("bad input", "quantity")));

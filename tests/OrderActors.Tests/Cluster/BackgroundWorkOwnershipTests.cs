@@ -10,7 +10,7 @@ namespace OrderActors.Tests.Cluster;
 /// of their consumer grain, in the silo's current view; a view change moves them. Two silos share storage, reminder
 /// table and time; each has a <see cref="StaticMembershipOracle"/> the test publishes views to.
 /// </summary>
-public sealed class OwnershipTests : IAsyncLifetime
+public sealed class BackgroundWorkOwnershipTests : IAsyncLifetime
 {
     private static readonly SiloAddress A = new("10.0.0.1", 11111, 1);
     private static readonly SiloAddress B = new("10.0.0.2", 11111, 1);
