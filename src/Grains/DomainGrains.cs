@@ -22,6 +22,15 @@ public static class DomainGrains
         options.JsonContexts.Add(GrainStateJsonContext.Default);
         return options;
     }
+
+    /// <summary>Lets a cluster client call the domain grains: their interfaces, type names and message metadata.</summary>
+    public static ClientOptions AddDomainGrains(this ClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
+        options.JsonContexts.Add(GrainsJsonContext.Default);
+        return options;
+    }
 }
 
 /// <summary>Source-generated JSON metadata for grain state, which is serialized on every write.</summary>

@@ -38,6 +38,8 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
                 }),
             GrainCallTimeoutException timeout =>
                 Problems.Create(503, "timeout", "The request took too long; it is safe to retry with the same Idempotency-Key.", timeout.Message),
+            SiloUnavailableException or WrongSiloException =>
+                Problems.Create(503, "cluster-unavailable", "The silo owning this data could not be reached; it is safe to retry with the same Idempotency-Key.", exception.Message),
             _ => null,
         };
 

@@ -25,14 +25,27 @@ public static class ApiHostingExtensions
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
         var cluster = configuration.GetSection(ApiClusterOptions.SectionName).Get<ApiClusterOptions>() ?? new ApiClusterOptions();
-        if (!string.Equals(cluster.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(cluster.Mode, "Client", StringComparison.OrdinalIgnoreCase))
+        {
+            // A stateless gateway: grain calls go to the silos that own the grains, by the membership table's view;
+            // the event feed is read straight from the database.
+            services.AddMembershipReader(configuration);
+            services.AddOrderActorsClient(configuration, client => client.AddDomainGrains());
+            services.AddOrderActorsStreamReader(configuration);
+            services.AddSingleton<IStreamSubscriptions, SubscriptionsOnSilos>();
+            services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
+        }
+        else if (string.Equals(cluster.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            services.AddOrderActorsSilo(configuration, silo => silo.AddDomainGrains());
+            services.AddOrderActorsDomain(configuration);
+            services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
+        }
+        else
         {
             throw new OptionsValidationException(ApiClusterOptions.SectionName, typeof(ApiClusterOptions),
-                [$"OrderActors:Cluster:Mode is '{cluster.Mode}'; this build supports only 'Embedded' (an API with its own silo)."]);
+                [$"OrderActors:Cluster:Mode is '{cluster.Mode}'; use 'Embedded' (an API with its own silo) or 'Client' (a gateway to the silos of a cluster)."]);
         }
-
-        services.AddOrderActorsSilo(configuration, silo => silo.AddDomainGrains());
-        services.AddOrderActorsDomain(configuration);
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -46,8 +59,6 @@ public static class ApiHostingExtensions
 
         services.AddOpenApi();
         services.AddSingleton<OrderActors.Runtime.Diagnostics.PrometheusMetrics>();
-        services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
-
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(
                 $"{ApiOptions.SectionName}:{nameof(ApiOptions.MaxRequestBodyBytes)}", new ApiOptions().MaxRequestBodyBytes));
@@ -105,6 +116,15 @@ public static class ApiHostingExtensions
     {
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.TypeInfoResolver = JsonTypeInfoResolver.Combine(GrainsJsonContext.Default, options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver());
+    }
+
+    // Client mode: ready once the membership view has a silo to send calls to.
+    private sealed class ClusterReadinessCheck(OrderActors.Runtime.Membership.IMembershipOracle membership) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+            => Task.FromResult(membership.CurrentView.ActiveSilos.Count > 0
+                ? HealthCheckResult.Healthy($"{membership.CurrentView.ActiveSilos.Count} active silo(s) in view {membership.CurrentView.Version}.")
+                : HealthCheckResult.Unhealthy("No active silo in the membership view yet."));
     }
 
     private sealed class SiloReadinessCheck(Silo silo) : IHealthCheck

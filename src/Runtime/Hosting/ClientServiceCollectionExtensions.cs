@@ -1,6 +1,7 @@
 using OrderActors.Runtime.Activation;
 using OrderActors.Runtime.Hosting;
 using OrderActors.Runtime.Messaging;
+using OrderActors.Runtime.Persistence;
 using OrderActors.Runtime.Serialization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,7 @@ public static class ClientServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ClientOptions>().Bind(configuration.GetSection(ClientOptions.SectionName)).Configure(configure);
-        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName));
+        services.AddClusterOptions(configuration, silo: false);
 
         // The runtime's shared parts read SiloOptions; a client fills the few that apply to it.
         services.AddOptions<SiloOptions>().Configure<IOptions<ClientOptions>>((silo, client) =>
@@ -55,6 +56,30 @@ public static class ClientServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService(sp => sp.GetRequiredService<ClusterClient>());
         return services;
+    }
+
+    /// <summary>
+    /// Adds an <see cref="IStreamReader"/> over the database named by <c>OrderActors:Storage</c>, for a process that
+    /// reads the event feed without hosting a silo (an API gateway in client mode). Memory storage has no feed to share
+    /// between processes and is refused.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">Configuration holding the <c>OrderActors</c> section.</param>
+    /// <returns>The same services, for chaining.</returns>
+    public static IServiceCollection AddOrderActorsStreamReader(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>();
+        services.AddSingleton(sp => new ReaderStorage(SiloServiceCollectionExtensions.CreateDialect(sp.GetRequiredService<IOptions<StorageOptions>>().Value)
+            ?? throw new InvalidOperationException("OrderActors:Storage:Provider is Memory; a client reads the event feed from SQLite or PostgreSQL shared with the silos.")));
+        services.AddSingleton<IStreamReader>(sp => new AdoNetGrainStorage(sp.GetRequiredService<ReaderStorage>().Dialect, sp.GetRequiredService<ILogger<AdoNetGrainStorage>>()));
+        return services;
+    }
+
+    private sealed record ReaderStorage(Persistence.SqlDialect Dialect) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Dialect.DisposeAsync();
     }
 
     /// <summary>What silos and clients share: grain types, serialization, and the <see cref="IGrainFactory"/> that sends calls.</summary>

@@ -76,15 +76,17 @@ public static class SiloServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>The SQL dialect of the configured database; null for memory storage.</summary>
+    internal static SqlDialect? CreateDialect(StorageOptions options) => options.Provider switch
+    {
+        StorageProvider.Memory => null,
+        StorageProvider.PostgreSql => new PostgreSqlDialect(options.ConnectionString!),
+        _ => new SqliteDialect(string.IsNullOrWhiteSpace(options.ConnectionString) ? "Data Source=data/orderactors.db" : options.ConnectionString),
+    };
+
     private static StorageBundle CreateStorage(IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        SqlDialect? dialect = options.Provider switch
-        {
-            StorageProvider.Memory => null,
-            StorageProvider.PostgreSql => new PostgreSqlDialect(options.ConnectionString!),
-            _ => new SqliteDialect(string.IsNullOrWhiteSpace(options.ConnectionString) ? "Data Source=data/orderactors.db" : options.ConnectionString),
-        };
+        var dialect = CreateDialect(services.GetRequiredService<IOptions<StorageOptions>>().Value);
         if (dialect is null)
         {
             var memory = new MemoryGrainStorage();

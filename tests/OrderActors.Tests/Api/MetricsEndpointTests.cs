@@ -58,6 +58,15 @@ public sealed partial class MetricsEndpointTests(ApiFixture fixture) : IClassFix
         Assert.DoesNotContain("elsewhere", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_cluster_admin_endpoint_says_an_embedded_api_is_standalone_and_is_for_admins_only()
+    {
+        var body = System.Text.Json.JsonDocument.Parse(await fixture.Api.ClientWithKey(ApiFactory.AdminKey).GetStringAsync("/v1/admin/cluster")).RootElement;
+        Assert.Equal("standalone", body.GetProperty("mode").GetString());
+        Assert.Equal(0, body.GetProperty("silos").GetArrayLength());
+        await (await fixture.Ops.GetAsync("/v1/admin/cluster")).AssertProblemAsync(403, "forbidden", "ops asks for the cluster");
+    }
+
     [GeneratedRegex(@"^orderactors_calls_total ([0-9.]+)$", RegexOptions.Multiline)]
     private static partial Regex CallsTotal();
 }
