@@ -19,17 +19,22 @@ public static class MembershipServiceCollectionExtensions
     /// host if its peers declare it dead. <c>AddOrderActorsSilo</c> calls it when <c>OrderActors:Cluster:Enabled</c> is true.
     /// </summary>
     /// <remarks>
-    /// The table is PostgreSQL, on the silo's storage connection (the PostgreSql storage provider is required), unless
+    /// The table is PostgreSQL, in the silo's storage database (the PostgreSql storage provider is required) but on a
+    /// small connection pool of its own with short timeouts, so heartbeats never queue behind grain storage, unless
     /// an <see cref="IMembershipTable"/> was registered before (tests register a <see cref="MemoryMembershipTable"/>).
     /// </remarks>
     /// <param name="services">The silo's services, after <c>AddOrderActorsSilo</c>.</param>
     /// <returns>The same services, for chaining.</returns>
     public static IServiceCollection AddPostgresMembership(this IServiceCollection services)
     {
-        services.TryAddSingleton<IMembershipTable>(sp => sp.GetRequiredService<SiloServiceCollectionExtensions.StorageBundle>().Dialect is PostgreSqlDialect dialect
-            ? new PostgreSqlMembershipTable(dialect)
-            : throw new InvalidOperationException(
-                $"Cluster membership lives in PostgreSQL, but OrderActors:Storage:Provider is {sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider}; set it to PostgreSql."));
+        services.TryAddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return storage.Provider == StorageProvider.PostgreSql
+                ? MembershipConnection.Create(storage.ConnectionString, sp.GetRequiredService<IOptions<ClusterOptions>>().Value)
+                : throw new InvalidOperationException($"Cluster membership lives in PostgreSQL, but OrderActors:Storage:Provider is {storage.Provider}; set it to PostgreSql.");
+        });
+        services.TryAddSingleton<IMembershipTable>(sp => sp.GetRequiredService<MembershipConnection>().CreateTable());
         if (services.Any(d => d.ServiceType == typeof(MembershipService)))
         {
             return services;
@@ -54,14 +59,9 @@ public static class MembershipServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddClusterOptions(configuration, silo: false);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp =>
-        {
-            var connectionString = configuration[$"{StorageOptions.SectionName}:{nameof(StorageOptions.ConnectionString)}"];
-            return string.IsNullOrWhiteSpace(connectionString)
-                ? throw new InvalidOperationException($"{StorageOptions.SectionName}:ConnectionString is empty; a cluster client reads the membership table in PostgreSQL (Host=...;Database=...;Username=...).")
-                : new ReaderConnection(new PostgreSqlDialect(connectionString));
-        });
-        services.TryAddSingleton<IMembershipTable>(sp => new PostgreSqlMembershipTable(sp.GetRequiredService<ReaderConnection>().Dialect));
+        services.TryAddSingleton(sp => MembershipConnection.Create(
+            configuration[$"{StorageOptions.SectionName}:{nameof(StorageOptions.ConnectionString)}"], sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
+        services.TryAddSingleton<IMembershipTable>(sp => sp.GetRequiredService<MembershipConnection>().CreateTable());
         services.TryAddSingleton<MembershipReader>();
         services.TryAddSingleton<IMembershipOracle>(sp => sp.GetRequiredService<MembershipReader>());
         services.AddHostedService(sp => sp.GetRequiredService<MembershipReader>());
@@ -85,8 +85,15 @@ public static class MembershipServiceCollectionExtensions
     internal static bool IsClusterEnabled(IConfiguration configuration)
         => configuration.GetSection(ClusterOptions.SectionName).GetValue<bool>(nameof(ClusterOptions.Enabled));
 
-    private sealed record ReaderConnection(PostgreSqlDialect Dialect) : IAsyncDisposable
+    /// <summary>Membership's own PostgreSQL data source (see <see cref="PostgreSqlMembershipTable.ConnectionString"/>), disposed with the container.</summary>
+    private sealed record MembershipConnection(PostgreSqlDialect Dialect, ClusterOptions Options) : IAsyncDisposable
     {
+        public static MembershipConnection Create(string? connectionString, ClusterOptions options) => string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException($"{StorageOptions.SectionName}:ConnectionString is empty; cluster membership lives in PostgreSQL (Host=...;Database=...;Username=...).")
+            : new MembershipConnection(new PostgreSqlDialect(PostgreSqlMembershipTable.ConnectionString(connectionString, options.DeathTimeout)), options);
+
+        public PostgreSqlMembershipTable CreateTable() => new(Dialect, Options.DeadSiloRetention);
+
         public ValueTask DisposeAsync() => Dialect.DisposeAsync();
     }
 }
@@ -154,6 +161,11 @@ internal sealed class ClusterOptionsValidator(StorageOptions? siloStorage) : IVa
         if (options.DeathTimeout <= 2 * options.HeartbeatPeriod)
         {
             errors.Add($"OrderActors:Cluster:DeathTimeout is {options.DeathTimeout}; it must be more than twice HeartbeatPeriod ({options.HeartbeatPeriod}), or one late heartbeat kills a healthy silo.");
+        }
+
+        if (options.DeadSiloRetention <= TimeSpan.Zero)
+        {
+            errors.Add($"OrderActors:Cluster:DeadSiloRetention is {options.DeadSiloRetention}; it must be positive.");
         }
 
         if (options.VotesForDeath < 1)

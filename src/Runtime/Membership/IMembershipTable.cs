@@ -55,7 +55,10 @@ public sealed record MembershipSnapshot(long Version, DateTimeOffset Now, IReadO
 /// </remarks>
 public interface IMembershipTable
 {
-    /// <summary>Reads the whole table of a cluster, with the table's clock.</summary>
+    /// <summary>
+    /// Reads the table of a cluster, with the table's clock: every row but those dead for longer than the table's
+    /// retention (<see cref="Hosting.ClusterOptions.DeadSiloRetention"/>).
+    /// </summary>
     /// <param name="clusterId">The cluster.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The snapshot.</returns>
@@ -100,4 +103,13 @@ public interface IMembershipTable
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes once the suspicion is stored.</returns>
     Task SuspectAsync(string clusterId, SiloAddress suspect, SiloAddress suspecter, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the rows dead for longer than the retention, with their suspicions, and every suspicion older than
+    /// the retention. Not a status change: dead is final and reads already skip those rows, so it needs no version.
+    /// </summary>
+    /// <param name="clusterId">The cluster.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    /// <returns>How many silo rows were deleted.</returns>
+    Task<int> PruneAsync(string clusterId, CancellationToken cancellationToken = default);
 }

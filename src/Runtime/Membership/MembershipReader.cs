@@ -12,7 +12,6 @@ namespace OrderActors.Runtime.Membership;
 public sealed class MembershipReader : IMembershipOracle, IHostedService, IAsyncDisposable
 {
     private readonly ClusterOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger<MembershipReader> _logger;
     private readonly MembershipViews _views;
     private int _started;
@@ -25,8 +24,8 @@ public sealed class MembershipReader : IMembershipOracle, IHostedService, IAsync
     public MembershipReader(IMembershipTable table, IOptions<ClusterOptions> options, TimeProvider time, ILogger<MembershipReader> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_options, _time, _logger) = (options.Value, time, logger);
-        _views = new MembershipViews(table, _options.ClusterId, logger);
+        (_options, _logger) = (options.Value, logger);
+        _views = new MembershipViews(table, _options.ClusterId, _options.HeartbeatPeriod / 4, time, logger);
     }
 
     /// <summary>Always null: a client is not a silo.</summary>
@@ -64,9 +63,9 @@ public sealed class MembershipReader : IMembershipOracle, IHostedService, IAsync
             _logger.LogWarning(ex, "The membership table of cluster '{Cluster}' could not be read; polling goes on.", _options.ClusterId);
         }
 
-        _views.StartPolling(_options.HeartbeatPeriod, _time, async ct =>
+        _views.StartPolling(_options.HeartbeatPeriod, async ct =>
         {
-            await RefreshAsync(ct);
+            await _views.ReadAsync(ct);
             return true;
         });
     }

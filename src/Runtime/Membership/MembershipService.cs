@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Runtime.Diagnostics;
@@ -27,6 +28,22 @@ namespace OrderActors.Runtime.Membership;
 //  - A silo that finds itself dead (its heartbeat is refused, or it reads its row dead) stops serving: it publishes
 //    a view without itself (giving up every grain, reminder and subscription loop), stops heartbeating and raises
 //    DeclaredDead, on which the host stops the process. It never returns: a restart is a new generation.
+//  - A silo that cannot heartbeat fences itself before its peers can declare it dead: once no heartbeat has succeeded
+//    for DeathTimeout - 2 x HeartbeatPeriod (by its own clock, from the start of its last successful write, which the
+//    table stamped no earlier), it publishes a view without itself and reports not ready. Peers need the heartbeat to
+//    be older than DeathTimeout by the table's clock, so the silo has given its grains up at least a period before
+//    they can take them over. A heartbeat that succeeds again ends the fence if the row is still live, or finds the
+//    death. Heartbeat writes give up after DeathTimeout / 4, so a stalled database fails rounds instead of hanging them.
+//
+// Who may register on an endpoint
+//  - A join supersedes older incarnations on its host:port, but not one that is active and heartbeating: that is
+//    another process advertising the same endpoint (two machines keeping AdvertisedHost 127.0.0.1), and superseding
+//    would make them kill each other in turn. A crashed predecessor stops heartbeating: the joiner waits until its
+//    heartbeat is older than DeathTimeout; a heartbeat that moves meanwhile fails the join.
+//
+// Dead rows leave the table
+//  - Reads skip rows dead for longer than DeadSiloRetention, and a silo's round deletes them now and then (every
+//    DeadSiloRetention / 4) with their suspicions. No version is needed: dead is final and the view is unchanged.
 //
 // Why a reminder never fires on two silos, and is not lost on a view change
 //  - A view is the table's active silos at one version; rendezvous hashing gives each grain one owner per view. A
@@ -51,7 +68,12 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
     private readonly ILogger<MembershipService> _logger;
     private readonly MembershipViews _views;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly object _fencing = new();
     private volatile Phase _phase;
+    private volatile bool _fenced;
+    private long _lastHeartbeat;
+    private long _lastPrune;
+    private ITimer? _fenceTimer;
 
     /// <summary>Creates the service; nothing happens until <see cref="JoinAsync"/>.</summary>
     /// <param name="table">The membership table.</param>
@@ -65,7 +87,7 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _views = new MembershipViews(table, _options.ClusterId, logger);
+        _views = new MembershipViews(table, _options.ClusterId, _options.HeartbeatPeriod / 4, time, logger);
     }
 
     private enum Phase
@@ -96,21 +118,45 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
     /// </summary>
     public event Action<SiloAddress>? DeclaredDead;
 
-    /// <summary>True from the moment this silo is active in the table until it leaves or is declared dead (the readiness probe).</summary>
-    public bool IsJoined => _phase == Phase.Joined;
+    /// <summary>
+    /// True from the moment this silo is active in the table until it leaves or is declared dead, except while it is
+    /// fenced (the readiness probe).
+    /// </summary>
+    public bool IsJoined => _phase == Phase.Joined && !_fenced;
+
+    /// <summary>
+    /// True while this silo's heartbeats have failed for too long: it owns nothing (its view leaves it out) until a
+    /// heartbeat succeeds again (see <see cref="ClusterOptions.DeathTimeout"/>).
+    /// </summary>
+    public bool IsFenced => _fenced;
 
     /// <summary>True once this silo found itself declared dead.</summary>
     public bool IsDeclaredDead => _phase == Phase.Dead;
 
     private string ClusterId => _options.ClusterId;
 
+    /// <summary>How long a heartbeat write may take before the round fails.</summary>
+    private TimeSpan HeartbeatTimeout => _options.DeathTimeout / 4;
+
+    /// <summary>How long without a successful heartbeat before this silo fences itself (see the invariants).</summary>
+    private TimeSpan FenceAfter => _options.DeathTimeout - 2 * _options.HeartbeatPeriod;
+
+    /// <summary>How often a silo deletes expired dead rows.</summary>
+    private TimeSpan PruneInterval => TimeSpan.FromTicks(Math.Max(_options.HeartbeatPeriod.Ticks, _options.DeadSiloRetention.Ticks / 4));
+
     /// <summary>
     /// Registers this silo (joining, superseding older incarnations on the same endpoint), marks it active, reads
     /// the first view and starts heartbeating every <see cref="ClusterOptions.HeartbeatPeriod"/>.
     /// </summary>
+    /// <remarks>
+    /// An active incarnation on the same endpoint whose heartbeat is recent may be a predecessor that just crashed or
+    /// another process advertising the same endpoint: the join waits until its heartbeat is older than
+    /// <see cref="ClusterOptions.DeathTimeout"/> (then supersedes it) and fails if the heartbeat moves meanwhile.
+    /// </remarks>
     /// <param name="self">This incarnation's address.</param>
     /// <param name="cancellationToken">Cancels the join.</param>
     /// <returns>A task that completes once the silo is active and <see cref="CurrentView"/> includes it.</returns>
+    /// <exception cref="InvalidOperationException">Another live silo is registered on the same endpoint.</exception>
     public async Task JoinAsync(SiloAddress self, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(self);
@@ -122,13 +168,36 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
                 throw new InvalidOperationException($"This membership service already joined as {LocalSilo}; a restart is a new service and a new generation.");
             }
 
-            LocalSilo = self;
+            WarnIfLoopback(self);
+            var rivalHeartbeats = new Dictionary<SiloAddress, DateTimeOffset>();
             MembershipSnapshot snapshot;
-            do
+            while (true)
             {
                 snapshot = await _table.ReadAsync(ClusterId, cancellationToken);
+                if (snapshot.Entries.FirstOrDefault(e => e.Silo.Endpoint == self.Endpoint && e.Silo != self && e.Status == SiloStatus.Active && !IsSilent(e, snapshot.Now)) is { } rival)
+                {
+                    if (rivalHeartbeats.TryGetValue(rival.Silo, out var seen) && rival.HeartbeatAt > seen)
+                    {
+                        throw EndpointInUse(self, rival, snapshot.Now);
+                    }
+
+                    rivalHeartbeats.TryAdd(rival.Silo, rival.HeartbeatAt);
+                    _logger.LogWarning(
+                        "Silo {Silo} waits to join: {Rival} is active on the same endpoint and heartbeated {Age} ago; it is superseded once silent for {DeathTimeout}, and the join fails if it heartbeats again.",
+                        self, rival.Silo, snapshot.Now - rival.HeartbeatAt, _options.DeathTimeout);
+                    await Task.Delay(_options.HeartbeatPeriod, _time, cancellationToken);
+                    continue;
+                }
+
+                var joining = _time.GetTimestamp();
+                if (await _table.TryJoinAsync(ClusterId, self, snapshot.Version, cancellationToken))
+                {
+                    Volatile.Write(ref _lastHeartbeat, joining);
+                    break;
+                }
             }
-            while (!await _table.TryJoinAsync(ClusterId, self, snapshot.Version, cancellationToken));
+
+            LocalSilo = self;
 
             foreach (var older in snapshot.Entries.Where(e => e.Silo.Endpoint == self.Endpoint && e.Silo.Generation < self.Generation && e.Status != SiloStatus.Dead))
             {
@@ -149,7 +218,8 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
             _gate.Release();
         }
 
-        _views.StartPolling(_options.HeartbeatPeriod, _time, TickAsync);
+        _fenceTimer = _time.CreateTimer(_ => FenceIfSilent(), null, _options.HeartbeatPeriod / 2, _options.HeartbeatPeriod / 2);
+        _views.StartPolling(_options.HeartbeatPeriod, TickAsync);
         _logger.LogInformation("Silo {Silo} joined cluster '{Cluster}': {View}.", self, ClusterId, CurrentView);
     }
 
@@ -210,9 +280,20 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
     public Task RefreshAsync(CancellationToken cancellationToken = default) => _views.RefreshAsync(cancellationToken);
 
     /// <summary>Stops heartbeating without touching the table (what a crash looks like to peers); used by shutdown and tests.</summary>
-    internal Task StopHeartbeatingAsync() => _views.StopPollingAsync();
+    internal async Task StopHeartbeatingAsync()
+    {
+        if (Interlocked.Exchange(ref _fenceTimer, null) is { } timer)
+        {
+            await timer.DisposeAsync();
+        }
 
-    /// <summary>One heartbeat round: heartbeat, read the table, vote on silent silos, publish the view.</summary>
+        await _views.StopPollingAsync();
+    }
+
+    /// <summary>
+    /// One heartbeat round: heartbeat, read the table, vote on silent silos, publish the view, now and then delete
+    /// expired dead rows. A failed heartbeat fences the silo once it has lasted too long.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the round.</param>
     /// <returns>False once this silo is no longer a member (left or declared dead): the loop ends.</returns>
     internal async Task<bool> TickAsync(CancellationToken cancellationToken = default)
@@ -225,7 +306,23 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
                 return false;
             }
 
-            var alive = await _table.HeartbeatAsync(ClusterId, self, cancellationToken);
+            var started = _time.GetTimestamp();
+            bool alive;
+            try
+            {
+                alive = await HeartbeatLockedAsync(self, cancellationToken);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                FenceIfSilent();
+                throw;
+            }
+
+            if (alive)
+            {
+                Volatile.Write(ref _lastHeartbeat, started);
+            }
+
             var snapshot = await _table.ReadAsync(ClusterId, cancellationToken);
             for (var decisions = 0; ; decisions++)
             {
@@ -233,6 +330,11 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
                 {
                     Die(self, snapshot);
                     return false;
+                }
+
+                if (decisions == 0)
+                {
+                    Unfence(self, snapshot);
                 }
 
                 if (decisions == MaxDecisionsPerRound || !await VoteLockedAsync(self, snapshot, cancellationToken))
@@ -244,6 +346,7 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
             }
 
             _views.Publish(snapshot);
+            await PruneIfDueLockedAsync(cancellationToken);
             return true;
         }
         finally
@@ -295,6 +398,96 @@ public sealed class MembershipService : IMembershipOracle, IAsyncDisposable
     }
 
     private bool IsSilent(MembershipEntry entry, DateTimeOffset now) => now - entry.HeartbeatAt > _options.DeathTimeout;
+
+    private static bool IsLoopback(string host)
+        => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+
+    private void WarnIfLoopback(SiloAddress self)
+    {
+        if (IsLoopback(self.Host))
+        {
+            _logger.LogWarning(
+                "Silo {Silo} advertises the loopback address {Host}: silos and clients on other machines cannot reach it, and silos on two machines that both keep it (and the same port) refuse each other. Set OrderActors:Cluster:AdvertisedHost to an address of this machine.",
+                self, self.Host);
+        }
+    }
+
+    private InvalidOperationException EndpointInUse(SiloAddress self, MembershipEntry rival, DateTimeOffset now) => new(
+        $"Silo {self} cannot join cluster '{ClusterId}': {rival.Silo} is active on the same endpoint {self.Endpoint} and still heartbeating " +
+        $"(last heartbeat {(now - rival.HeartbeatAt).TotalMilliseconds:0} ms ago). Two silos advertise the same address: give each silo its own " +
+        "OrderActors:Cluster:AdvertisedHost (an address of its machine that peers can reach) or OrderActors:Cluster:SiloPort.");
+
+    /// <summary>Writes the heartbeat, giving up after <see cref="HeartbeatTimeout"/>.</summary>
+    private async Task<bool> HeartbeatLockedAsync(SiloAddress self, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(HeartbeatTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await _table.HeartbeatAsync(ClusterId, self, linked.Token);
+        }
+        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The heartbeat of silo {self} took longer than {HeartbeatTimeout} (a quarter of DeathTimeout).", ex);
+        }
+    }
+
+    /// <summary>Fences this silo if no heartbeat succeeded for <see cref="FenceAfter"/>; runs on a timer and after a failed heartbeat.</summary>
+    private void FenceIfSilent()
+    {
+        lock (_fencing)
+        {
+            var silence = _time.GetElapsedTime(Volatile.Read(ref _lastHeartbeat));
+            if (_fenced || LocalSilo is not { } self || _phase is not (Phase.Joined or Phase.Leaving) || silence < FenceAfter)
+            {
+                return;
+            }
+
+            _fenced = true;
+            _views.Fence(self);
+            _logger.LogCritical(
+                "Silo {Silo} has not heartbeated for {Silence} (the membership table is unreachable from it): it stops owning grains and reports not ready before its peers may declare it dead after {DeathTimeout}. It resumes when a heartbeat succeeds.",
+                self, silence, _options.DeathTimeout);
+        }
+    }
+
+    /// <summary>Ends the fence after a successful heartbeat whose table still has this silo live.</summary>
+    private void Unfence(SiloAddress self, MembershipSnapshot snapshot)
+    {
+        lock (_fencing)
+        {
+            if (!_fenced)
+            {
+                return;
+            }
+
+            _fenced = false;
+            _views.Unfence(snapshot);
+            _logger.LogWarning("Silo {Silo} heartbeats again and is still {Status} in the table: it owns grains again.", self, snapshot.Find(self)?.Status);
+        }
+    }
+
+    private async Task PruneIfDueLockedAsync(CancellationToken cancellationToken)
+    {
+        if (_time.GetElapsedTime(_lastPrune) < PruneInterval)
+        {
+            return;
+        }
+
+        _lastPrune = _time.GetTimestamp();
+        try
+        {
+            if (await _table.PruneAsync(ClusterId, cancellationToken) is > 0 and var pruned)
+            {
+                _logger.LogInformation("Deleted {Count} silo row(s) dead for longer than {Retention} from cluster '{Cluster}'.", pruned, _options.DeadSiloRetention, ClusterId);
+            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Only space is at stake (reads skip expired rows): the round still counts; the next interval tries again.
+            _logger.LogWarning(ex, "Could not delete expired dead silo rows from cluster '{Cluster}'.", ClusterId);
+        }
+    }
 
     private void Die(SiloAddress self, MembershipSnapshot snapshot)
     {

@@ -1,8 +1,11 @@
 namespace OrderActors.Runtime.Membership;
 
 /// <summary>The membership table in process memory, on a <see cref="TimeProvider"/>'s clock: for tests of silos in one process.</summary>
-public sealed class MemoryMembershipTable(TimeProvider time) : IMembershipTable
+/// <param name="time">The table's clock.</param>
+/// <param name="deadSiloRetention">How long dead rows stay visible (default 1 hour, as <see cref="Hosting.ClusterOptions.DeadSiloRetention"/>).</param>
+public sealed class MemoryMembershipTable(TimeProvider time, TimeSpan? deadSiloRetention = null) : IMembershipTable
 {
+    private readonly TimeSpan _retention = deadSiloRetention ?? TimeSpan.FromHours(1);
     private readonly object _lock = new();
     private readonly Dictionary<string, Cluster> _clusters = new(StringComparer.Ordinal);
 
@@ -12,10 +15,12 @@ public sealed class MemoryMembershipTable(TimeProvider time) : IMembershipTable
         lock (_lock)
         {
             var cluster = Get(clusterId);
+            var now = time.GetUtcNow();
             var entries = cluster.Rows.Values
+                .Where(r => !IsExpired(r, now))
                 .Select(r => new MembershipEntry(r.Silo, r.Status, r.StartedAt, r.HeartbeatAt, r.Suspicions.Select(s => new SiloSuspicion(s.Key, s.Value)).ToArray()))
                 .ToArray();
-            return Task.FromResult(new MembershipSnapshot(cluster.Version, time.GetUtcNow(), entries));
+            return Task.FromResult(new MembershipSnapshot(cluster.Version, now, entries));
         }
     }
 
@@ -36,12 +41,13 @@ public sealed class MemoryMembershipTable(TimeProvider time) : IMembershipTable
                 throw new InvalidOperationException($"Silo {silo} is already registered in cluster '{clusterId}'.");
             }
 
+            var now = time.GetUtcNow();
             foreach (var older in cluster.Rows.Values.Where(r => r.Silo.Endpoint == silo.Endpoint && r.Silo.Generation < silo.Generation && r.Status != SiloStatus.Dead))
             {
                 older.Status = SiloStatus.Dead;
+                older.DeadAt = now;
             }
 
-            var now = time.GetUtcNow();
             cluster.Rows[silo] = new Row(silo) { Status = SiloStatus.Joining, StartedAt = now, HeartbeatAt = now };
             cluster.Version++;
             return Task.FromResult(true);
@@ -65,6 +71,7 @@ public sealed class MemoryMembershipTable(TimeProvider time) : IMembershipTable
             }
 
             row.Status = status;
+            row.DeadAt = status == SiloStatus.Dead ? time.GetUtcNow() : null;
             cluster.Version++;
             return Task.FromResult(true);
         }
@@ -99,6 +106,33 @@ public sealed class MemoryMembershipTable(TimeProvider time) : IMembershipTable
         }
     }
 
+    /// <inheritdoc />
+    public Task<int> PruneAsync(string clusterId, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            var cluster = Get(clusterId);
+            var now = time.GetUtcNow();
+            var expired = cluster.Rows.Values.Where(r => IsExpired(r, now)).Select(r => r.Silo).ToArray();
+            foreach (var silo in expired)
+            {
+                cluster.Rows.Remove(silo);
+            }
+
+            foreach (var row in cluster.Rows.Values)
+            {
+                foreach (var suspecter in row.Suspicions.Where(s => now - s.Value > _retention).Select(s => s.Key).ToArray())
+                {
+                    row.Suspicions.Remove(suspecter);
+                }
+            }
+
+            return Task.FromResult(expired.Length);
+        }
+    }
+
+    private bool IsExpired(Row row, DateTimeOffset now) => row.Status == SiloStatus.Dead && now - row.DeadAt > _retention;
+
     private Cluster Get(string clusterId)
     {
         if (!_clusters.TryGetValue(clusterId, out var cluster))
@@ -126,6 +160,8 @@ public sealed class MemoryMembershipTable(TimeProvider time) : IMembershipTable
         public DateTimeOffset StartedAt { get; init; }
 
         public DateTimeOffset HeartbeatAt { get; set; }
+
+        public DateTimeOffset? DeadAt { get; set; }
 
         public Dictionary<SiloAddress, DateTimeOffset> Suspicions { get; } = [];
     }

@@ -8,10 +8,44 @@ namespace OrderActors.Runtime.Membership;
 /// The membership table in PostgreSQL (<c>Persistence/Sql/postgresql/003_membership.sql</c>). A status change is one
 /// transaction that first moves the cluster's version from the expected value (the version row stays locked
 /// until commit, so concurrent changes run one after another and all but the first find the version moved).
+/// Dead rows older than the retention are skipped by reads and deleted by <see cref="PruneAsync"/>
+/// (<c>005_membership_retention.sql</c>).
 /// </summary>
-internal sealed class PostgreSqlMembershipTable(PostgreSqlDialect dialect) : IMembershipTable
+/// <param name="dialect">Membership's own connections (<see cref="ConnectionString"/>), not the grain storage pool.</param>
+/// <param name="deadSiloRetention">How long dead rows stay visible.</param>
+internal sealed class PostgreSqlMembershipTable(PostgreSqlDialect dialect, TimeSpan deadSiloRetention) : IMembershipTable
 {
     private const string Key = "cluster_id = @cluster AND host = @host AND port = @port AND generation = @generation";
+
+    /// <summary>Connections membership may hold at once: a heartbeat round, a refresh, a join or leave, an admin read.</summary>
+    private const int MaxPoolSize = 4;
+
+    /// <summary>
+    /// The connection string of membership's own data source. Membership must not queue behind grain storage for a
+    /// connection: a silo whose heartbeat waits for a pool that calls saturate is declared dead while healthy. Waiting
+    /// for a connection, connecting and each command give up after a quarter of the death timeout (at least 1 s, the
+    /// unit of these settings), so a round fails fast and the silo fences itself in time if the database stays away.
+    /// </summary>
+    /// <param name="connectionString">The storage connection string.</param>
+    /// <param name="deathTimeout">The cluster's death timeout.</param>
+    /// <returns>The same database with a small pool and short timeouts.</returns>
+    public static string ConnectionString(string connectionString, TimeSpan deathTimeout)
+    {
+        var seconds = Math.Max(1, (int)(deathTimeout.TotalSeconds / 4));
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString)
+        {
+            MaxPoolSize = MaxPoolSize,
+            MinPoolSize = 0,
+            Timeout = seconds,
+            CommandTimeout = seconds,
+        };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "OrderActors membership";
+        }
+
+        return builder.ConnectionString;
+    }
 
     public async Task<MembershipSnapshot> ReadAsync(string clusterId, CancellationToken cancellationToken = default)
     {
@@ -20,9 +54,10 @@ internal sealed class PostgreSqlMembershipTable(PostgreSqlDialect dialect) : IMe
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
         await using var command = SqlDialect.Command(connection,
             "SELECT COALESCE((SELECT version FROM membership_version WHERE cluster_id = @cluster), 0), now();" +
-            "SELECT host, port, generation, status, started_at, heartbeat_at FROM membership WHERE cluster_id = @cluster;" +
+            "SELECT host, port, generation, status, started_at, heartbeat_at FROM membership " +
+            "WHERE cluster_id = @cluster AND (status <> 'dead' OR dead_at >= now() - @retention);" +
             "SELECT host, port, generation, suspecter, suspected_at FROM membership_suspicions WHERE cluster_id = @cluster;",
-            ("@cluster", clusterId));
+            ("@cluster", clusterId), ("@retention", deadSiloRetention));
         command.Transaction = transaction;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -54,7 +89,7 @@ internal sealed class PostgreSqlMembershipTable(PostgreSqlDialect dialect) : IMe
             async (connection, transaction) =>
             {
                 await ExecuteAsync(connection, transaction,
-                    "UPDATE membership SET status = 'dead' " +
+                    "UPDATE membership SET status = 'dead', dead_at = now() " +
                     "WHERE cluster_id = @cluster AND host = @host AND port = @port AND generation < @generation AND status <> 'dead'",
                     clusterId, silo, cancellationToken);
                 return await ExecuteAsync(connection, transaction,
@@ -72,7 +107,7 @@ internal sealed class PostgreSqlMembershipTable(PostgreSqlDialect dialect) : IMe
             : [("@status", MembershipRules.ToText(status)), ("@from", from)];
         return ChangeAsync(clusterId, expectedVersion,
             async (connection, transaction) => await ExecuteAsync(connection, transaction,
-                $"UPDATE membership SET status = @status WHERE {Key} AND status = ANY(@from)" +
+                $"UPDATE membership SET status = @status, dead_at = CASE WHEN @status = 'dead' THEN now() END WHERE {Key} AND status = ANY(@from)" +
                 (onlyIfSilentFor is null ? "" : " AND heartbeat_at < now() - @silence"),
                 clusterId, silo, cancellationToken, parameters) == 1,
             cancellationToken);
@@ -91,6 +126,23 @@ internal sealed class PostgreSqlMembershipTable(PostgreSqlDialect dialect) : IMe
             "INSERT INTO membership_suspicions (cluster_id, host, port, generation, suspecter) VALUES (@cluster, @host, @port, @generation, @suspecter) " +
             "ON CONFLICT (cluster_id, host, port, generation, suspecter) DO UPDATE SET suspected_at = now()",
             clusterId, suspect, cancellationToken, ("@suspecter", suspecter.ToString()));
+    }
+
+    public async Task<int> PruneAsync(string clusterId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dialect.OpenAsync(cancellationToken);
+        // No version move: dead is final, and suspicions older than the retention can no longer count as votes.
+        await using (var suspicions = SqlDialect.Command(connection,
+            "DELETE FROM membership_suspicions WHERE cluster_id = @cluster AND suspected_at < now() - @retention",
+            ("@cluster", clusterId), ("@retention", deadSiloRetention)))
+        {
+            await suspicions.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var silos = SqlDialect.Command(connection,
+            "DELETE FROM membership WHERE cluster_id = @cluster AND status = 'dead' AND dead_at < now() - @retention",
+            ("@cluster", clusterId), ("@retention", deadSiloRetention));
+        return await silos.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // Moves the version from the expected value, then runs the change; commits only if both happened.

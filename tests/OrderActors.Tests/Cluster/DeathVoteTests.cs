@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using OrderActors.Runtime.Hosting;
 using OrderActors.Runtime.Membership;
 using OrderActors.Tests.Infrastructure;
@@ -10,37 +8,18 @@ namespace OrderActors.Tests.Cluster;
 /// The death vote, round by round on a clock the test moves: heartbeat loops are stopped and each silo's round is run
 /// by hand, so which silo suspected whom, and when, is exact.
 /// </summary>
-public sealed class DeathVoteTests : IAsyncLifetime
+public sealed class DeathVoteTests() : HandRunMembershipTests(new ClusterOptions
+{
+    ClusterId = "votes", HeartbeatPeriod = TimeSpan.FromSeconds(1), DeathTimeout = TimeSpan.FromSeconds(5), VotesForDeath = 2,
+})
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
-    private readonly ManualTimeProvider _time = new();
-    private readonly MemoryMembershipTable _table;
-    private readonly ClusterOptions _options = new() { ClusterId = "votes", HeartbeatPeriod = Period, DeathTimeout = TimeSpan.FromSeconds(5), VotesForDeath = 2 };
-    private readonly List<MembershipService> _services = [];
-
-    public DeathVoteTests() => _table = new MemoryMembershipTable(_time);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var service in _services)
-        {
-            await service.DisposeAsync();
-        }
-    }
 
     private async Task<(MembershipService Service, SiloAddress Address)> JoinAsync(int port)
     {
-        var service = new MembershipService(_table, Options.Create(_options), _time, NullLogger<MembershipService>.Instance);
-        _services.Add(service);
         var address = new SiloAddress("10.0.0.1", port, 1);
-        await service.JoinAsync(address);
-        await service.StopHeartbeatingAsync(); // rounds run by hand
-        return (service, address);
+        return (await JoinAsync(address), address);
     }
-
-    private async Task<MembershipEntry> RowAsync(SiloAddress silo) => (await _table.ReadAsync(_options.ClusterId)).Find(silo)!;
 
     [Fact]
     public async Task With_three_silos_one_suspicion_alone_does_not_kill_and_a_second_voter_does()
@@ -51,19 +30,19 @@ public sealed class DeathVoteTests : IAsyncLifetime
 
         for (var second = 0; second < 15; second++)
         {
-            _time.Advance(Period);
-            await _table.HeartbeatAsync(_options.ClusterId, addressB); // b is alive but does not vote yet
+            Time.Advance(Period);
+            await Table.HeartbeatAsync(Options.ClusterId, addressB); // b is alive but does not vote yet
             Assert.True(await a.TickAsync());
         }
 
-        var suspect = await RowAsync(addressC);
+        var suspect = (await RowAsync(addressC))!;
         Assert.Equal(SiloStatus.Active, suspect.Status); // 15 s silent, well past the 5 s timeout, but only a suspects it
         Assert.Equal([addressA], suspect.Suspicions.Select(s => s.Suspecter));
         Assert.Contains(addressC, a.CurrentView.ActiveSilos);
 
         Assert.True(await b.TickAsync()); // the second vote
 
-        Assert.Equal(SiloStatus.Dead, (await RowAsync(addressC)).Status);
+        Assert.Equal(SiloStatus.Dead, (await RowAsync(addressC))!.Status);
         Assert.Equal([addressA, addressB], b.CurrentView.ActiveSilos.OrderBy(s => s.Port));
         await a.TickAsync();
         Assert.Equal([addressA, addressB], a.CurrentView.ActiveSilos.OrderBy(s => s.Port));
@@ -77,14 +56,14 @@ public sealed class DeathVoteTests : IAsyncLifetime
 
         for (var second = 1; second <= 5; second++)
         {
-            _time.Advance(Period);
+            Time.Advance(Period);
             await a.TickAsync();
-            Assert.Equal(SiloStatus.Active, (await RowAsync(addressB)).Status); // silent for 5 s: not more than the timeout yet
+            Assert.Equal(SiloStatus.Active, (await RowAsync(addressB))!.Status); // silent for 5 s: not more than the timeout yet
         }
 
-        _time.Advance(Period);
+        Time.Advance(Period);
         await a.TickAsync();
-        Assert.Equal(SiloStatus.Dead, (await RowAsync(addressB)).Status);
+        Assert.Equal(SiloStatus.Dead, (await RowAsync(addressB))!.Status);
     }
 
     [Fact]
@@ -97,20 +76,20 @@ public sealed class DeathVoteTests : IAsyncLifetime
         // b suspects c, then c comes back for one heartbeat and falls silent again.
         for (var second = 0; second < 6; second++)
         {
-            _time.Advance(Period);
-            await _table.HeartbeatAsync(_options.ClusterId, addressA);
+            Time.Advance(Period);
+            await Table.HeartbeatAsync(Options.ClusterId, addressA);
             await b.TickAsync();
         }
 
-        await _table.HeartbeatAsync(_options.ClusterId, addressC);
+        await Table.HeartbeatAsync(Options.ClusterId, addressC);
         for (var second = 0; second < 6; second++)
         {
-            _time.Advance(Period);
-            await _table.HeartbeatAsync(_options.ClusterId, addressB);
+            Time.Advance(Period);
+            await Table.HeartbeatAsync(Options.ClusterId, addressB);
             await a.TickAsync();
         }
 
         // a's vote and b's old vote (cast before c's heartbeat) are not two votes on the same silence.
-        Assert.Equal(SiloStatus.Active, (await RowAsync(addressC)).Status);
+        Assert.Equal(SiloStatus.Active, (await RowAsync(addressC))!.Status);
     }
 }

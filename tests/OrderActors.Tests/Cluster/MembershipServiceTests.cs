@@ -132,20 +132,35 @@ public abstract class MembershipServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_restart_on_the_same_endpoint_supersedes_the_old_incarnation_at_once()
+    public async Task A_restart_after_a_crash_supersedes_the_old_incarnation_once_its_heartbeat_is_old()
     {
         var (old, addressOld) = await JoinAsync();
         var (peer, addressPeer) = await JoinAsync();
-        var declaredDead = new TaskCompletionSource<SiloAddress>(TaskCreationOptions.RunContinuationsAsynchronously);
-        old.DeclaredDead += s => declaredDead.TrySetResult(s);
+        var declaredDead = new List<SiloAddress>();
+        old.DeclaredDead += declaredDead.Add;
+        await old.StopHeartbeatingAsync(); // the crash; the restart comes at once, while the old heartbeat is recent
 
         var (restarted, addressNew) = await JoinAsync(addressOld with { Generation = addressOld.Generation + 1 });
 
-        Assert.Equal(SiloStatus.Dead, await StatusAsync(addressOld));
+        Assert.Equal(SiloStatus.Dead, await StatusAsync(addressOld)); // superseded, or voted out by the peer while the join waited
         Assert.Equal(SiloStatus.Active, await StatusAsync(addressNew));
         await EveryViewIsAsync([restarted, peer], [addressPeer, addressNew], "after the restart");
-        Assert.Equal(addressOld, await declaredDead.Task.WaitAsync(TimeSpan.FromSeconds(10))); // the old one finds out on its next round
+        Assert.False(await old.TickAsync()); // were the old process only paused, its next round finds its death
+        Assert.Equal([addressOld], declaredDead);
         Assert.False(old.IsJoined);
+    }
+
+    [Fact]
+    public async Task A_join_on_the_endpoint_of_a_live_silo_fails_and_leaves_it_serving()
+    {
+        var (live, address) = await JoinAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => JoinAsync(address with { Generation = address.Generation + 1 }));
+
+        Assert.Contains(address.Endpoint, error.Message, StringComparison.Ordinal);
+        Assert.Contains("AdvertisedHost", error.Message, StringComparison.Ordinal);
+        Assert.Equal(SiloStatus.Active, await StatusAsync(address));
+        Assert.True(live.IsJoined);
     }
 
     [Fact]

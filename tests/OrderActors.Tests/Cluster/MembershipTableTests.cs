@@ -10,7 +10,7 @@ namespace OrderActors.Tests.Cluster;
 /// </summary>
 public abstract class MembershipTableTests : IAsyncLifetime
 {
-    private const string Cluster = "test-cluster";
+    protected const string Cluster = "test-cluster";
     private static readonly SiloAddress A = new("10.0.0.1", 11111, 1000);
     private static readonly SiloAddress B = new("10.0.0.2", 11111, 1000);
 
@@ -19,6 +19,9 @@ public abstract class MembershipTableTests : IAsyncLifetime
     public abstract Task InitializeAsync();
 
     public abstract Task DisposeAsync();
+
+    /// <summary>A table with the given dead-silo retention, and a way to let time pass by its clock.</summary>
+    protected abstract Task<(IMembershipTable Table, Func<TimeSpan, Task> Pass)> CreateTableAsync(TimeSpan deadSiloRetention);
 
     [Fact]
     public async Task An_empty_cluster_reads_version_0_and_a_join_registers_a_joining_silo()
@@ -115,6 +118,38 @@ public abstract class MembershipTableTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dead_rows_older_than_the_retention_are_not_read_and_are_pruned_with_their_suspicions()
+    {
+        var retention = TimeSpan.FromHours(1);
+        var (table, pass) = await CreateTableAsync(retention);
+        var old = new SiloAddress("10.0.0.3", 11111, 1000);
+        var recent = new SiloAddress("10.0.0.4", 11111, 1000);
+        await table.TryJoinAsync(Cluster, A, 0);
+        await table.TryChangeStatusAsync(Cluster, A, SiloStatus.Active, 1);
+        await table.TryJoinAsync(Cluster, old, 2);
+        await table.SuspectAsync(Cluster, old, A);
+        await table.SuspectAsync(Cluster, A, old);
+        await table.TryChangeStatusAsync(Cluster, old, SiloStatus.Dead, 3);
+
+        await pass(retention + TimeSpan.FromMinutes(1));
+        await table.TryJoinAsync(Cluster, recent, 4);
+        await table.TryChangeStatusAsync(Cluster, recent, SiloStatus.Dead, 5);
+
+        var read = await table.ReadAsync(Cluster);
+        Assert.Equal(6, read.Version);
+        Assert.Null(read.Find(old)); // dead for longer than the retention: skipped before any prune
+        Assert.Equal(SiloStatus.Dead, read.Find(recent)?.Status); // dead a moment ago: still shown (admin endpoint)
+        Assert.Equal(SiloStatus.Active, read.Find(A)?.Status); // active, even with an hour-old heartbeat
+
+        Assert.Equal(1, await table.PruneAsync(Cluster));
+        Assert.Equal(0, await table.PruneAsync(Cluster));
+        var pruned = await table.ReadAsync(Cluster);
+        Assert.Equal(6, pruned.Version); // pruning is not a status change
+        Assert.Equal([A, recent], pruned.Entries.Select(e => e.Silo).OrderBy(s => s.Host));
+        Assert.Empty(pruned.Find(A)!.Suspicions); // the old suspicion by the pruned silo went too
+    }
+
+    [Fact]
     public async Task Concurrent_declarations_on_one_version_apply_exactly_once()
     {
         await Table.TryJoinAsync(Cluster, A, 0);
@@ -170,6 +205,16 @@ public sealed class MemoryMembershipTableTests : MembershipTableTests
     }
 
     public override Task DisposeAsync() => Task.CompletedTask;
+
+    protected override Task<(IMembershipTable Table, Func<TimeSpan, Task> Pass)> CreateTableAsync(TimeSpan deadSiloRetention)
+    {
+        var clock = new ManualTimeProvider();
+        return Task.FromResult<(IMembershipTable, Func<TimeSpan, Task>)>((new MemoryMembershipTable(clock, deadSiloRetention), by =>
+        {
+            clock.Advance(by);
+            return Task.CompletedTask;
+        }));
+    }
 }
 
 [Collection(PostgresCollection.Name)]
@@ -189,6 +234,21 @@ public sealed class PostgreSqlMembershipTableTests(PostgresServer server) : Memb
             await _dialect.DisposeAsync();
         }
     }
+
+    protected override Task<(IMembershipTable Table, Func<TimeSpan, Task> Pass)> CreateTableAsync(TimeSpan deadSiloRetention)
+    {
+        // The database clock cannot be moved: moving every stored time of the cluster back is the same as time passing.
+        var dialect = _dialect!;
+        return Task.FromResult<(IMembershipTable, Func<TimeSpan, Task>)>((new PostgreSqlMembershipTable(dialect, deadSiloRetention), async by =>
+        {
+            await using var connection = await dialect.OpenAsync(CancellationToken.None);
+            await using var command = SqlDialect.Command(connection,
+                "UPDATE membership SET started_at = started_at - @by, heartbeat_at = heartbeat_at - @by, dead_at = dead_at - @by WHERE cluster_id = @cluster;" +
+                "UPDATE membership_suspicions SET suspected_at = suspected_at - @by WHERE cluster_id = @cluster;",
+                ("@by", by), ("@cluster", Cluster));
+            await command.ExecuteNonQueryAsync();
+        }));
+    }
 }
 
 /// <summary>A migrated PostgreSQL database with its membership table.</summary>
@@ -198,6 +258,6 @@ internal static class PostgresMembership
     {
         var dialect = new PostgreSqlDialect(await server.CreateDatabaseAsync());
         await SchemaMigrator.MigrateAsync(dialect, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
-        return (new PostgreSqlMembershipTable(dialect), dialect);
+        return (new PostgreSqlMembershipTable(dialect, TimeSpan.FromHours(1)), dialect);
     }
 }
