@@ -7,7 +7,7 @@ namespace OrderActors.Api.Infrastructure;
 
 /// <summary>
 /// Turns exceptions into problem+json: unreadable requests are 400/413, broken business rules 409/422/404,
-/// a grain call that timed out 503. Anything else is a fault of ours: 500 without internals, and logged.
+/// a grain call that timed out, could not be delivered or has an unknown outcome 503. Anything else is a fault of ours: 500 without internals, and logged.
 /// </summary>
 internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -38,6 +38,10 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
                 }),
             GrainCallTimeoutException timeout =>
                 Problems.Create(503, "timeout", "The request took too long; it is safe to retry with the same Idempotency-Key.", timeout.Message),
+            CallOutcomeUnknownException =>
+                Problems.Create(503, "outcome-unknown",
+                    "The silo handling this request went away before answering, so it may or may not have been applied; it is safe to retry with the same Idempotency-Key.",
+                    exception.Message),
             SiloUnavailableException or WrongSiloException =>
                 Problems.Create(503, "cluster-unavailable", "The silo owning this data could not be reached; it is safe to retry with the same Idempotency-Key.", exception.Message),
             _ => null,

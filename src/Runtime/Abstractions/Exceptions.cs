@@ -63,13 +63,14 @@ public sealed class DeadlockException : Exception
 }
 
 /// <summary>
-/// The silo a call was sent to could not be reached, or its connection dropped before the response arrived.
+/// A call was not delivered: the silo it was meant for could not be reached, refused it, was stopping and did not
+/// serve it, or the connection closed before the call was written to it.
 /// </summary>
 /// <remarks>
-/// Retryable: the runtime refreshes its membership view and retries the call on the grain's current owner within
-/// the call's deadline, so a caller sees this only once those retries are used up. A call that fails with it may
-/// or may not have run on the silo that went away; every state-changing grain method is idempotent by its
-/// request or order id, which is what makes the retry safe.
+/// Retryable, and the runtime retries it: the call did not run anywhere, so the runtime refreshes its membership
+/// view and sends it again to the grain's current owner, with a back-off, until the call's deadline. A caller sees
+/// this only when no silo took the call before the deadline. A call that may have reached its silo before the
+/// connection failed ends with <see cref="CallOutcomeUnknownException"/> instead, which the runtime never retries.
 /// </remarks>
 public sealed class SiloUnavailableException : Exception
 {
@@ -101,4 +102,27 @@ public sealed class WrongSiloException : Exception
 
     /// <summary>Creates the exception.</summary>
     public WrongSiloException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>
+/// A call was sent to its silo but the connection failed before the response arrived: the call may or may not have
+/// run (and may still be running).
+/// </summary>
+/// <remarks>
+/// The runtime does not retry such a call, because running a method that is not idempotent twice (one that creates
+/// something without a caller-supplied key, for example) would be wrong. A caller that knows the call is idempotent
+/// (it carries an idempotency key or an order id the grain deduplicates on) may retry it; others should read back the
+/// state to learn what happened. It crosses process boundaries unchanged, so a call forwarded by one silo to another
+/// reports the same outcome to the original caller.
+/// </remarks>
+public sealed class CallOutcomeUnknownException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public CallOutcomeUnknownException(string message) : base(message) { }
+
+    /// <summary>Creates the exception.</summary>
+    public CallOutcomeUnknownException() : base("The call was sent but its outcome is unknown.") { }
+
+    /// <summary>Creates the exception.</summary>
+    public CallOutcomeUnknownException(string message, Exception innerException) : base(message, innerException) { }
 }

@@ -63,7 +63,10 @@ internal sealed class Catalog : IMessageTarget, IDisposable
         {
             if (_stopping)
             {
-                message.Sink?.Fail(new InvalidOperationException($"The silo is shutting down; {message.Describe()} was not delivered."));
+                // In a cluster the call did not run and another silo will own the grain: the caller's router retries it there.
+                message.Sink?.Fail(Router is null
+                    ? new InvalidOperationException($"The silo is shutting down; {message.Describe()} was not delivered.")
+                    : new SiloUnavailableException($"The silo is shutting down; {message.Describe()} was not delivered."));
                 return;
             }
 

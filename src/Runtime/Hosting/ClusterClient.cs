@@ -21,6 +21,7 @@ public sealed class ClusterClient : IHostedService
     private readonly IMembershipOracle _oracle;
     private readonly ClusterRouter _router;
     private readonly ILogger<ClusterClient> _logger;
+    private readonly TimeSpan _drainTimeout;
 
     internal ClusterClient(
         RuntimeClient runtime, IMembershipOracle oracle, MessageCodec codec, GrainTypeRegistry types, IOptions<ClientOptions> client,
@@ -30,9 +31,10 @@ public sealed class ClusterClient : IHostedService
         _oracle = oracle;
         _logger = loggers.CreateLogger<ClusterClient>();
         _router = new ClusterRouter(oracle, codec, types, catalog: null, cluster.Value, loggers.CreateLogger<ClusterRouter>());
+        _drainTimeout = cluster.Value.EffectiveConnectionIdleTimeout;
         _router.Connections = new SiloConnections(
             new HandshakeFrame(PeerRole.Client, cluster.Value.ClusterId, client.Value.ClientId), codec, handler: null,
-            loggers.CreateLogger<SiloConnections>(), ConnectTimeout);
+            loggers.CreateLogger<SiloConnections>(), ConnectTimeout, _drainTimeout);
     }
 
     /// <summary>Silos this client holds an open connection to.</summary>
@@ -42,13 +44,14 @@ public sealed class ClusterClient : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _runtime.Attach(_router, reminders: null);
+        _oracle.ViewChanged += OnViewChanged;
         foreach (var silo in _oracle.CurrentView.ActiveSilos)
         {
             try
             {
                 await _router.Connections.GetAsync(silo).WaitAsync(cancellationToken);
             }
-            catch (SiloUnavailableException ex)
+            catch (Exception ex) when (ex is SiloUnavailableException or ConnectionRefusedException)
             {
                 _logger.LogWarning("Could not connect to silo {Silo} yet: {Reason}", silo, ex.Message);
             }
@@ -56,5 +59,11 @@ public sealed class ClusterClient : IHostedService
     }
 
     /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken) => _router.Connections.CloseAsync(graceful: true, TimeSpan.FromSeconds(5));
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _oracle.ViewChanged -= OnViewChanged;
+        return _router.Connections.CloseAsync(graceful: true, TimeSpan.FromSeconds(5));
+    }
+
+    private void OnViewChanged(MembershipView view) => _router.Connections.OnViewChanged(view, _drainTimeout);
 }

@@ -51,9 +51,25 @@ public sealed class ClusterOptions
     public int MaxForwardHops { get; set; } = 2;
 
     /// <summary>
-    /// How many times a caller retries a call that failed with a retryable error (the owner went away, or the call
-    /// reached a silo that does not own the grain), refreshing its view before each retry; the call's deadline
-    /// bounds the retries too. Default 4.
+    /// A guard against pathological retry loops; the call's deadline is what bounds retries. A call that was not
+    /// delivered (the owner could not be reached or was stopping, the call reached a silo that does not own the grain,
+    /// the connection's queue was full) is retried, refreshing the view and backing off up to 250 ms between tries,
+    /// until its deadline, so a call to a dead silo's grain waits for the view that declares it dead. A call that may
+    /// have run is never retried. Default 1000.
     /// </summary>
-    public int MaxCallRetries { get; set; } = 4;
+    public int MaxCallRetries { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a connection may receive nothing before it is closed and its calls fail. A connection that has been
+    /// quiet for a third of this sends a ping, which a live peer answers, so only a hung peer (stopped, or cut off
+    /// without a reset) reaches it. Null (the default) means twice <see cref="DeathTimeout"/> (20 s by default): long
+    /// enough that a garbage collection or a busy thread pool does not close a healthy connection, short enough that a
+    /// hung silo's callers learn of it about when its peers declare it dead. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// turns the keepalive off.
+    /// </summary>
+    public TimeSpan? ConnectionIdleTimeout { get; set; }
+
+    /// <summary><see cref="ConnectionIdleTimeout"/>, or its default.</summary>
+    internal TimeSpan EffectiveConnectionIdleTimeout
+        => ConnectionIdleTimeout is { } idle && (idle > TimeSpan.Zero || idle == Timeout.InfiniteTimeSpan) ? idle : 2 * DeathTimeout;
 }

@@ -39,14 +39,15 @@ internal sealed class SiloTransport(
     /// </summary>
     public Task<IMessageTarget> StartAsync(CancellationToken cancellationToken)
     {
-        var listener = new TransportListener(_options.ClusterId, codec, loggers.CreateLogger<TransportListener>(), HandshakeTimeout);
+        var idleTimeout = _options.EffectiveConnectionIdleTimeout;
+        var listener = new TransportListener(_options.ClusterId, codec, loggers.CreateLogger<TransportListener>(), HandshakeTimeout, idleTimeout);
         listener.Bind(_options.AdvertisedHost, _options.SiloPort);
         Address = new SiloAddress(_options.AdvertisedHost, listener.Port, timeProvider.GetUtcNow().ToUnixTimeMilliseconds());
         _oracle = services.GetService<IMembershipOracle>() ?? throw new InvalidOperationException(
             "OrderActors:Cluster:Enabled is true but no IMembershipOracle is registered; add the membership services (or a StaticMembershipOracle in tests).");
         var router = new ClusterRouter(_oracle, codec, types, catalog, _options, loggers.CreateLogger<ClusterRouter>()) { Self = Address };
         router.Connections = new SiloConnections(
-            new HandshakeFrame(PeerRole.Silo, _options.ClusterId, Address.ToString()), codec, router, loggers.CreateLogger<SiloConnections>(), HandshakeTimeout);
+            new HandshakeFrame(PeerRole.Silo, _options.ClusterId, Address.ToString()), codec, router, loggers.CreateLogger<SiloConnections>(), HandshakeTimeout, idleTimeout);
         catalog.Router = router;
         _router = router;
         _listener = listener;
@@ -119,7 +120,10 @@ internal sealed class SiloTransport(
 
     // Handlers must not block: the scan of every activation runs on the thread pool.
     private void OnViewChanged(MembershipView view)
-        => ThreadPool.QueueUserWorkItem(static s => s.transport.DeactivateMoved(s.view), (transport: this, view), preferLocal: false);
+    {
+        _router!.Connections.OnViewChanged(view, _options.EffectiveConnectionIdleTimeout);
+        ThreadPool.QueueUserWorkItem(static s => s.transport.DeactivateMoved(s.view), (transport: this, view), preferLocal: false);
+    }
 
     private void DeactivateMoved(MembershipView changed)
     {

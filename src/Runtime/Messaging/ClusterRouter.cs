@@ -17,9 +17,13 @@ namespace OrderActors.Runtime.Messaging;
 /// Rules:
 /// <list type="bullet">
 /// <item>A call this process makes that fails with <see cref="SiloUnavailableException"/> or
-/// <see cref="WrongSiloException"/> is retried after <see cref="IMembershipOracle.RefreshAsync"/>, at most
-/// <see cref="ClusterOptions.MaxCallRetries"/> times and never past its deadline; a retry whose refresh brought no
-/// newer view waits a little first (exponential back-off). Only the original caller retries.</item>
+/// <see cref="WrongSiloException"/> was not delivered, so it is retried after <see cref="IMembershipOracle.RefreshAsync"/>
+/// until its deadline (<see cref="ClusterOptions.MaxCallRetries"/> only guards against a pathological loop): a call to
+/// a dead silo's grain keeps trying until the view that declares it dead arrives. A retry whose refresh brought no
+/// newer view waits first (exponential back-off up to 250 ms); a retry whose back-off would pass the deadline is not
+/// made, and the caller gets the retryable error instead of a timeout. Concurrent retries share one refresh. Only the
+/// original caller retries. A call that may have run (<see cref="CallOutcomeUnknownException"/>) is never
+/// retried.</item>
 /// <item>A request that arrives for a grain this silo does not own (by its own view) is forwarded to the owner while
 /// it has been forwarded fewer than <see cref="ClusterOptions.MaxForwardHops"/> times, else answered with
 /// <see cref="WrongSiloException"/>.</item>
@@ -35,6 +39,10 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
     private readonly ClusterOptions _options;
     private readonly ILogger _logger;
     private readonly Dictionary<string, GrainInterface> _interfaces;
+    private static readonly TimeSpan MaxBackOff = TimeSpan.FromMilliseconds(250);
+
+    private readonly Lock _refreshLock = new();
+    private Task? _refresh;
     private int _inflight;
     private volatile bool _stopping;
 
@@ -157,27 +165,27 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
     {
         RuntimeMetrics.RecordRetry(failure);
         var versionBefore = _oracle.CurrentView.Version;
-        var remaining = TimeSpan.FromMilliseconds(Math.Max(1, original.Deadline - Environment.TickCount64));
+        var backOff = BackOff(attempt);
         try
         {
-            using var timeout = new CancellationTokenSource(remaining);
-            await _oracle.RefreshAsync(timeout.Token);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Max(1, original.Deadline - Environment.TickCount64)));
+            await RefreshViewAsync().WaitAsync(timeout.Token);
             if (_oracle.CurrentView.Version == versionBefore)
             {
                 // Nothing new yet (the dead silo is not declared dead, or the view is still spreading): do not spin.
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(20 << Math.Min(attempt, 4), 250)), timeout.Token);
+                await Task.Delay(backOff, timeout.Token);
             }
         }
         catch (OperationCanceledException)
         {
-            // the deadline passed; the caller's sweeper reports the timeout
+            // the deadline passed
         }
         catch (Exception ex)
         {
             _logger.LogWarning(ex, "Refreshing the membership view before retrying {Call} failed.", original.Describe());
         }
 
-        if (Environment.TickCount64 > original.Deadline)
+        if (Environment.TickCount64 >= original.Deadline)
         {
             original.Sink!.Fail(failure);
             return;
@@ -185,6 +193,22 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
 
         _logger.LogDebug("Retrying {Call} (attempt {Attempt}) after: {Reason}", original.Describe(), attempt, failure.Message);
         Route(WithSink(original, new RetryingResponse(this, original, attempt)));
+    }
+
+    private static TimeSpan BackOff(int attempt) => TimeSpan.FromMilliseconds(Math.Min(20 << Math.Min(attempt, 4), MaxBackOff.TotalMilliseconds));
+
+    // Every call waiting for a dead silo's replacement retries; they share one read of the membership table at a time.
+    private Task RefreshViewAsync()
+    {
+        lock (_refreshLock)
+        {
+            if (_refresh is { IsCompleted: false } running)
+            {
+                return running;
+            }
+
+            return _refresh = _oracle.RefreshAsync();
+        }
     }
 
     // A call this process made gets its retries; a request of another process is retried by that process. Calls that go
@@ -195,7 +219,10 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
     private static Message WithSink(Message message, IResponseSink sink)
         => new(message.Target, message.Method, message.Arguments, sink, message.Chain, message.Deadline);
 
-    /// <summary>The caller's side of a call: retries retryable failures, passes everything else on.</summary>
+    /// <summary>
+    /// The caller's side of a call: retries the failures that mean "not delivered" while the call's deadline leaves
+    /// room for the back-off, passes everything else on (<see cref="CallOutcomeUnknownException"/> included).
+    /// </summary>
     private sealed class RetryingResponse(ClusterRouter router, Message original, int attempt) : IResponseSink
     {
         public void Complete(object? result) => original.Sink!.Complete(result);
@@ -203,7 +230,8 @@ internal sealed class ClusterRouter : IMessageTarget, IInboundRequestHandler
         public void Fail(Exception exception)
         {
             if (exception is SiloUnavailableException or WrongSiloException
-                && attempt < router._options.MaxCallRetries && Environment.TickCount64 < original.Deadline)
+                && attempt < router._options.MaxCallRetries
+                && Environment.TickCount64 + (long)BackOff(attempt + 1).TotalMilliseconds < original.Deadline)
             {
                 _ = router.RetryAsync(original, attempt + 1, exception);
             }

@@ -167,7 +167,23 @@ internal sealed class SubscriptionManager(
                         {
                         }
 
-                        await pump.RunAsync(loop.Token);
+                        try
+                        {
+                            await pump.RunAsync(loop.Token);
+                        }
+                        finally
+                        {
+                            // Cancel runs under this lock only while the loop is current: clearing it first makes Dispose safe.
+                            lock (_pumps)
+                            {
+                                if (pump.Loop == loop)
+                                {
+                                    pump.Loop = null;
+                                }
+                            }
+
+                            loop.Dispose();
+                        }
                     });
                     logger.LogInformation("Subscription {Subscription} runs on this silo ({View}).", pump.Name, view);
                 }

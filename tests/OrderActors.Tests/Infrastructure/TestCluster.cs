@@ -95,7 +95,7 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Starts a cluster client (no grains of its own) that routes by the published views.</summary>
-    public async Task<ClusterClientHost> StartClientAsync(string clusterId = "orderactors", IMembershipOracle? oracle = null)
+    public async Task<ClusterClientHost> StartClientAsync(string clusterId = "orderactors", IMembershipOracle? oracle = null, TimeSpan? callTimeout = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -106,7 +106,7 @@ public sealed class TestCluster : IAsyncDisposable
             client.GrainAssemblies.Add(typeof(DomainGrains).Assembly);
             client.GrainAssemblies.Add(typeof(TestCluster).Assembly);
             client.JsonContexts.Add(GrainsJsonContext.Default);
-            client.CallTimeout = TimeSpan.FromSeconds(10);
+            client.CallTimeout = callTimeout ?? TimeSpan.FromSeconds(10);
         });
         var host = builder.Build();
         await host.StartAsync();

@@ -31,6 +31,14 @@ public sealed class ExceptionCodecTests
     }
 
     [Fact]
+    public void An_outcome_unknown_failure_keeps_its_type_so_a_forwarding_silo_reports_it_faithfully()
+    {
+        var decoded = Codec.RoundTrip(new CallOutcomeUnknownException("sent, then the connection dropped"));
+
+        Assert.Equal("sent, then the connection dropped", Assert.IsType<CallOutcomeUnknownException>(decoded).Message);
+    }
+
+    [Fact]
     public void An_argument_exception_keeps_its_parameter_without_repeating_it()
     {
         var decoded = Assert.IsType<ArgumentException>(Codec.RoundTrip(new ArgumentException("bad input", "quantity")));

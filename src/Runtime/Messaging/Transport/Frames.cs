@@ -11,6 +11,8 @@ internal enum FrameType : byte
     HandshakeAck = 2,
     Request = 3,
     Response = 4,
+    Ping = 5,
+    Pong = 6,
 }
 
 /// <summary>Who opened a connection.</summary>
@@ -93,6 +95,22 @@ internal sealed class ResponseFrame(long correlationId, bool failed, byte[] payl
     public byte[] Payload { get; } = payload;
 }
 
+/// <summary>A keepalive sent on a connection that has been quiet; the peer answers with <see cref="PongFrame"/>.</summary>
+internal sealed class PingFrame : Frame
+{
+    public static readonly PingFrame Instance = new();
+
+    public override FrameType Type => FrameType.Ping;
+}
+
+/// <summary>The answer to a <see cref="PingFrame"/>: proof that the peer still reads and writes.</summary>
+internal sealed class PongFrame : Frame
+{
+    public static readonly PongFrame Instance = new();
+
+    public override FrameType Type => FrameType.Pong;
+}
+
 /// <summary>
 /// The wire format. Every frame is <c>length:int32 type:byte body</c> (little-endian; the length counts the type
 /// byte and the body). Strings are <c>byteLength:int32</c> then UTF-8.
@@ -102,6 +120,7 @@ internal sealed class ResponseFrame(long correlationId, bool failed, byte[] payl
 /// request       correlation:int64 hops:byte remainingMs:int32 grainType:str grainKey:str interface:str
 ///               methodId:int32 chainCount:int32 chain:str* arguments:(rest of the frame)
 /// response      correlation:int64 failed:byte payload:(rest of the frame: result JSON, or exception JSON)
+/// ping, pong    (no body)
 /// </code>
 /// </summary>
 internal static class FrameCodec
@@ -165,6 +184,9 @@ internal static class FrameCodec
                     span[8] = p.Failed ? (byte)1 : (byte)0;
                 });
                 output.Write(p.Payload);
+                break;
+            case PingFrame or PongFrame:
+                WriteHeaderAndFields(output, frame.Type, 0, 0, static _ => { });
                 break;
             default:
                 throw new ArgumentException($"Unknown frame {frame.GetType().Name}.", nameof(frame));
@@ -241,6 +263,10 @@ internal static class FrameCodec
                 return new ResponseFrame(correlationId, failed, reader.UnreadSequence.ToArray());
             }
 
+            case FrameType.Ping:
+                return PingFrame.Instance;
+            case FrameType.Pong:
+                return PongFrame.Instance;
             default:
                 throw new InvalidDataException($"Unknown frame type {(byte)type}.");
         }

@@ -9,6 +9,12 @@ using Microsoft.Extensions.Logging;
 
 namespace OrderActors.Runtime.Messaging.Transport;
 
+/// <summary>
+/// The silo refused the handshake (a client or silo of another cluster): a configuration error, which no retry
+/// fixes, so callers get it as it is (an <see cref="InvalidOperationException"/>, not a retryable one).
+/// </summary>
+internal sealed class ConnectionRefusedException(string message) : InvalidOperationException(message);
+
 /// <summary>Handles the requests that arrive on a connection (a silo's router; clients take none).</summary>
 internal interface IInboundRequestHandler
 {
@@ -27,30 +33,42 @@ internal interface IInboundRequestHandler
 /// <item>One reader and one writer. Only the read loop reads the socket; only the write loop writes it. Senders put
 /// whole frames on a FIFO channel, so frames never interleave and leave in the order they were queued; the write
 /// loop writes everything queued and then flushes once (batching under load, one flush per frame when idle).</item>
-/// <item>Back-pressure: the channel holds at most <see cref="MaxQueuedFrames"/> frames. When the peer reads slower
-/// than we write, the flush waits for the socket, the channel fills, and further senders wait for room (in the order
-/// they came) instead of the connection buffering without bound. The bound counts frames, not bytes: calls are small,
-/// and a large payload is held once by its caller anyway.</item>
+/// <item>Back-pressure fails fast. At most <see cref="MaxQueuedRequests"/> requests wait in the channel; when the peer
+/// reads slower than we write, the flush waits for the socket, the channel fills, and a further request fails at once
+/// with <see cref="SiloUnavailableException"/> ("not sent"), which the caller's router retries with a back-off until
+/// the call's deadline. Senders never wait and nothing piles up behind the channel: a sender is a grain turn or a
+/// request thread that must not block, and making every call path asynchronous down to the socket would only move the
+/// unbounded pile into the callers' awaits. Responses are never refused (a peer would wait for them until its
+/// deadline): there is at most one per request the peer sent, and the peer's own bound limits those.</item>
 /// <item>Every request sent on this connection ends exactly once: with its response, with a timeout once its
 /// deadline has passed, or, the moment the connection closes for any reason, with
-/// <see cref="SiloUnavailableException"/> (retryable). A sender registers its request before it checks whether the
-/// connection is closed, so no request can slip between the close and the failing of everything outstanding.</item>
+/// <see cref="SiloUnavailableException"/> if the write loop never took it (it did not run: the router retries it) or
+/// <see cref="CallOutcomeUnknownException"/> if it may have reached the peer (it may have run: never retried by the
+/// runtime). A request counts as sent from the moment the write loop starts writing it, before the flush, because a
+/// failed flush may still have put part or all of it on the wire. A sender registers its request before it checks
+/// whether the connection is closed, so no request can slip between the close and the failing of everything
+/// outstanding.</item>
 /// <item>A response for a request of the peer is sent on the connection the request came on; if that has closed
 /// the response is dropped, because the peer already failed the request.</item>
+/// <item>Graceful close drains: it first stops serving (requests read from then on are answered with
+/// <see cref="SiloUnavailableException"/>, so the peer retries them elsewhere, and no new request is sent), waits
+/// for the requests in progress in both directions, and only then completes the channel and closes.</item>
+/// <item>Keepalive: a connection on which nothing has arrived for a third of the idle timeout sends a ping, which the
+/// peer answers with a pong; one on which nothing has arrived for the whole idle timeout is taken for a hung peer
+/// (stopped, or cut off without a reset) and closed, failing its calls.</item>
 /// </list>
 /// </remarks>
 internal sealed class TransportConnection
 {
-    /// <summary>Frames a connection queues before senders wait.</summary>
-    public const int MaxQueuedFrames = 1024;
+    /// <summary>Requests a connection queues before it refuses more (responses and pings are not counted).</summary>
+    public const int MaxQueuedRequests = 1024;
 
-    private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxSweepPeriod = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly Channel<Frame> _outgoing = Channel.CreateBounded<Frame>(
-        new BoundedChannelOptions(MaxQueuedFrames) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<Frame> _outgoing = Channel.CreateUnbounded<Frame>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<long, Outstanding> _outstanding = new();
     private readonly MessageCodec _codec;
     private readonly IInboundRequestHandler? _handler;
@@ -58,10 +76,16 @@ internal sealed class TransportConnection
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Timer? _sweeper;
     private Task _writeLoop = Task.CompletedTask;
+    private readonly long _idleTimeoutMs;
     private long _nextCorrelationId;
+    private long _lastReceived = Environment.TickCount64;
+    private int _queuedRequests;
+    private int _inboundPending;
+    private int _pongsReceived;
     private int _closing;
+    private int _draining;
 
-    private TransportConnection(Socket socket, NetworkStream stream, MessageCodec codec, IInboundRequestHandler? handler, ILogger logger)
+    private TransportConnection(Socket socket, NetworkStream stream, MessageCodec codec, IInboundRequestHandler? handler, ILogger logger, TimeSpan idleTimeout)
     {
         _socket = socket;
         _input = PipeReader.Create(stream);
@@ -69,6 +93,7 @@ internal sealed class TransportConnection
         _codec = codec;
         _handler = handler;
         _logger = logger;
+        _idleTimeoutMs = idleTimeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Math.Max(1, (long)idleTimeout.TotalMilliseconds);
     }
 
     /// <summary>The peer: its silo address or client id, as it gave it in the handshake.</summary>
@@ -76,11 +101,20 @@ internal sealed class TransportConnection
 
     public bool IsOpen => Volatile.Read(ref _closing) == 0;
 
+    /// <summary>Open and not draining: new requests may be sent on it.</summary>
+    public bool AcceptsRequests => IsOpen && Volatile.Read(ref _draining) == 0;
+
     /// <summary>Completes once the connection has closed and every outstanding request has failed.</summary>
     public Task Closed => _closed.Task;
 
-    /// <summary>Frames queued for the write loop (at most <see cref="MaxQueuedFrames"/>).</summary>
-    public int QueuedFrames => _outgoing.Reader.Count;
+    /// <summary>Requests queued for the write loop (at most <see cref="MaxQueuedRequests"/>).</summary>
+    public int QueuedRequests => Volatile.Read(ref _queuedRequests);
+
+    /// <summary>Pongs received: each is a keepalive the peer answered.</summary>
+    public int PongsReceived => Volatile.Read(ref _pongsReceived);
+
+    /// <summary>Requests of the peer read from this connection and not answered yet.</summary>
+    public int InboundPending => Volatile.Read(ref _inboundPending);
 
     /// <summary>Requests sent on this connection still waiting for their response.</summary>
     public int OutstandingCount => _outstanding.Count;
@@ -88,10 +122,12 @@ internal sealed class TransportConnection
     /// <summary>
     /// Connects, sends the handshake and waits for the acceptor's answer. <paramref name="expectedIdentity"/>, when
     /// given, is the silo address the connection is meant for: an acceptor with another (a restarted silo) is refused.
+    /// <paramref name="idleTimeout"/> is how long the connection may hear nothing before it is closed (keepalive), or
+    /// <see cref="Timeout.InfiniteTimeSpan"/>.
     /// </summary>
     public static async Task<TransportConnection> ConnectAsync(
         string host, int port, HandshakeFrame hello, string? expectedIdentity, MessageCodec codec, IInboundRequestHandler? handler,
-        ILogger logger, TimeSpan timeout, CancellationToken cancellationToken = default)
+        ILogger logger, TimeSpan timeout, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var connection = (TransportConnection?)null;
@@ -100,14 +136,15 @@ internal sealed class TransportConnection
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(timeout);
             await socket.ConnectAsync(host, port, deadline.Token);
-            connection = new TransportConnection(socket, new NetworkStream(socket, ownsSocket: true), codec, handler, logger);
+            connection = new TransportConnection(socket, new NetworkStream(socket, ownsSocket: true), codec, handler, logger, idleTimeout);
             FrameCodec.Write(connection._output, hello);
             await connection._output.FlushAsync(deadline.Token);
             var ack = await connection.ReadHandshakeFrameAsync(deadline.Token) as HandshakeAckFrame
                 ?? throw new InvalidDataException("The peer answered the handshake with another frame.");
             if (!ack.Accepted)
             {
-                throw new SiloUnavailableException($"The silo at {host}:{port} refused the connection: {ack.Reason}");
+                // A refusal is a configuration error (another cluster's id): retrying cannot help, so it is not "not sent".
+                throw new ConnectionRefusedException($"The silo at {host}:{port} refused the connection: {ack.Reason}");
             }
 
             if (expectedIdentity is not null && ack.Identity != expectedIdentity)
@@ -123,7 +160,7 @@ internal sealed class TransportConnection
         catch (Exception ex)
         {
             socket.Dispose();
-            if (ex is SiloUnavailableException)
+            if (ex is SiloUnavailableException or ConnectionRefusedException)
             {
                 throw;
             }
@@ -138,10 +175,10 @@ internal sealed class TransportConnection
     /// </summary>
     public static async Task<TransportConnection?> AcceptAsync(
         Socket socket, string localIdentity, Func<HandshakeFrame, string?> validate, MessageCodec codec, IInboundRequestHandler handler,
-        ILogger logger, TimeSpan timeout, CancellationToken cancellationToken = default)
+        ILogger logger, TimeSpan timeout, TimeSpan idleTimeout, CancellationToken cancellationToken = default)
     {
         socket.NoDelay = true;
-        var connection = new TransportConnection(socket, new NetworkStream(socket, ownsSocket: true), codec, handler, logger);
+        var connection = new TransportConnection(socket, new NetworkStream(socket, ownsSocket: true), codec, handler, logger, idleTimeout);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -202,17 +239,24 @@ internal sealed class TransportConnection
         var remaining = Math.Clamp(message.Deadline - Environment.TickCount64, 0, int.MaxValue);
         var frame = new RequestFrame(id, message.Target, method.Owner.Type.FullName!, method.Id, (int)remaining, hops, ChainOf(message.Chain), arguments);
         _outstanding[id] = new Outstanding(sink, method, message.Deadline);
-        if (!IsOpen)
+        if (!AcceptsRequests)
         {
-            if (_outstanding.TryRemove(id, out var unsent))
-            {
-                unsent.Sink.Fail(Unavailable(null));
-            }
-
+            FailUnsent(id, IsOpen ? "is closing" : "has closed");
             return;
         }
 
-        Enqueue(frame);
+        if (Interlocked.Increment(ref _queuedRequests) > MaxQueuedRequests)
+        {
+            Interlocked.Decrement(ref _queuedRequests);
+            FailUnsent(id, $"has {MaxQueuedRequests} requests queued already (the peer reads slower than calls are made)");
+            return;
+        }
+
+        if (!_outgoing.Writer.TryWrite(frame))
+        {
+            Interlocked.Decrement(ref _queuedRequests);
+            FailUnsent(id, "has closed"); // Close completed the channel; if it failed the call already, this does nothing
+        }
     }
 
     /// <summary>Sends the outcome of a request the peer sent; dropped if the connection has closed.</summary>
@@ -224,15 +268,17 @@ internal sealed class TransportConnection
                 $"The response is {payload.Length} bytes; a call may carry {FrameCodec.MaxPayloadLength} at most.")));
         }
 
+        Interlocked.Decrement(ref _inboundPending);
         if (IsOpen)
         {
-            Enqueue(new ResponseFrame(correlationId, failed, payload));
+            _outgoing.Writer.TryWrite(new ResponseFrame(correlationId, failed, payload)); // false once closing: the peer failed it already
         }
     }
 
     /// <summary>
-    /// Closes at once: the socket is disposed and every outstanding request fails with
-    /// <see cref="SiloUnavailableException"/>. Frames still queued are lost.
+    /// Closes at once: the socket is disposed and every outstanding request fails, with
+    /// <see cref="SiloUnavailableException"/> if it was never written, else with <see cref="CallOutcomeUnknownException"/>.
+    /// Frames still queued are lost.
     /// </summary>
     public void Close(Exception? cause = null)
     {
@@ -257,7 +303,7 @@ internal sealed class TransportConnection
         {
             if (_outstanding.TryRemove(id, out var call))
             {
-                call.Sink.Fail(Unavailable(cause));
+                call.Sink.Fail(call.Written ? OutcomeUnknown(call, cause) : NotSent(call.Method, cause?.Message ?? "closed"));
             }
         }
 
@@ -273,39 +319,38 @@ internal sealed class TransportConnection
         _closed.TrySetResult();
     }
 
-    /// <summary>Stops taking frames, sends what is queued, then closes.</summary>
+    /// <summary>
+    /// Drains, then closes: from now on requests the peer sends are answered with <see cref="SiloUnavailableException"/>
+    /// (not served: the peer retries them elsewhere) and no new request is sent; the requests in progress in both
+    /// directions get until <paramref name="timeout"/> to finish; then what is queued is sent and the connection closes.
+    /// </summary>
     public async Task CloseGracefullyAsync(TimeSpan timeout)
     {
+        var until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        Volatile.Write(ref _draining, 1);
+        while (IsOpen && (InboundPending > 0 || OutstandingCount > 0) && Environment.TickCount64 < until)
+        {
+            await Task.WhenAny(_closed.Task, Task.Delay(10));
+        }
+
         _outgoing.Writer.TryComplete();
-        await Task.WhenAny(_writeLoop, Task.Delay(timeout));
+        await Task.WhenAny(_writeLoop, Task.Delay(TimeSpan.FromMilliseconds(Math.Max(0, until - Environment.TickCount64))));
         Close();
     }
 
     private void Start()
     {
-        _sweeper = new Timer(static s => ((TransportConnection)s!).ExpireRequests(), this, SweepPeriod, SweepPeriod);
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeoutMs / 4, 10, (long)MaxSweepPeriod.TotalMilliseconds));
+        _sweeper = new Timer(static s => ((TransportConnection)s!).Sweep(), this, period, period);
         _ = ReadLoopAsync();
         _writeLoop = WriteLoopAsync();
     }
 
-    private void Enqueue(Frame frame)
+    private void FailUnsent(long id, string why)
     {
-        if (!_outgoing.Writer.TryWrite(frame))
+        if (_outstanding.TryRemove(id, out var unsent))
         {
-            _ = EnqueueWhenRoomAsync(frame);
-        }
-    }
-
-    // The channel is full (the peer reads slowly) or completed (closing: Close fails what is outstanding).
-    private async Task EnqueueWhenRoomAsync(Frame frame)
-    {
-        try
-        {
-            await _outgoing.Writer.WriteAsync(frame);
-        }
-        catch (ChannelClosedException)
-        {
-            // closed while waiting; the request, if this was one, has been failed by Close
+            unsent.Sink.Fail(NotSent(unsent.Method, why));
         }
     }
 
@@ -319,6 +364,17 @@ internal sealed class TransportConnection
             {
                 while (frames.TryRead(out var frame))
                 {
+                    if (frame is RequestFrame request)
+                    {
+                        Interlocked.Decrement(ref _queuedRequests);
+                        if (!_outstanding.TryGetValue(request.CorrelationId, out var call))
+                        {
+                            continue; // it timed out or failed while queued: nobody waits for it, so it must not run
+                        }
+
+                        call.MarkWritten(); // before the bytes leave: a failed flush may still have sent them
+                    }
+
                     FrameCodec.Write(_output, frame);
                 }
 
@@ -347,6 +403,7 @@ internal sealed class TransportConnection
             while (true)
             {
                 var read = await _input.ReadAsync();
+                Volatile.Write(ref _lastReceived, Environment.TickCount64);
                 var buffer = read.Buffer;
                 try
                 {
@@ -385,12 +442,29 @@ internal sealed class TransportConnection
                 }
 
                 break; // else: it timed out already
-            case RequestFrame request when _handler is not null:
-                _handler.OnRequest(this, request);
-                break;
             case RequestFrame request:
-                SendResponse(request.CorrelationId, failed: true, _codec.Exceptions.Encode(
-                    new InvalidOperationException($"A client does not serve grain calls ({request.Target}).")));
+                Interlocked.Increment(ref _inboundPending); // SendResponse takes it off
+                if (Volatile.Read(ref _draining) != 0)
+                {
+                    SendResponse(request.CorrelationId, failed: true, _codec.Exceptions.Encode(new SiloUnavailableException(
+                        $"The connection to {request.Target}'s silo is closing; the call was not served.")));
+                }
+                else if (_handler is not null)
+                {
+                    _handler.OnRequest(this, request);
+                }
+                else
+                {
+                    SendResponse(request.CorrelationId, failed: true, _codec.Exceptions.Encode(
+                        new InvalidOperationException($"A client does not serve grain calls ({request.Target}).")));
+                }
+
+                break;
+            case PingFrame:
+                _outgoing.Writer.TryWrite(PongFrame.Instance);
+                break;
+            case PongFrame:
+                Interlocked.Increment(ref _pongsReceived); // its arrival already reset the idle clock
                 break;
             default:
                 throw new InvalidDataException($"Unexpected {frame.Type} frame after the handshake.");
@@ -424,9 +498,26 @@ internal sealed class TransportConnection
         }
     }
 
-    private void ExpireRequests()
+    private void Sweep()
     {
         var now = Environment.TickCount64;
+        var silentMs = now - Volatile.Read(ref _lastReceived);
+        if (silentMs >= _idleTimeoutMs)
+        {
+            Close(new TimeoutException($"nothing arrived from {RemoteIdentity} for {silentMs} ms, not even an answer to a ping; the peer is taken for hung"));
+            return;
+        }
+
+        if (silentMs >= _idleTimeoutMs / 3)
+        {
+            _outgoing.Writer.TryWrite(PingFrame.Instance);
+        }
+
+        ExpireRequests(now);
+    }
+
+    private void ExpireRequests(long now)
+    {
         foreach (var (id, call) in _outstanding)
         {
             if (now > call.Deadline && _outstanding.TryRemove(id, out _))
@@ -456,8 +547,12 @@ internal sealed class TransportConnection
         }
     }
 
-    private SiloUnavailableException Unavailable(Exception? cause)
-        => new($"The connection to {RemoteIdentity} closed before the response arrived{(cause is null ? "" : $" ({cause.Message})")}; the call may or may not have run.");
+    private SiloUnavailableException NotSent(GrainMethod method, string why)
+        => new($"{method.Name} was not sent to {RemoteIdentity}: the connection {why}. It did not run.");
+
+    private CallOutcomeUnknownException OutcomeUnknown(Outstanding call, Exception? cause)
+        => new($"The connection to {RemoteIdentity} closed after {call.Method.Name} was sent and before its response arrived " +
+            $"({cause?.Message ?? "closed"}): it may or may not have run. The runtime does not retry it; retry it only if it is idempotent.");
 
     private static string[] ChainOf(CallChain? chain)
     {
@@ -475,5 +570,19 @@ internal sealed class TransportConnection
         return [.. links];
     }
 
-    private sealed record Outstanding(IResponseSink Sink, GrainMethod Method, long Deadline);
+    private sealed class Outstanding(IResponseSink sink, GrainMethod method, long deadline)
+    {
+        private int _written;
+
+        public IResponseSink Sink => sink;
+
+        public GrainMethod Method => method;
+
+        public long Deadline => deadline;
+
+        /// <summary>The write loop has started writing it: the peer may have it.</summary>
+        public bool Written => Volatile.Read(ref _written) != 0;
+
+        public void MarkWritten() => Volatile.Write(ref _written, 1);
+    }
 }

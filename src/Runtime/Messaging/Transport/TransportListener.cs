@@ -10,7 +10,7 @@ namespace OrderActors.Runtime.Messaging.Transport;
 /// A silo's TCP listener: accepts silo and client connections, checks their handshake (same cluster id) and hands
 /// their requests to the router. It owns the connections it accepted and closes them when the silo stops.
 /// </summary>
-internal sealed class TransportListener(string clusterId, MessageCodec codec, ILogger logger, TimeSpan handshakeTimeout)
+internal sealed class TransportListener(string clusterId, MessageCodec codec, ILogger logger, TimeSpan handshakeTimeout, TimeSpan idleTimeout)
 {
     private readonly ConcurrentDictionary<TransportConnection, byte> _accepted = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -59,20 +59,19 @@ internal sealed class TransportListener(string clusterId, MessageCodec codec, IL
         _socket?.Dispose();
     }
 
-    /// <summary>Closes every accepted connection: gracefully (queued responses are sent) or at once.</summary>
+    /// <summary>Closes every accepted connection: gracefully (drained, queued responses sent) or at once.</summary>
     public async Task CloseAsync(bool graceful, TimeSpan timeout)
     {
         StopAccepting();
+        if (graceful)
+        {
+            await Task.WhenAll(_accepted.Keys.Select(c => c.CloseGracefullyAsync(timeout)));
+            return;
+        }
+
         foreach (var connection in _accepted.Keys)
         {
-            if (graceful)
-            {
-                await connection.CloseGracefullyAsync(timeout);
-            }
-            else
-            {
-                connection.Close();
-            }
+            connection.Close();
         }
     }
 
@@ -96,7 +95,7 @@ internal sealed class TransportListener(string clusterId, MessageCodec codec, IL
 
     private async Task HandshakeAsync(Socket socket)
     {
-        var connection = await TransportConnection.AcceptAsync(socket, _identity, Validate, codec, _handler!, logger, handshakeTimeout, _stopping.Token);
+        var connection = await TransportConnection.AcceptAsync(socket, _identity, Validate, codec, _handler!, logger, handshakeTimeout, idleTimeout, _stopping.Token);
         if (connection is null)
         {
             return;
