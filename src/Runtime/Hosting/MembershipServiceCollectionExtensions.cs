@@ -168,6 +168,11 @@ internal sealed class ClusterOptionsValidator(StorageOptions? siloStorage) : IVa
             errors.Add($"OrderActors:Cluster:DeadSiloRetention is {options.DeadSiloRetention}; it must be positive.");
         }
 
+        if (options.ConnectionIdleTimeout is { } idle && idle <= TimeSpan.Zero && idle != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add($"OrderActors:Cluster:ConnectionIdleTimeout is {idle}; it must be positive, or infinite to turn the keepalive off.");
+        }
+
         if (options.VotesForDeath < 1)
         {
             errors.Add($"OrderActors:Cluster:VotesForDeath is {options.VotesForDeath}; it must be at least 1.");

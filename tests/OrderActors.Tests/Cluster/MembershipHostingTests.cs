@@ -62,8 +62,9 @@ public sealed class MembershipHostingTests
     [InlineData("true", "Memory", "00:00:01", "00:00:10", "1", "Provider is Memory")]
     [InlineData("false", "Memory", "00:00:01", "00:00:02", "1", "DeathTimeout is 00:00:02; it must be more than twice HeartbeatPeriod")]
     [InlineData("false", "Memory", "00:00:01", "00:00:10", "0", "VotesForDeath is 0")]
+    [InlineData("false", "Memory", "00:00:01", "00:00:10", "1", "ConnectionIdleTimeout is -00:00:05; it must be positive", "-00:00:05")]
     public async Task Invalid_cluster_options_fail_the_start_with_a_message_naming_the_rule(
-        string enabled, string provider, string period, string deathTimeout, string votes, string message)
+        string enabled, string provider, string period, string deathTimeout, string votes, string message, string? idleTimeout = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -73,6 +74,7 @@ public sealed class MembershipHostingTests
             ["OrderActors:Cluster:HeartbeatPeriod"] = period,
             ["OrderActors:Cluster:DeathTimeout"] = deathTimeout,
             ["OrderActors:Cluster:VotesForDeath"] = votes,
+            ["OrderActors:Cluster:ConnectionIdleTimeout"] = idleTimeout,
         });
         builder.Services.AddOrderActorsSilo(builder.Configuration, silo => silo.GrainAssemblies.Add(typeof(MembershipHostingTests).Assembly));
         using var host = builder.Build();

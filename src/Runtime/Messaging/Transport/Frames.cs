@@ -13,6 +13,8 @@ internal enum FrameType : byte
     Response = 4,
     Ping = 5,
     Pong = 6,
+    GoAway = 7,
+    GoAwayAck = 8,
 }
 
 /// <summary>Who opened a connection.</summary>
@@ -103,6 +105,25 @@ internal sealed class PingFrame : Frame
     public override FrameType Type => FrameType.Ping;
 }
 
+/// <summary>
+/// Sent by a side that closes gracefully: send no more requests on this connection. The peer answers with
+/// <see cref="GoAwayAckFrame"/> once it has stopped, so every request it wrote before arrives before the ack.
+/// </summary>
+internal sealed class GoAwayFrame : Frame
+{
+    public static readonly GoAwayFrame Instance = new();
+
+    public override FrameType Type => FrameType.GoAway;
+}
+
+/// <summary>The answer to a <see cref="GoAwayFrame"/>: no request follows it on this connection.</summary>
+internal sealed class GoAwayAckFrame : Frame
+{
+    public static readonly GoAwayAckFrame Instance = new();
+
+    public override FrameType Type => FrameType.GoAwayAck;
+}
+
 /// <summary>The answer to a <see cref="PingFrame"/>: proof that the peer still reads and writes.</summary>
 internal sealed class PongFrame : Frame
 {
@@ -185,7 +206,7 @@ internal static class FrameCodec
                 });
                 output.Write(p.Payload);
                 break;
-            case PingFrame or PongFrame:
+            case PingFrame or PongFrame or GoAwayFrame or GoAwayAckFrame:
                 WriteHeaderAndFields(output, frame.Type, 0, 0, static _ => { });
                 break;
             default:
@@ -267,6 +288,10 @@ internal static class FrameCodec
                 return PingFrame.Instance;
             case FrameType.Pong:
                 return PongFrame.Instance;
+            case FrameType.GoAway:
+                return GoAwayFrame.Instance;
+            case FrameType.GoAwayAck:
+                return GoAwayAckFrame.Instance;
             default:
                 throw new InvalidDataException($"Unknown frame type {(byte)type}.");
         }

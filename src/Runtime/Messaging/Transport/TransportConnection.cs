@@ -84,6 +84,9 @@ internal sealed class TransportConnection
     private int _pongsReceived;
     private int _closing;
     private int _draining;
+    private int _peerDraining; // the peer sent GoAway: no request may be written after our GoAwayAck
+    private readonly object _sendGate = new(); // orders "check, then queue a request" against "queue the GoAwayAck"
+    private readonly TaskCompletionSource _goAwayAcked = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TransportConnection(Socket socket, NetworkStream stream, MessageCodec codec, IInboundRequestHandler? handler, ILogger logger, TimeSpan idleTimeout)
     {
@@ -102,7 +105,7 @@ internal sealed class TransportConnection
     public bool IsOpen => Volatile.Read(ref _closing) == 0;
 
     /// <summary>Open and not draining: new requests may be sent on it.</summary>
-    public bool AcceptsRequests => IsOpen && Volatile.Read(ref _draining) == 0;
+    public bool AcceptsRequests => IsOpen && Volatile.Read(ref _draining) == 0 && Volatile.Read(ref _peerDraining) == 0;
 
     /// <summary>Completes once the connection has closed and every outstanding request has failed.</summary>
     public Task Closed => _closed.Task;
@@ -239,23 +242,28 @@ internal sealed class TransportConnection
         var remaining = Math.Clamp(message.Deadline - Environment.TickCount64, 0, int.MaxValue);
         var frame = new RequestFrame(id, message.Target, method.Owner.Type.FullName!, method.Id, (int)remaining, hops, ChainOf(message.Chain), arguments);
         _outstanding[id] = new Outstanding(sink, method, message.Deadline);
-        if (!AcceptsRequests)
+        string? unsent = null;
+        lock (_sendGate) // a request queued after the GoAwayAck could arrive after the peer stopped reading
         {
-            FailUnsent(id, IsOpen ? "is closing" : "has closed");
-            return;
+            if (!AcceptsRequests)
+            {
+                unsent = IsOpen ? "is closing" : "has closed";
+            }
+            else if (Interlocked.Increment(ref _queuedRequests) > MaxQueuedRequests)
+            {
+                Interlocked.Decrement(ref _queuedRequests);
+                unsent = $"has {MaxQueuedRequests} requests queued already (the peer reads slower than calls are made)";
+            }
+            else if (!_outgoing.Writer.TryWrite(frame))
+            {
+                Interlocked.Decrement(ref _queuedRequests);
+                unsent = "has closed"; // Close completed the channel; if it failed the call already, this does nothing
+            }
         }
 
-        if (Interlocked.Increment(ref _queuedRequests) > MaxQueuedRequests)
+        if (unsent is not null)
         {
-            Interlocked.Decrement(ref _queuedRequests);
-            FailUnsent(id, $"has {MaxQueuedRequests} requests queued already (the peer reads slower than calls are made)");
-            return;
-        }
-
-        if (!_outgoing.Writer.TryWrite(frame))
-        {
-            Interlocked.Decrement(ref _queuedRequests);
-            FailUnsent(id, "has closed"); // Close completed the channel; if it failed the call already, this does nothing
+            FailUnsent(id, unsent);
         }
     }
 
@@ -321,14 +329,19 @@ internal sealed class TransportConnection
 
     /// <summary>
     /// Drains, then closes: from now on requests the peer sends are answered with <see cref="SiloUnavailableException"/>
-    /// (not served: the peer retries them elsewhere) and no new request is sent; the requests in progress in both
-    /// directions get until <paramref name="timeout"/> to finish; then what is queued is sent and the connection closes.
+    /// (not served: the peer retries them elsewhere) and no new request is sent; the peer is told so (GoAway) and
+    /// acknowledges once it writes no more requests; the requests in progress in both directions and the
+    /// acknowledgement get until <paramref name="timeout"/>; then what is queued is sent and the connection closes.
     /// </summary>
     public async Task CloseGracefullyAsync(TimeSpan timeout)
     {
         var until = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         Volatile.Write(ref _draining, 1);
-        while (IsOpen && (InboundPending > 0 || OutstandingCount > 0) && Environment.TickCount64 < until)
+        _outgoing.Writer.TryWrite(GoAwayFrame.Instance);
+
+        // Until the peer acknowledged GoAway, a request it wrote before reading it may still be on its way; each is
+        // answered (not served) rather than lost in the close, which the peer would have to treat as may-have-run.
+        while (IsOpen && (InboundPending > 0 || OutstandingCount > 0 || !_goAwayAcked.Task.IsCompleted) && Environment.TickCount64 < until)
         {
             await Task.WhenAny(_closed.Task, Task.Delay(10));
         }
@@ -465,6 +478,17 @@ internal sealed class TransportConnection
                 break;
             case PongFrame:
                 Interlocked.Increment(ref _pongsReceived); // its arrival already reset the idle clock
+                break;
+            case GoAwayFrame:
+                lock (_sendGate)
+                {
+                    Volatile.Write(ref _peerDraining, 1); // new calls go elsewhere (not sent, retried by the router)
+                    _outgoing.Writer.TryWrite(GoAwayAckFrame.Instance); // after every request we queued
+                }
+
+                break;
+            case GoAwayAckFrame:
+                _goAwayAcked.TrySetResult();
                 break;
             default:
                 throw new InvalidDataException($"Unexpected {frame.Type} frame after the handshake.");
