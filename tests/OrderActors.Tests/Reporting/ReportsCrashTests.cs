@@ -19,6 +19,7 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
 {
     private const int Orders = 200;
     private const int FinalBurst = 48;
+    private const int MaxBursts = 5;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
 
     // The projections of the orders streams, by grain type, as stored in grain_state.
@@ -48,48 +49,39 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
             var ops = api.Client(ApiFactory.OpsKey);
             var storefront = api.Client(ApiFactory.StorefrontKey);
             await ReportsAcceptanceTests.StockAsync(ops);
-            var driven = await ReportsAcceptanceTests.PlaceAsync(storefront, 0, Orders);
-            await ReportsAcceptanceTests.DriveAsync(storefront, ops, driven);
-
-            // A last burst of placements (with Idempotency-Keys), killed part-way: the projections are still reading them.
-            // They go a few at a time, so that some are answered, some in flight and some not sent yet when the kill comes.
-            using var gate = new SemaphoreSlim(8);
-            var burst = Enumerable.Range(Orders, FinalBurst)
-                .Select(async i =>
-                {
-                    await gate.WaitAsync();
-                    try
-                    {
-                        return await CrashRecoveryTests.TryPostAsync(storefront, ReportsAcceptanceTests.OrderBody(i), BurstKey(i));
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                })
-                .ToArray();
-            await CrashRecoveryTests.WhenSomeCompleteAsync(burst, FinalBurst / 3, TimeSpan.FromSeconds(60));
-            await api.KillAsync();
-            var outcomes = await Task.WhenAll(burst);
-            output.WriteLine($"Burst of {FinalBurst} at the kill: {outcomes.Count(o => o.Response is not null)} answered, {outcomes.Count(o => o.Response is null)} cut off.");
-            placed = driven;
+            placed = await ReportsAcceptanceTests.PlaceAsync(storefront, 0, Orders);
+            await ReportsAcceptanceTests.DriveAsync(storefront, ops, placed);
+            await BurstAndKillAsync(api, 0);
         }
 
-        // What the killed process left: the feed's end and how far each projection had stored its checkpoint.
+        // Whether a kill catches the projections behind the feed is a race, so the test goes through more lives (each
+        // a burst cut off by SIGKILL) until one does; on SQLite it insists on it.
+        var bursts = 1;
         var (lastOrderEvent, checkpoints) = await StoredAsync(connectionString);
-        output.WriteLine($"At the kill the orders streams ended at {lastOrderEvent}; stored checkpoints: " +
+        while (!checkpoints.Any(c => c.Value < lastOrderEvent) && bursts < MaxBursts)
+        {
+            output.WriteLine($"Kill {bursts} found every projection caught up ({lastOrderEvent}); another life.");
+            await using (var api = await ApiProcess.StartAsync(connectionString, ReadyTimeout, Provider))
+            {
+                await BurstAndKillAsync(api, bursts++);
+            }
+
+            (lastOrderEvent, checkpoints) = await StoredAsync(connectionString);
+        }
+
+        output.WriteLine($"At the last kill the orders streams ended at {lastOrderEvent}; stored checkpoints: " +
             string.Join(", ", checkpoints.Select(c => $"{c.Key} {c.Value}")));
         Assert.True(!TrailsAtTheKill || checkpoints.Any(c => c.Value < lastOrderEvent),
-            $"Expected at least one orders projection behind position {lastOrderEvent} when the process was killed; stored: " +
+            $"Expected at least one orders projection behind position {lastOrderEvent} at one of {bursts} kills; stored: " +
             string.Join(", ", checkpoints.Select(c => $"{c.Key} {c.Value}")));
 
         await using (var api = await ApiProcess.StartAsync(connectionString, ReadyTimeout, Provider))
         {
-            // Every burst order retried with its key: an order placed before the kill answers as it is, one cut off
+            // Every burst order retried with its key: an order placed before a kill answers as it is, one cut off
             // before it committed is placed now. Either way each is placed once.
             var storefront = api.Client(ApiFactory.StorefrontKey);
             orders.AddRange(placed.Values.Select(o => o.Id));
-            for (var i = Orders; i < Orders + FinalBurst; i++)
+            foreach (var i in Enumerable.Range(Orders, bursts * FinalBurst))
             {
                 var response = await CrashRecoveryTests.PostRawAsync(storefront, ReportsAcceptanceTests.OrderBody(i), BurstKey(i));
                 if ((int)response.StatusCode == 409)
@@ -107,6 +99,32 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
             await ReportsAcceptanceTests.WaitUntilCaughtUpAsync(api.Client(ApiFactory.AdminKey), last, TimeSpan.FromSeconds(60));
             await ReportsAcceptanceTests.AssertReportsAsync(storefront, api.Client(ApiFactory.OpsKey), analytics, orders);
         }
+    }
+
+    // A burst of placements (with Idempotency-Keys) killed part-way: the projections are still reading them. They go
+    // a few at a time, so that some are answered, some in flight and some not sent yet when the kill comes.
+    private async Task BurstAndKillAsync(ChildProcess api, int burst)
+    {
+        var storefront = api.Client(ApiFactory.StorefrontKey);
+        using var gate = new SemaphoreSlim(8);
+        var requests = Enumerable.Range(Orders + burst * FinalBurst, FinalBurst)
+            .Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    return await CrashRecoveryTests.TryPostAsync(storefront, ReportsAcceptanceTests.OrderBody(i), BurstKey(i));
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })
+            .ToArray();
+        await CrashRecoveryTests.WhenSomeCompleteAsync(requests, FinalBurst / 3, TimeSpan.FromSeconds(60));
+        await api.KillAsync();
+        var outcomes = await Task.WhenAll(requests);
+        output.WriteLine($"Burst {burst} of {FinalBurst} at the kill: {outcomes.Count(o => o.Response is not null)} answered, {outcomes.Count(o => o.Response is null)} cut off.");
     }
 
     private static string BurstKey(int i) => $"report-burst-{i}";
