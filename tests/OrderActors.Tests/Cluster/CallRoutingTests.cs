@@ -60,8 +60,10 @@ public sealed class CallRoutingTests
 
         await Assert.ThrowsAsync<WrongSiloException>(() => client.Grains.GetGrain<IClusterProbeGrain>(key).WhereAsync());
 
-        Assert.True(watch.Elapsed > TimeSpan.FromSeconds(1) && watch.Elapsed < TimeSpan.FromSeconds(4),
-            $"the retries should go on until about the 2 s deadline, not give up early nor run long; they took {watch.Elapsed}");
+        // Not a timing test: it must not give up long before the 2 s deadline (the old count-bound gave up after about
+        // 0.5 s), and it must end by itself rather than hang (the bound is loose for a loaded machine).
+        Assert.True(watch.Elapsed > TimeSpan.FromSeconds(1) && watch.Elapsed < TimeSpan.FromSeconds(15),
+            $"the retries should go on until about the 2 s deadline, not give up early nor run on; they took {watch.Elapsed}");
     }
 
     [Fact]
@@ -72,8 +74,12 @@ public sealed class CallRoutingTests
         var oracle = new TableMembershipOracle(cluster.View);
         var client = await cluster.StartClientAsync(oracle: oracle, callTimeout: TimeSpan.FromSeconds(20));
         var key = cluster.KeyOwnedBy(s2, "test-cluster-probe");
+        await Eventually.TrueAsync(() => client.Client.OpenConnections == 2, "the client is connected to both silos");
         await cluster.KillSiloAsync(s2); // nobody has declared it dead yet
 
+        // The call must find the connection gone (not sent: retried) rather than go out on it as it dies (which would
+        // be an unknown outcome, never retried): wait until the client has seen the kill.
+        await Eventually.TrueAsync(() => client.Client.OpenConnections == 1, "the client saw its connection to the killed silo close");
         var call = client.Grains.GetGrain<IClusterProbeGrain>(key).WhereAsync();
         await Eventually.TrueAsync(() => oracle.Refreshes >= 10, "the client kept retrying the refused call (more than the old 4 retries)");
         Assert.False(call.IsCompleted, $"the call should still wait for the new view; it ended with {call.Exception?.InnerException?.Message}");
@@ -121,7 +127,7 @@ public sealed class CallRoutingTests
             await Assert.ThrowsAsync<CallOutcomeUnknownException>(() => call); // sent: they may have run, so they are not retried
         }
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"pending calls failed {watch.Elapsed} after the crash; the call timeout is 20 s");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"pending calls failed {watch.Elapsed} after the crash; the call timeout is 20 s");
         cluster.PublishView(s1); // the membership declared s2 dead
         Assert.Equal(s1.Address.ToString(), await probe.WhereAsync());
     }

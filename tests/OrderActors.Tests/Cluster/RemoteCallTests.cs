@@ -92,11 +92,9 @@ public sealed class RemoteCallTests(TwoSiloFixture fixture) : IClassFixture<TwoS
     {
         var a = _cluster.KeyOwnedBy(Caller, "test-ping", "a");
         var b = _cluster.KeyOwnedBy(Callee, "test-ping", "b");
-        var watch = Stopwatch.StartNew();
-
         var failure = await Assert.ThrowsAsync<DeadlockException>(() => Caller.Grains.GetGrain<IPingGrain>(a).PingAsync(b, 3));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"the cycle {a} -> {b} -> {a} took {watch.Elapsed} to fail; the call timeout is 2 s");
+        // The exception's type is the proof that the cycle check, not the 2 s call timeout, ended it.
         Assert.Contains(a, failure.Message);
         Assert.Equal(2, await Caller.Grains.GetGrain<IPingGrain>(a).PingInterleavedAsync(b, 2)); // an interleaving callback is fine
     }
@@ -109,7 +107,9 @@ public sealed class RemoteCallTests(TwoSiloFixture fixture) : IClassFixture<TwoS
 
         await Assert.ThrowsAsync<GrainCallTimeoutException>(() => probe.SlowAsync(3000));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2.9), $"a call with a 2 s timeout failed after {watch.Elapsed}");
+        // The grain answers after 3 s, so the exception alone shows the 2 s deadline ended the call; this only checks
+        // that it did not hang on (loose, for a loaded machine).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"a call with a 2 s timeout failed after {watch.Elapsed}");
     }
 }
 
