@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Shipments;
@@ -39,7 +40,7 @@ public sealed partial class OrderGrain
                     $"The return window for '{line.Sku}' closed on {delivered.AddDays(window):yyyy-MM-dd}, {window} days after its delivery on {delivered:yyyy-MM-dd}.");
             }
 
-            EnsureUncommitted(line, Delivered(line.Sku), "return-exceeds-delivered", "return", "delivered");
+            EnsureUncommitted(line, Delivered(line.Sku), CommittedAgainstDelivered(line.Sku), "return-exceeds-delivered", "return", "delivered");
         }
 
         if (command.Resolution == ReturnResolution.Exchange)
@@ -47,6 +48,7 @@ public sealed partial class OrderGrain
             ValidateExchange(command.Exchange);
         }
 
+        var takes = TakeUnits(units);
         var record = new ReturnRecord
         {
             Id = $"{Id}-r{State.Returns.Count + 1}",
@@ -55,23 +57,28 @@ public sealed partial class OrderGrain
             Lines = units.Select(u =>
             {
                 var first = command.Lines.First(l => l.Sku == u.Sku);
-                return new ReturnLineView(u.Sku, u.Quantity, UnitPrice(u.Sku), first.Reason, first.Comment);
+                return new ReturnLineView(u.Sku, u.Quantity, ValueOf(takes, u.Sku, u.Quantity) / u.Quantity, first.Reason, first.Comment);
             }).ToList(),
             Exchange = command.Resolution == ReturnResolution.Exchange ? [.. command.Exchange] : [],
+            Takes = takes,
             Comment = command.Comment,
-            Value = units.Sum(u => u.Quantity * UnitPrice(u.Sku)),
+            Value = takes.Sum(t => t.Quantity * t.UnitPrice),
             Location = ReturnLocation(units[0].Sku),
             RequestedAt = now,
         };
+        var policy = returnOptions.Value;
+        var label = policy.AutoAuthorize == ReturnAuthorization.Always
+            || (policy.AutoAuthorize == ReturnAuthorization.UpToAmount && record.Value <= policy.AutoAuthorizeUpTo)
+            ? ReturnLabelFor(record) // may refuse (no carrier, no address): before anything is recorded
+            : null;
+        Commit(takes, +1);
         State.Returns.Add(record);
         Record(now, "return.requested", command.Actor,
             $"Return {record.Id} requested for {Describe(units)} ({string.Join(", ", record.Lines.Select(l => ReportName(l.Reason)).Distinct())}), " +
             $"worth {record.Value:0.00} {State.Request!.Currency}; the customer wants {(record.Resolution == ReturnResolution.Exchange ? $"an exchange for {Describe(record.Exchange.Select(e => new SkuQuantity(e.Sku, e.Quantity)))}" : "a refund")}.");
-        var policy = returnOptions.Value;
-        if (policy.AutoAuthorize == ReturnAuthorization.Always
-            || (policy.AutoAuthorize == ReturnAuthorization.UpToAmount && record.Value <= policy.AutoAuthorizeUpTo))
+        if (label is not null)
         {
-            AuthorizeReturn(record, now, System);
+            AuthorizeReturn(record, label, now, System);
         }
 
         Remember(command.IdempotencyKey, command.Actor, "return", request, record.Id);
@@ -92,10 +99,11 @@ public sealed partial class OrderGrain
         var now = TimeProvider.GetUtcNow();
         if (command.Authorize)
         {
-            AuthorizeReturn(record, now, command.Actor);
+            AuthorizeReturn(record, ReturnLabelFor(record), now, command.Actor);
         }
         else
         {
+            Commit(record.Takes, -1);
             record.Status = ReturnStatus.Rejected;
             record.Note = command.Reason;
             Record(now, "return.rejected", command.Actor, $"Return {record.Id} rejected: {command.Reason}.");
@@ -142,7 +150,7 @@ public sealed partial class OrderGrain
         record.Location = location;
         record.Inspection = inspection;
         var received = inspection.Select(i => new SkuQuantity(i.Sku, i.Resellable + i.Damaged)).ToArray();
-        var credit = received.Sum(r => r.Quantity * UnitPrice(r.Sku));
+        var credit = received.Sum(r => ValueOf(record.Takes, r.Sku, r.Quantity));
         var settlement = record.Resolution == ReturnResolution.Exchange
             ? new Settlement(record.Id, location, inspection, 0, received, new ReplacementPlan(NextReplacementId(), ExchangeLines(record.Exchange), credit), command.Actor)
             : new Settlement(record.Id, location, inspection, credit, received, null, command.Actor);
@@ -176,16 +184,18 @@ public sealed partial class OrderGrain
         var units = command.Lines.Count == 0 ? [] : Units(command.Lines);
         foreach (var line in units)
         {
-            EnsureUncommitted(line, Shipped(line.Sku), "refund-exceeds-units", "refund", "shipped");
+            EnsureUncommitted(line, Shipped(line.Sku), Committed(line.Sku), "refund-exceeds-units", "refund", "shipped");
         }
 
-        var amount = units.Sum(u => u.Quantity * UnitPrice(u.Sku)) + command.Shipping;
+        var takes = TakeUnits(units);
+        var amount = takes.Sum(t => t.Quantity * t.UnitPrice) + command.Shipping;
         if (amount <= 0)
         {
             throw DomainException.Invalid("validation-failed", "A refund needs units or a shipping amount.");
         }
 
         EnsureRefundable(amount);
+        Commit(takes, +1);
         var refund = await IssueRefundAsync(null, amount, units, command.Shipping, command.Reason, command.Actor);
         Remember(command.IdempotencyKey, command.Actor, "refund", request, refund.Id);
         await SaveAsync();
@@ -212,7 +222,7 @@ public sealed partial class OrderGrain
             units = command.Lines.Count == 0 ? shipment.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)).ToArray() : Units(command.Lines);
             foreach (var line in units)
             {
-                EnsureUncommitted(line, shipment.Lines.Where(l => l.Sku == line.Sku).Sum(l => l.Quantity), "claim-exceeds-shipped", "claim", "in that parcel");
+                EnsureUncommitted(line, shipment.Lines.Where(l => l.Sku == line.Sku).Sum(l => l.Quantity), CommittedAgainst(shipment.Id, line.Sku), "claim-exceeds-shipped", "claim", "in that parcel");
             }
         }
         else
@@ -221,9 +231,12 @@ public sealed partial class OrderGrain
             units = Units(command.Lines);
             foreach (var line in units)
             {
-                EnsureUncommitted(line, Delivered(line.Sku), "claim-exceeds-delivered", "claim", "delivered");
+                EnsureUncommitted(line, Delivered(line.Sku), CommittedAgainstDelivered(line.Sku), "claim-exceeds-delivered", "claim", "delivered");
             }
         }
+
+        var takes = TakeUnits(units);
+        Commit(takes, +1);
 
         var claim = new ClaimRecord
         {
@@ -232,8 +245,9 @@ public sealed partial class OrderGrain
             Status = ClaimStatus.Open,
             ShipmentId = shipmentId,
             Lines = [.. units],
+            Takes = takes,
             Description = command.Description,
-            Value = units.Sum(u => u.Quantity * UnitPrice(u.Sku)),
+            Value = takes.Sum(t => t.Quantity * t.UnitPrice),
             OpenedAt = now,
         };
         State.Claims.Add(claim);
@@ -257,10 +271,15 @@ public sealed partial class OrderGrain
         claim.Status = ClaimStatus.Resolving;
         claim.Resolution = command.Resolution;
         claim.Note = command.Note;
+        // A parcel that came back to us is stock again at its location (restocked once, keyed by the claim id).
+        var returnedParcel = claim.ShipmentId is { } parcelId && State.Shipments.FirstOrDefault(s => s.Id == parcelId) is { Status: ShipmentStatus.ReturnedToSender } parcel
+            ? parcel
+            : null;
+        var restock = returnedParcel is null ? [] : claim.Lines.Select(l => new InspectionResult(l.Sku, l.Quantity, 0)).ToArray();
         var settlement = command.Resolution == ClaimResolution.Replacement
-            ? new Settlement(claim.Id, null, [], 0, claim.Lines,
-                new ReplacementPlan(NextReplacementId(), claim.Lines.Select(l => new OrderLineRequest(l.Sku, l.Quantity, UnitPrice(l.Sku))).ToArray(), claim.Value), command.Actor)
-            : new Settlement(claim.Id, null, [], claim.Value, claim.Lines, null, command.Actor);
+            ? new Settlement(claim.Id, returnedParcel?.Location, restock, 0, claim.Lines,
+                new ReplacementPlan(NextReplacementId(), claim.Takes.Select(t => new OrderLineRequest(t.Sku, t.Quantity, t.UnitPrice)).ToArray(), claim.Value), command.Actor)
+            : new Settlement(claim.Id, returnedParcel?.Location, restock, claim.Value, claim.Lines, null, command.Actor);
         State.PendingSettlements.Add(settlement);
         await SaveAsync();
         await TrySettleAsync(settlement);
@@ -276,6 +295,11 @@ public sealed partial class OrderGrain
         }
         catch (DomainException ex) when (ex.Kind == DomainErrorKind.Unavailable)
         {
+        }
+        catch (Exception ex) when (ex is not DomainException && IsSettlementFault(ex))
+        {
+            // A timeout or a fault below (inventory, replacement order, gateway): the settlement stays due.
+            logger.LogWarning(ex, "Settling {Cause} of order {OrderId} failed; it is retried before the order's next request.", settlement.Cause, Id);
         }
     }
 
@@ -375,7 +399,8 @@ public sealed partial class OrderGrain
         return refund;
     }
 
-    private void AuthorizeReturn(ReturnRecord record, DateTimeOffset now, Actor actor)
+    // The carrier's label for a return; throws (no address, no carrier) without changing anything.
+    private ReturnLabel ReturnLabelFor(ReturnRecord record)
     {
         var address = State.Request!.ShippingAddress
             ?? throw DomainException.Invalid("missing-address", $"Order '{Id}' has no address to send a return label to.");
@@ -385,9 +410,14 @@ public sealed partial class OrderGrain
             ?? throw DomainException.Invalid("no-carrier", $"No carrier takes returns from {address.Country} {address.PostalCode} to {record.Location}.");
         var label = carrier.CreateLabel(record.Id, parcel,
             new ShippingAddressLabel("Returns department", $"Return {record.Id}", null, record.Location, null, address.PostalCode, address.Country));
+        return new ReturnLabel(label.Carrier, label.TrackingNumber, label.LabelFormat, label.LabelDocument);
+    }
+
+    private void AuthorizeReturn(ReturnRecord record, ReturnLabel label, DateTimeOffset now, Actor actor)
+    {
         record.Status = ReturnStatus.Authorized;
         record.AuthorizedAt = now;
-        record.Label = new ReturnLabel(label.Carrier, label.TrackingNumber, label.LabelFormat, label.LabelDocument);
+        record.Label = label;
         record.Instructions =
             $"Pack {Describe(record.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)))} with everything that came with it, stick the {label.Carrier} label " +
             $"(tracking {label.TrackingNumber}) on the parcel and hand it to {label.Carrier}. It goes back to our {record.Location} location; once it is inspected we " +
@@ -473,15 +503,28 @@ public sealed partial class OrderGrain
     }
 
     // Units of a SKU already spoken for: in returns (open ones too, so two returns cannot together exceed), claims,
-    // and refunds of their own.
+    // and refunds of their own. The basis of shipped units (refunds) counts them all.
     private int Committed(string sku)
-        => State.Returns.Where(r => r.Status != ReturnStatus.Rejected).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity)
-            + State.Claims.SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity)
-            + State.Refunds.Where(r => r.Cause is null).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+        => ReturnedUnits(sku) + State.Claims.SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity) + RefundedUnits(sku);
 
-    private void EnsureUncommitted(SkuQuantity line, int basis, string code, string verb, string basisName)
+    // Against delivered units (returns, claims of damaged or missing units): everything but claims on parcels that
+    // were never delivered, which are counted against their own parcel.
+    private int CommittedAgainstDelivered(string sku)
+        => ReturnedUnits(sku) + RefundedUnits(sku)
+            + State.Claims.Where(c => c.ShipmentId is null || DeliveredShipments.Any(s => s.Id == c.ShipmentId)).SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    // Against one lost parcel: the claims on it, and (conservatively, they name no parcel) unit refunds.
+    private int CommittedAgainst(string shipmentId, string sku)
+        => RefundedUnits(sku) + State.Claims.Where(c => c.ShipmentId == shipmentId).SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    private int ReturnedUnits(string sku)
+        => State.Returns.Where(r => r.Status != ReturnStatus.Rejected).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    private int RefundedUnits(string sku)
+        => State.Refunds.Where(r => r.Cause is null).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    private void EnsureUncommitted(SkuQuantity line, int basis, int committed, string code, string verb, string basisName)
     {
-        var committed = Committed(line.Sku);
         if (line.Quantity > basis - committed)
         {
             throw DomainException.Conflict(code,
@@ -519,7 +562,57 @@ public sealed partial class OrderGrain
 
     private string ReturnLocation(string sku) => DeliveredShipments.First(s => s.Lines.Any(l => l.Sku == sku)).Location;
 
-    private decimal UnitPrice(string sku) => State.Lines.First(l => l.Sku == sku).UnitPrice;
+    // The units a return, claim or refund takes: per SKU, the cheapest units of the order's lines not yet taken (nor
+    // cancelled), so a SKU sold at two prices gives back at most what was paid for the units the customer keeps.
+    private List<LineTake> TakeUnits(IEnumerable<SkuQuantity> units)
+    {
+        var takes = new List<LineTake>();
+        foreach (var unit in units)
+        {
+            var lines = State.Lines.Select((line, index) => (Line: line, Index: index)).Where(l => l.Line.Sku == unit.Sku)
+                .OrderBy(l => l.Line.UnitPrice).ThenBy(l => l.Index).ToArray();
+            var left = unit.Quantity;
+            foreach (var (line, index) in lines)
+            {
+                var take = Math.Min(left, line.Quantity - CancelledUnits(line) - line.Committed);
+                if (take > 0)
+                {
+                    takes.Add(new LineTake(index, line.Sku, take, line.UnitPrice));
+                    left -= take;
+                }
+            }
+
+            if (left > 0) // only if the units were checked against another basis: valued at the cheapest price
+            {
+                takes.Add(new LineTake(lines[0].Index, unit.Sku, left, lines[0].Line.UnitPrice));
+            }
+        }
+
+        return takes;
+    }
+
+    private void Commit(IEnumerable<LineTake> takes, int sign)
+    {
+        foreach (var take in takes)
+        {
+            var line = State.Lines[take.Line];
+            State.Lines[take.Line] = line with { Committed = Math.Max(0, line.Committed + sign * take.Quantity) };
+        }
+    }
+
+    // The value of units of a SKU among those taken: the cheapest first.
+    private static decimal ValueOf(IEnumerable<LineTake> takes, string sku, int quantity)
+    {
+        var value = 0m;
+        foreach (var take in takes.Where(t => t.Sku == sku).OrderBy(t => t.UnitPrice))
+        {
+            var units = Math.Min(quantity, take.Quantity);
+            value += units * take.UnitPrice;
+            quantity -= units;
+        }
+
+        return value;
+    }
 
     private ReturnRecord FindReturn(string returnId)
         => State.Returns.FirstOrDefault(r => r.Id == returnId) ?? throw DomainException.NotFound("return-not-found", $"Order '{Id}' has no return '{returnId}'.");

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
@@ -24,13 +25,18 @@ public sealed partial class OrderGrain(
     PaymentProcessor payments,
     IOptions<OrderOptions> options,
     IOptions<ReturnOptions> returnOptions,
-    ICarrierSelector carriers)
+    ICarrierSelector carriers,
+    ILogger<OrderGrain> logger)
     : Grain, IOrderGrain
 {
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
     private static readonly Actor System = new("system", "orders");
 
     private bool _placementInFlight;
+
+    // Set when a write of this order's state failed: the activation is discarded, so the failure must reach the caller
+    // rather than be taken for a settlement that merely could not finish yet.
+    private bool _writeFailed;
 
     private OrderState State => order.State;
 
@@ -69,9 +75,10 @@ public sealed partial class OrderGrain(
             {
                 await FinishSettlementAsync(settlement);
             }
-            catch (DomainException)
+            catch (Exception ex) when (IsSettlementFault(ex))
             {
-                // Stays due (a gateway outage or refusal): it must not block the order's other requests.
+                // Stays due (a gateway outage or refusal, a timeout below): it must not block the order's other requests.
+                logger.LogWarning(ex, "Settling {Cause} of order {OrderId} failed; it is retried before the order's next request.", settlement.Cause, Id);
             }
         }
     }
@@ -555,8 +562,24 @@ public sealed partial class OrderGrain(
 
         State.PublishedTimeline = State.Timeline.Count;
         State.PublishedNotifications = State.Notifications.Count;
-        return order.WriteStateAsync();
+        return WriteAsync();
     }
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await order.WriteStateAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _writeFailed = true;
+            throw;
+        }
+    }
+
+    // A fault while settling that leaves the settlement due without hiding a failed write of the order itself.
+    private bool IsSettlementFault(Exception ex) => ex is not OperationCanceledException && !_writeFailed;
 
     private OrderEvent ToEvent(TimelineEntry entry)
     {
