@@ -31,7 +31,7 @@ public enum ReturnResolution
     /// <summary>The money for the received units, through the payment gateway.</summary>
     Refund,
 
-    /// <summary>A replacement order, linked to this one; the price difference is charged or refunded.</summary>
+    /// <summary>The received units refunded, and a replacement order, linked to this one, charged in full.</summary>
     Exchange,
 }
 

@@ -151,8 +151,11 @@ public sealed partial class OrderGrain
         record.Inspection = inspection;
         var received = inspection.Select(i => new SkuQuantity(i.Sku, i.Resellable + i.Damaged)).ToArray();
         var credit = received.Sum(r => ValueOf(record.Takes, r.Sku, r.Quantity));
+        // An exchange is a refund of the received units plus a replacement order charged in full, with no credit
+        // carried over: cancelling or returning the replacement then refunds it like any order, and a capture that
+        // failed on this order makes the exchange no cheaper.
         var settlement = record.Resolution == ReturnResolution.Exchange
-            ? new Settlement(record.Id, location, inspection, 0, received, new ReplacementPlan(NextReplacementId(), ExchangeLines(record.Exchange), credit), command.Actor)
+            ? new Settlement(record.Id, location, inspection, credit, received, new ReplacementPlan(NextReplacementId(), ExchangeLines(record.Exchange), 0), command.Actor)
             : new Settlement(record.Id, location, inspection, credit, received, null, command.Actor);
         State.PendingSettlements.Add(settlement);
         var (resellable, damaged) = (inspection.Sum(i => i.Resellable), inspection.Sum(i => i.Damaged));
@@ -160,7 +163,7 @@ public sealed partial class OrderGrain
             $"Return {record.Id} received at {location}: {resellable} unit(s) resellable, back in stock; {damaged} damaged, written off.");
         Notify(now, "return_received", $"We received your return {record.Id}",
             $"Your return {record.Id} of order {Id} arrived and was inspected. " +
-            (record.Resolution == ReturnResolution.Exchange ? "We are sending your exchange now." : $"We are refunding {credit:0.00} {State.Request!.Currency}."));
+            (record.Resolution == ReturnResolution.Exchange ? $"We are refunding {credit:0.00} {State.Request!.Currency} and sending your exchange, charged as an order of its own." : $"We are refunding {credit:0.00} {State.Request!.Currency}."));
         await SaveAsync();
         await TrySettleAsync(settlement);
         return ReturnView(record);
@@ -326,7 +329,9 @@ public sealed partial class OrderGrain
                 case PlacementOutcome.Placed:
                     replacementId = replacement.OrderId;
                     refund += Math.Max(0, replacement.Credit - value);
-                    notes.Add(value > replacement.Credit
+                    notes.Add(replacement.Credit == 0 && value > 0
+                        ? $"Replacement {replacementId} placed; its {value:0.00} {currency} is charged on it."
+                        : value > replacement.Credit
                         ? $"Replacement {replacementId} placed; the difference of {value - replacement.Credit:0.00} {currency} is charged on it."
                         : $"Replacement {replacementId} placed.");
                     break;
@@ -334,7 +339,7 @@ public sealed partial class OrderGrain
                     throw new DomainException(DomainErrorKind.Unavailable, "payment-unavailable", "The payment gateway did not answer for the replacement order; it is retried.");
                 default:
                     refund += replacement.Credit;
-                    notes.Add($"The replacement could not be placed ({ReportName(result.Outcome)}), so it is refunded instead.");
+                    notes.Add($"The replacement could not be placed ({ReportName(result.Outcome)}){(replacement.Credit > 0 ? ", so it is refunded instead" : "")}.");
                     break;
             }
         }

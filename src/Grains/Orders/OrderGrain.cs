@@ -328,7 +328,7 @@ public sealed partial class OrderGrain(
             .ToList();
         var units = command.Lines.Sum(l => l.Quantity);
         var replacing = command.Replacement is { } terms
-            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}); {Math.Min(terms.Credit, Subtotal(command)):0.00} {command.Currency} already paid there."
+            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}){(terms.Credit > 0 ? $"; {Math.Min(terms.Credit, Subtotal(command)):0.00} {command.Currency} already paid there" : "")}."
             : "";
         Record(now, "order.placed", command.Actor,
             $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {Subtotal(command):0.00} {command.Currency}; stock reserved.{replacing}");
