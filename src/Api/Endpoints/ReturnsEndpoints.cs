@@ -12,6 +12,7 @@ namespace OrderActors.Api.Endpoints;
 /// POST /v1/returns/{id}/reject        {"reason"} (ops)
 /// POST /v1/returns/{id}/receive       {"location","lines":[{"sku","quantity","condition"}]}: restock, refund or exchange (ops)
 /// POST /v1/orders/{id}/refunds        {"lines":[{"sku","quantity"}],"shipping","reason"} a refund of its own (ops, Idempotency-Key honoured)
+/// POST /v1/orders/{id}/refunds/{refundId}/retry  try a refund the gateway declined again (ops)
 /// POST /v1/orders/{id}/claims         {"type","shipmentId","lines","description"} missing, wrong, damaged, lost (Idempotency-Key honoured)
 /// GET  /v1/claims/{id}                the claim
 /// POST /v1/claims/{id}/resolve        {"resolution":"refund"|"replacement","note"} (ops)
@@ -29,6 +30,7 @@ public static class ReturnsEndpoints
         var orders = routes.MapGroup("/v1/orders").WithTags("Returns");
         orders.MapPost("/{id}/returns", RequestReturnAsync).RequireAuthorization(Policies.PlaceOrders);
         orders.MapPost("/{id}/refunds", RefundAsync).RequireAuthorization(Policies.ManageAftercare);
+        orders.MapPost("/{id}/refunds/{refundId}/retry", RetryRefundAsync).RequireAuthorization(Policies.ManageAftercare);
         orders.MapPost("/{id}/claims", OpenClaimAsync).RequireAuthorization(Policies.PlaceOrders);
 
         var returns = routes.MapGroup("/v1/returns").WithTags("Returns");
@@ -202,6 +204,11 @@ public static class ReturnsEndpoints
         var refund = await grains.GetGrain<IOrderGrain>(id).RefundAsync(new RefundPayment(lines, body?.Shipping ?? 0, reason!, key, http.User.ToActor()));
         return TypedResults.Created($"/v1/orders/{id}", refund);
     }
+
+    public static async Task<IResult> RetryRefundAsync(string id, string refundId, HttpContext http, IGrainFactory grains)
+        => Validation.IsIdentifier(id)
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(id).RetryRefundAsync(new RetryRefund(refundId, http.User.ToActor())))
+            : OrdersEndpoints.OrderNotFound(id);
 
     public static async Task<IResult> OpenClaimAsync(string id, ClaimRequest? body, HttpContext http, IGrainFactory grains)
     {

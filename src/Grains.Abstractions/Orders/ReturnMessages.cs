@@ -132,6 +132,22 @@ public sealed record ReturnView(
 /// <summary>Refunds captured money outside a return: units (unit price × quantity) plus an optional amount for shipping.</summary>
 public sealed record RefundPayment(IReadOnlyList<SkuQuantity> Lines, decimal Shipping, string Reason, string? IdempotencyKey, Actor Actor);
 
+/// <summary>Where a refund is.</summary>
+public enum RefundStatus
+{
+    /// <summary>Written ahead, not yet answered by the gateway (finished before the order's next request).</summary>
+    Pending,
+
+    /// <summary>The gateway gave the money back.</summary>
+    Refunded,
+
+    /// <summary>The gateway declined it (see the failure); it is not retried until ops retry it.</summary>
+    Failed,
+}
+
+/// <summary>Ops try a failed refund again, under a new gateway key.</summary>
+public sealed record RetryRefund(string RefundId, Actor Actor);
+
 /// <summary>Money given back. Its id is <c>{orderId}-f{n}</c>.</summary>
 /// <param name="Id">The refund.</param>
 /// <param name="Cause">The return or claim it settles, or null for a refund of its own.</param>
@@ -141,7 +157,21 @@ public sealed record RefundPayment(IReadOnlyList<SkuQuantity> Lines, decimal Shi
 /// <param name="Reason">Why.</param>
 /// <param name="Reference">The gateway's refund reference.</param>
 /// <param name="At">When.</param>
-public sealed record RefundView(string Id, string? Cause, decimal Amount, IReadOnlyList<SkuQuantity> Lines, decimal Shipping, string Reason, string? Reference, DateTimeOffset At);
+/// <param name="Status">Pending, refunded or failed; only refunded ones count in the payment's <c>refunded</c>.</param>
+/// <param name="Failure">Why the gateway declined it, for a failed refund.</param>
+/// <param name="Attempt">Retries after a decline so far; each uses a new gateway key.</param>
+public sealed record RefundView(
+    string Id,
+    string? Cause,
+    decimal Amount,
+    IReadOnlyList<SkuQuantity> Lines,
+    decimal Shipping,
+    string Reason,
+    string? Reference,
+    DateTimeOffset At,
+    RefundStatus Status = RefundStatus.Refunded,
+    string? Failure = null,
+    int Attempt = 0);
 
 /// <summary>A problem with a delivery that needs no return parcel.</summary>
 public enum ClaimType

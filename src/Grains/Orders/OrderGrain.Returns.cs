@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipments;
 using OrderActors.Grains.Shipping;
 
@@ -199,10 +200,34 @@ public sealed partial class OrderGrain
 
         EnsureRefundable(amount);
         Commit(takes, +1);
-        var refund = await IssueRefundAsync(null, amount, units, command.Shipping, command.Reason, command.Actor);
+        var refund = new RefundView(NextRefundId(), null, amount, [.. units], command.Shipping, command.Reason, null, TimeProvider.GetUtcNow(), RefundStatus.Pending);
+        State.Refunds.Add(refund);
         Remember(command.IdempotencyKey, command.Actor, "refund", request, refund.Id);
+        await SaveAsync(); // written ahead with its gateway key: a crash from here on is finished under the same key
+        refund = await SendRefundAsync(refund, command.Actor);
         await SaveAsync();
-        return refund;
+        return refund.Status == RefundStatus.Failed
+            ? throw new DomainException(DomainErrorKind.PaymentRefused, "payment-declined", $"The payment gateway declined refund {refund.Id}: {refund.Failure}.")
+            : refund;
+    }
+
+    public async Task<RefundView> RetryRefundAsync(RetryRefund command)
+    {
+        await SettleAsync();
+        EnsureVisible();
+        var refund = State.Refunds.FirstOrDefault(r => r.Id == command.RefundId)
+            ?? throw DomainException.NotFound("refund-not-found", $"Order '{Id}' has no refund '{command.RefundId}'.");
+        if (refund.Status != RefundStatus.Failed)
+        {
+            throw DomainException.InvalidTransition($"refund '{refund.Id}'", "retry", ReportName(refund.Status), []);
+        }
+
+        var pending = refund with { Status = RefundStatus.Pending, Failure = null, Attempt = refund.Attempt + 1 };
+        State.Refunds[State.Refunds.IndexOf(refund)] = pending;
+        await SaveAsync();
+        var done = await SendRefundAsync(pending, command.Actor);
+        await SaveAsync();
+        return done;
     }
 
     public async Task<ClaimView> OpenClaimAsync(OpenClaim command)
@@ -345,7 +370,7 @@ public sealed partial class OrderGrain
         }
 
         var payment = State.Payment;
-        var refundable = Math.Max(0, payment.Captured - payment.Refunded);
+        var refundable = Math.Max(0, payment.Captured - payment.Refunded - Reserved(settlement.Cause));
         if (refund > refundable)
         {
             notes.Add($"The refund is capped at {refundable:0.00} {currency}, what is left of the capture.");
@@ -354,7 +379,15 @@ public sealed partial class OrderGrain
 
         if (refund > 0)
         {
-            await IssueRefundAsync(settlement.Cause, refund, settlement.RefundLines, 0, $"settles {settlement.Cause}", settlement.Actor);
+            // A decline does not leave the settlement stuck: its refund is recorded as failed, for ops to retry.
+            var issued = State.Refunds.FirstOrDefault(r => r.Cause == settlement.Cause)
+                ?? await SendRefundAsync(new RefundView(NextRefundId(), settlement.Cause, refund, [.. settlement.RefundLines], 0, $"settles {settlement.Cause}", null,
+                    TimeProvider.GetUtcNow(), RefundStatus.Pending), settlement.Actor);
+            if (issued.Status != RefundStatus.Refunded)
+            {
+                notes.Add($"The refund {issued.Id} of {refund:0.00} {currency} was declined ({issued.Failure}); ops may retry it.");
+                refund = 0;
+            }
         }
 
         var now = TimeProvider.GetUtcNow();
@@ -386,23 +419,72 @@ public sealed partial class OrderGrain
         await SaveAsync();
     }
 
-    private async Task<RefundView> IssueRefundAsync(string? cause, decimal amount, IReadOnlyList<SkuQuantity> lines, decimal shipping, string reason, Actor actor)
+    // Sends a refund written ahead (or, for a settlement, fixed by its cause) under its own gateway key, and records
+    // the answer: refunded, or failed with the gateway's reason (not retried until ops retry it). An outage throws
+    // and leaves it as it was. The caller saves.
+    private async Task<RefundView> SendRefundAsync(RefundView refund, Actor actor)
     {
         var payment = State.Payment;
         var currency = State.Request!.Currency;
-        var id = $"{Id}-f{State.Refunds.Count + 1}";
-        var result = await payments.RefundAsync(Id, cause ?? id, payment.Capture!, amount, currency);
-        await EnsureApprovedAsync(result, "refund");
-        payment.Refunded += amount;
-        payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+        var purpose = (refund.Cause ?? refund.Id) + (refund.Attempt > 0 ? $":retry{refund.Attempt}" : "");
+        var result = await payments.RefundAsync(Id, purpose, payment.Capture!, refund.Amount, currency);
         var now = TimeProvider.GetUtcNow();
-        var refund = new RefundView(id, cause, amount, [.. lines], shipping, reason, result.Reference, now);
-        State.Refunds.Add(refund);
-        Record(now, "payment.refunded", actor, $"{amount:0.00} {currency} refunded ({reason}); {payment.Refunded:0.00} of {payment.Captured:0.00} refunded in all.");
-        Notify(now, "refund_issued", $"A refund for order {Id}",
-            $"We refunded {amount:0.00} {currency} to your {payment.Method} for order {Id} ({reason}). It may take a few days to appear.");
-        return refund;
+        RefundView done;
+        switch (result.Outcome)
+        {
+            case PaymentOutcome.Approved:
+                done = refund with { Status = RefundStatus.Refunded, Reference = result.Reference, Failure = null, At = now };
+                payment.Refunded += refund.Amount;
+                payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+                Record(now, "payment.refunded", actor, $"{refund.Amount:0.00} {currency} refunded ({refund.Reason}); {payment.Refunded:0.00} of {payment.Captured:0.00} refunded in all.");
+                Notify(now, "refund_issued", $"A refund for order {Id}",
+                    $"We refunded {refund.Amount:0.00} {currency} to your {payment.Method} for order {Id} ({refund.Reason}). It may take a few days to appear.");
+                if (refund.Attempt > 0)
+                {
+                    CreditCause(done);
+                }
+
+                break;
+            case PaymentOutcome.Declined:
+                done = refund with { Status = RefundStatus.Failed, Failure = $"{result.Reason}: {result.Message}", At = now };
+                Record(now, "payment.refund_failed", actor,
+                    $"Refund {refund.Id} of {refund.Amount:0.00} {currency} ({refund.Reason}) declined by the gateway: {result.Reason}. It is not retried until ops retry it.");
+                break;
+            default:
+                throw new DomainException(DomainErrorKind.Unavailable, "payment-unavailable", $"The payment gateway did not answer refund {refund.Id} ({result.Reason}); it is retried.");
+        }
+
+        var index = State.Refunds.FindIndex(r => r.Id == refund.Id);
+        if (index < 0)
+        {
+            State.Refunds.Add(done);
+        }
+        else
+        {
+            State.Refunds[index] = done;
+        }
+
+        return done;
     }
+
+    // A retried refund that went through is credited to the return or claim it settles.
+    private void CreditCause(RefundView refund)
+    {
+        if (State.Returns.FirstOrDefault(r => r.Id == refund.Cause) is { } returned)
+        {
+            returned.Refunded += refund.Amount;
+        }
+        else if (State.Claims.FirstOrDefault(c => c.Id == refund.Cause) is { } claim)
+        {
+            claim.Refunded += refund.Amount;
+        }
+    }
+
+    // Refunds written ahead or declined (held for a retry), but the one settling except.
+    private decimal Reserved(string? except)
+        => State.Refunds.Where(r => r.Status != RefundStatus.Refunded && (except is null || r.Cause != except)).Sum(r => r.Amount);
+
+    private string NextRefundId() => $"{Id}-f{State.Refunds.Count + 1}";
 
     // The carrier's label for a return; throws (no address, no carrier) without changing anything.
     private ReturnLabel ReturnLabelFor(ReturnRecord record)
@@ -545,10 +627,14 @@ public sealed partial class OrderGrain
             throw DomainException.Conflict("nothing-captured", $"Order '{Id}' has no captured payment to refund (payment is {ReportName(payment.Status)}).");
         }
 
-        if (payment.Refunded + amount > payment.Captured)
+        // Refunds still to be made count too (settlements due, refunds pending or declined and held for a retry), so a
+        // refund of its own cannot use up the capture they need.
+        var held = Reserved(null) + State.PendingSettlements.Sum(s => s.Refund);
+        if (payment.Refunded + held + amount > payment.Captured)
         {
             throw DomainException.Conflict("refund-exceeds-captured",
-                $"Refunding {amount:0.00} {State.Request!.Currency} would bring refunds to {payment.Refunded + amount:0.00}, more than the {payment.Captured:0.00} captured ({payment.Refunded:0.00} refunded so far).");
+                $"Refunding {amount:0.00} {State.Request!.Currency} would bring refunds to {payment.Refunded + held + amount:0.00}, more than the {payment.Captured:0.00} captured " +
+                $"({payment.Refunded:0.00} refunded so far, {held:0.00} due or held for a retry).");
         }
     }
 

@@ -69,6 +69,19 @@ public sealed partial class OrderGrain(
             await CaptureAsync();
         }
 
+        foreach (var refund in State.Refunds.Where(r => r.Status == RefundStatus.Pending).ToArray())
+        {
+            try
+            {
+                await SendRefundAsync(refund, System); // written ahead before the gateway was called: same key, so once
+                await SaveAsync();
+            }
+            catch (Exception ex) when (IsSettlementFault(ex))
+            {
+                logger.LogWarning(ex, "Refund {RefundId} of order {OrderId} is still pending.", refund.Id, Id);
+            }
+        }
+
         foreach (var settlement in State.PendingSettlements.ToArray())
         {
             try

@@ -128,6 +128,67 @@ public sealed class SettlementFaultTests
     }
 }
 
+/// <summary>Refunds that crash between the gateway and the write, or that the gateway declines.</summary>
+public sealed class RefundLedgerTests
+{
+    private static readonly Actor Ops = new("api-key:ops", "test-ops");
+
+    [Fact]
+    public async Task A_refund_retried_after_a_crash_reaches_the_gateway_once_even_if_another_refund_came_between()
+    {
+        var gateway = new ScriptedGateway();
+        var failNext = false;
+        await using var silo = await TestSilo.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway),
+            decorateStorage: inner => new FaultyGrainStorage(inner, (id, json) => failNext && id.Type == "order" && json.Contains("\"reference\":\"ref_", StringComparison.Ordinal)));
+        var sku = $"sku-{Guid.NewGuid():N}";
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 3));
+        var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
+        var goodwill = new RefundPayment([], 5m, "late delivery", "refund-1", Ops);
+
+        failNext = true;
+        await Assert.ThrowsAsync<IOException>(() => order.RefundAsync(goodwill)); // the gateway refunded, the write after it failed
+        failNext = false;
+        await order.ReceiveReturnAsync(new ReceiveReturn(opened.Id, null, [new InspectedUnits(sku, 1, ItemCondition.Resellable)], Ops)); // another refund
+        var retried = await order.RefundAsync(goodwill);
+
+        var view = (await order.GetAsync())!;
+        Assert.Equal((retried.Id, 5m), (view.Refunds.Single(r => r.Cause is null).Id, retried.Amount));
+        Assert.True((gateway.Inner.RefundCount, gateway.Inner.RefundedTotal) == (2, 15m),
+            $"the gateway made {gateway.Inner.RefundCount} refunds of {gateway.Inner.RefundedTotal} in all; expected 2 (the return's and the goodwill once) of 15");
+        Assert.Equal(15m, view.Payment.Refunded);
+    }
+
+    [Fact]
+    public async Task A_declined_settlement_refund_is_marked_failed_not_retried_held_against_the_capture_and_retried_by_ops()
+    {
+        var gateway = new ScriptedGateway();
+        await using var silo = await TestSilo.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway));
+        var sku = $"sku-{Guid.NewGuid():N}";
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 3));
+        var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
+
+        gateway.DeclineRefunds = true;
+        var received = await order.ReceiveReturnAsync(new ReceiveReturn(opened.Id, null, [new InspectedUnits(sku, 1, ItemCondition.Resellable)], Ops));
+        Assert.Equal((ReturnStatus.Completed, 0m), (received.Status, received.Refunded));
+        var calls = gateway.RefundCalls;
+        var view = (await order.GetAsync())!;
+        await order.GetNotificationsAsync();
+        Assert.Equal(calls, gateway.RefundCalls); // not retried before every request
+        var failed = Assert.Single(view.Refunds);
+        Assert.Equal((opened.Id, RefundStatus.Failed, 10m), (failed.Cause, failed.Status, failed.Amount));
+        Assert.Contains("refund_not_allowed", failed.Failure, StringComparison.Ordinal);
+        Assert.Contains(view.Timeline, t => t.Type == "payment.refund_failed");
+        Assert.Equal("refund-exceeds-captured", (await Assert.ThrowsAsync<DomainException>(() => order.RefundAsync(new RefundPayment([], 25m, "goodwill", null, Ops)))).Code);
+
+        gateway.DeclineRefunds = false;
+        var retried = await order.RetryRefundAsync(new RetryRefund(failed.Id, Ops));
+        Assert.Equal((RefundStatus.Refunded, 10m), (retried.Status, retried.Amount));
+        view = (await order.GetAsync())!;
+        Assert.Equal((10m, 10m), (view.Payment.Refunded, view.Returns.Single().Refunded));
+        Assert.Equal("invalid-transition", (await Assert.ThrowsAsync<DomainException>(() => order.RetryRefundAsync(new RetryRefund(failed.Id, Ops)))).Code);
+    }
+}
+
 /// <summary>The test gateway, with refunds that throw or are declined on demand, counting refunds per key.</summary>
 internal sealed class ScriptedGateway : IPaymentGateway
 {
@@ -136,6 +197,8 @@ internal sealed class ScriptedGateway : IPaymentGateway
     public bool ThrowOnRefund { get; set; }
 
     public bool DeclineRefunds { get; set; }
+
+    public int RefundCalls { get; private set; }
 
     public TestPaymentGateway Inner => _inner;
 
@@ -149,7 +212,7 @@ internal sealed class ScriptedGateway : IPaymentGateway
         => _inner.VoidAsync(idempotencyKey, authorization, cancellationToken);
 
     public Task<PaymentResult> RefundAsync(string idempotencyKey, string capture, decimal amount, string currency, CancellationToken cancellationToken = default)
-        => ThrowOnRefund ? throw new HttpRequestException("The gateway connection was reset.")
+        => ++RefundCalls > 0 && ThrowOnRefund ? throw new HttpRequestException("The gateway connection was reset.")
             : DeclineRefunds ? Task.FromResult(new PaymentResult(PaymentOutcome.Declined, null, "refund_not_allowed", "The issuer refused the refund."))
             : _inner.RefundAsync(idempotencyKey, capture, amount, currency, cancellationToken);
 }
