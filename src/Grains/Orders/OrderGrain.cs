@@ -599,8 +599,27 @@ public sealed partial class OrderGrain(
         var request = State.Request!;
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
-            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l))).ToArray(), State.PlacedAt, State.PromisedBy,
+            State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i))).ToArray(), State.PlacedAt, State.PromisedBy,
             Aftercare());
+    }
+
+    // The refunded units of a SKU spread over its lines cheapest first, as refunds value them.
+    private int RefundedUnitsOfLine(int index)
+    {
+        var line = State.Lines[index];
+        var left = State.Refunds.Where(r => r.Status == RefundStatus.Refunded).SelectMany(r => r.Lines).Where(l => l.Sku == line.Sku).Sum(l => l.Quantity);
+        foreach (var (other, i) in State.Lines.Select((l, i) => (l, i)).Where(x => x.l.Sku == line.Sku).OrderBy(x => x.l.UnitPrice).ThenBy(x => x.i))
+        {
+            var taken = Math.Min(left, other.Quantity - CancelledUnits(other));
+            if (i == index)
+            {
+                return taken;
+            }
+
+            left -= taken;
+        }
+
+        return 0;
     }
 
     // A line's units are allocated per location, and each location is one shipment: those in cancelled shipments are cancelled.
