@@ -136,6 +136,7 @@ public static class ReturnsEndpoints
     public static async Task<IResult> DecideAsync(string id, bool authorize, ReasonRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         var reason = validation.Text("reason", body?.Reason, 500, required: !authorize);
         if (!validation.IsValid)
         {
@@ -143,13 +144,14 @@ public static class ReturnsEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).DecideReturnAsync(new DecideReturn(id, authorize, reason, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).DecideReturnAsync(new DecideReturn(id, authorize, reason, http.User.ToActor(), key)))
             : ReturnNotFound(id);
     }
 
     public static async Task<IResult> ReceiveAsync(string id, ReceiveRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         if (body?.Location is { } location && !Validation.IsIdentifier(location))
         {
             validation.Add("location", "is not a valid location id.");
@@ -167,7 +169,7 @@ public static class ReturnsEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ReceiveReturnAsync(new ReceiveReturn(id, body?.Location, lines, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ReceiveReturnAsync(new ReceiveReturn(id, body?.Location, lines, http.User.ToActor(), key)))
             : ReturnNotFound(id);
     }
 
@@ -250,6 +252,7 @@ public static class ReturnsEndpoints
     public static async Task<IResult> ResolveClaimAsync(string id, ResolveClaimRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         var resolution = validation.SnakeCaseEnum<ClaimResolution>("resolution", body?.Resolution);
         var note = validation.Text("note", body?.Note, MaxText, required: false);
         if (!validation.IsValid)
@@ -258,7 +261,7 @@ public static class ReturnsEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Claim) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ResolveClaimAsync(new ResolveClaim(id, resolution!.Value, note, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ResolveClaimAsync(new ResolveClaim(id, resolution!.Value, note, http.User.ToActor(), key)))
             : ClaimNotFound(id);
     }
 

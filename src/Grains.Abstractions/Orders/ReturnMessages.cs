@@ -88,14 +88,17 @@ public sealed record RequestReturn(
     string? IdempotencyKey,
     Actor Actor);
 
-/// <summary>Ops authorize (<paramref name="Authorize"/> true) or reject a requested return.</summary>
-public sealed record DecideReturn(string ReturnId, bool Authorize, string? Reason, Actor Actor);
+/// <summary>Ops authorize (<paramref name="Authorize"/> true) or reject a requested return; a retry with the same <paramref name="IdempotencyKey"/> gets the return.</summary>
+public sealed record DecideReturn(string ReturnId, bool Authorize, string? Reason, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>Units of a SKU found in a return parcel, in one condition.</summary>
 public sealed record InspectedUnits(string Sku, int Quantity, ItemCondition Condition);
 
-/// <summary>A return parcel arrived at <paramref name="Location"/> (null: where the return was sent) and was inspected.</summary>
-public sealed record ReceiveReturn(string ReturnId, string? Location, IReadOnlyList<InspectedUnits> Lines, Actor Actor);
+/// <summary>
+/// A return parcel arrived at <paramref name="Location"/> (null: where the return was sent; otherwise a stock location
+/// of every SKU received) and was inspected; a retry with the same <paramref name="IdempotencyKey"/> gets the return.
+/// </summary>
+public sealed record ReceiveReturn(string ReturnId, string? Location, IReadOnlyList<InspectedUnits> Lines, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>A return line as readers see it.</summary>
 public sealed record ReturnLineView(string Sku, int Quantity, decimal UnitPrice, ReturnReason Reason, string? Comment);
@@ -215,8 +218,8 @@ public enum ClaimResolution
 /// <summary>Opens a claim; for a lost parcel <paramref name="ShipmentId"/> names it and the lines may be left out (the whole shipment).</summary>
 public sealed record OpenClaim(ClaimType Type, string? ShipmentId, IReadOnlyList<SkuQuantity> Lines, string Description, string? IdempotencyKey, Actor Actor);
 
-/// <summary>Ops resolve a claim.</summary>
-public sealed record ResolveClaim(string ClaimId, ClaimResolution Resolution, string? Note, Actor Actor);
+/// <summary>Ops resolve a claim; a retry with the same <paramref name="IdempotencyKey"/> gets the claim.</summary>
+public sealed record ResolveClaim(string ClaimId, ClaimResolution Resolution, string? Note, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>A claim as readers see it. Its id is <c>{orderId}-c{n}</c>.</summary>
 public sealed record ClaimView(

@@ -91,6 +91,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "decide", request) is { } known)
+        {
+            return ReturnView(FindReturn(known));
+        }
+
         var record = FindReturn(command.ReturnId);
         if (record.Status != ReturnStatus.Requested)
         {
@@ -112,6 +118,7 @@ public sealed partial class OrderGrain
                 $"We cannot accept return {record.Id} of order {Id}: {command.Reason}. Reply to this message or contact support if you disagree.");
         }
 
+        Remember(command.IdempotencyKey, command.Actor, "decide", request, record.Id);
         await SaveAsync();
         return ReturnView(record);
     }
@@ -120,6 +127,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "receive", request) is { } known)
+        {
+            return ReturnView(FindReturn(known));
+        }
+
         var record = FindReturn(command.ReturnId);
         if (record.Status != ReturnStatus.Authorized)
         {
@@ -144,6 +157,19 @@ public sealed partial class OrderGrain
             }
         }
 
+        if (command.Location is { } named && named != record.Location)
+        {
+            // Units restocked where their SKU is not stocked would be stock nobody can sell: refused before anything changes.
+            foreach (var result in inspection)
+            {
+                var stock = await GrainFactory.GetGrain<IInventoryGrain>(result.Sku).GetAsync();
+                if (stock is null || !stock.Locations.Any(l => l.Location == named))
+                {
+                    throw DomainException.Invalid("validation-failed", $"'{named}' is not a stock location of '{result.Sku}'; receive the return where the SKU is stocked.");
+                }
+            }
+        }
+
         var now = TimeProvider.GetUtcNow();
         var location = command.Location ?? record.Location;
         record.Status = ReturnStatus.Received;
@@ -159,6 +185,7 @@ public sealed partial class OrderGrain
             ? new Settlement(record.Id, location, inspection, credit, received, new ReplacementPlan(NextReplacementId(), ExchangeLines(record.Exchange), 0), command.Actor)
             : new Settlement(record.Id, location, inspection, credit, received, null, command.Actor);
         State.PendingSettlements.Add(settlement);
+        Remember(command.IdempotencyKey, command.Actor, "receive", request, record.Id);
         var (resellable, damaged) = (inspection.Sum(i => i.Resellable), inspection.Sum(i => i.Damaged));
         Record(now, "return.received", command.Actor,
             $"Return {record.Id} received at {location}: {resellable} unit(s) resellable, back in stock; {damaged} damaged, written off.");
@@ -289,6 +316,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "resolve", request) is { } known)
+        {
+            return ClaimView(State.Claims.Single(c => c.Id == known));
+        }
+
         var claim = State.Claims.FirstOrDefault(c => c.Id == command.ClaimId)
             ?? throw DomainException.NotFound("claim-not-found", $"Order '{Id}' has no claim '{command.ClaimId}'.");
         if (claim.Status != ClaimStatus.Open)
@@ -309,6 +342,7 @@ public sealed partial class OrderGrain
                 new ReplacementPlan(NextReplacementId(), claim.Takes.Select(t => new OrderLineRequest(t.Sku, t.Quantity, t.UnitPrice)).ToArray(), claim.Value), command.Actor)
             : new Settlement(claim.Id, returnedParcel?.Location, restock, claim.Value, claim.Lines, null, command.Actor);
         State.PendingSettlements.Add(settlement);
+        Remember(command.IdempotencyKey, command.Actor, "resolve", request, claim.Id);
         await SaveAsync();
         await TrySettleAsync(settlement);
         return ClaimView(claim);

@@ -24,6 +24,42 @@ public sealed class AftercareValuationTests(SharedSiloFixture cluster)
         await order.UpdateShipmentAsync(new ShipmentCommand(shipmentId, ShipmentAction.Track, null, new TrackingEvent(outcome, null, null), Ops));
     }
 
+    [Fact]
+    public async Task Receipts_resolutions_and_replies_retried_with_their_idempotency_key_happen_once()
+    {
+        var sku = $"sku-{Guid.NewGuid():N}";
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 3));
+        var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
+        var receive = new ReceiveReturn(opened.Id, null, [new InspectedUnits(sku, 1, ItemCondition.Resellable)], Ops, "rcv-1");
+        var received = await order.ReceiveReturnAsync(receive);
+        Assert.Equal(received.Id, (await order.ReceiveReturnAsync(receive)).Id);
+
+        var claim = await order.OpenClaimAsync(new OpenClaim(ClaimType.ArrivedDamaged, null, [new SkuQuantity(sku, 1)], "cracked", null, Ops));
+        var resolve = new ResolveClaim(claim.Id, ClaimResolution.Refund, null, Ops, "res-1");
+        await order.ResolveClaimAsync(resolve);
+        Assert.Equal(ClaimStatus.Resolved, (await order.ResolveClaimAsync(resolve)).Status);
+
+        var ticket = await order.OpenTicketAsync(new OpenTicket("Hello", "A question.", TicketPriority.Normal, null, Ops));
+        var reply = new TicketCommand(ticket.Id, TicketAction.Reply, "An answer.", Ops, "reply-1");
+        await order.UpdateTicketAsync(reply);
+        Assert.Equal(2, (await order.UpdateTicketAsync(reply)).Messages.Count);
+        Assert.Equal(10m + 10m, (await order.GetAsync())!.Payment.Refunded);
+    }
+
+    [Fact]
+    public async Task A_receipt_at_a_location_that_does_not_stock_the_sku_is_refused_and_changes_nothing()
+    {
+        var sku = $"sku-{Guid.NewGuid():N}";
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 2));
+        var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
+        var before = (await order.GetAsync())!;
+
+        var refused = await Assert.ThrowsAsync<DomainException>(() => order.ReceiveReturnAsync(new ReceiveReturn(opened.Id, "nowhere", [new InspectedUnits(sku, 1, ItemCondition.Resellable)], Ops)));
+        Assert.Equal(("validation-failed", DomainErrorKind.Invalid), (refused.Code, refused.Kind));
+        var after = (await order.GetAsync())!;
+        Assert.Equal((ReturnStatus.Authorized, before.Timeline.Count), (after.Returns.Single().Status, after.Timeline.Count));
+    }
+
     // One unit of a SKU on each of two lines, at the two prices, delivered.
     private async Task<(IOrderGrain Order, string Sku)> DeliveredAtPricesAsync(decimal first, decimal second)
     {
