@@ -51,7 +51,7 @@ public static class ReturnsEndpoints
 
     public sealed record ReturnLine(string? Sku, int? Quantity, string? Reason, string? Comment);
 
-    /// <summary>A replacement line; without a unit price, the order's price of the same SKU.</summary>
+    /// <summary>A replacement line; without a unit price, the order's lowest price of the same SKU.</summary>
     public sealed record ExchangeLineRequest(string? Sku, int? Quantity, decimal? UnitPrice);
 
     public sealed record ReasonRequest(string? Reason);
@@ -106,7 +106,8 @@ public static class ReturnsEndpoints
                     return e;
                 }
 
-                if (order?.Lines.FirstOrDefault(l => l.Sku == e.Sku) is { } same)
+                // The lowest price of the SKU on the order, as returned units are valued: a like-for-like swap costs nothing.
+                if (order?.Lines.Where(l => l.Sku == e.Sku).MinBy(l => l.UnitPrice) is { } same)
                 {
                     return e with { UnitPrice = same.UnitPrice };
                 }

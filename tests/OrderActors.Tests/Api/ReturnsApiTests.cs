@@ -162,6 +162,44 @@ public sealed class ReturnsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public async Task A_like_for_like_exchange_of_a_free_unit_costs_nothing()
+    {
+        var sku = ApiFixture.NewSku();
+        await fixture.StockAsync(sku, 10);
+        var body = new
+        {
+            customer = new { id = "cus-bogo", email = "cus-bogo@example.com" },
+            lines = new[] { new { sku, quantity = 1, unitPrice = 50m }, new { sku, quantity = 1, unitPrice = 0m } },
+            shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+            payment = new { method = "card", token = "tok_visa" },
+        };
+        var order = await (await fixture.Storefront.PostJsonAsync("/v1/orders", body)).ReadAsync<OrderView>(201, "place buy one, get one");
+        await _api.DeliverAsync(Assert.Single(order.Shipments).Id);
+
+        var opened = await _api.OpenReturnAsync(order.Id, new
+        {
+            lines = new[] { new { sku, quantity = 1, reason = "size_or_fit" } },
+            resolution = "exchange",
+            exchange = new[] { new { sku, quantity = 1 } },
+        });
+        Assert.Equal((0m, 0m), (opened.Value, Assert.Single(opened.Exchange).UnitPrice));
+    }
+
+    [Fact]
+    public async Task Only_a_failed_refund_can_be_retried_and_only_by_ops()
+    {
+        var sku = ApiFixture.NewSku();
+        await fixture.StockAsync(sku, 10);
+        var order = await _api.DeliveredOrderAsync(null, (sku, 1));
+        var refund = await (await fixture.Ops.PostJsonAsync($"/v1/orders/{order.Id}/refunds", new { shipping = 1m, reason = "goodwill" })).ReadAsync<RefundView>(201, "refund");
+        Assert.Equal(RefundStatus.Refunded, refund.Status);
+
+        await (await fixture.Storefront.PostJsonAsync($"/v1/orders/{order.Id}/refunds/{refund.Id}/retry", new { })).AssertProblemAsync(403, "forbidden", "retry is for ops");
+        await (await fixture.Ops.PostJsonAsync($"/v1/orders/{order.Id}/refunds/{refund.Id}/retry", new { })).AssertProblemAsync(409, "invalid-transition", "retry of a refunded refund");
+        await (await fixture.Ops.PostJsonAsync($"/v1/orders/{order.Id}/refunds/{order.Id}-f9/retry", new { })).AssertProblemAsync(404, "refund-not-found", "retry of no refund");
+    }
+
+    [Fact]
     public async Task Returns_are_refused_before_delivery_and_bad_bodies_are_422()
     {
         var sku = ApiFixture.NewSku();
