@@ -27,6 +27,7 @@ namespace OrderActors.Grains;
 [JsonSerializable(typeof(ReturnView))]
 [JsonSerializable(typeof(RefundPayment))]
 [JsonSerializable(typeof(RefundView))]
+[JsonSerializable(typeof(RetryRefund))]
 [JsonSerializable(typeof(OpenClaim))]
 [JsonSerializable(typeof(ResolveClaim))]
 [JsonSerializable(typeof(ClaimView))]

@@ -12,6 +12,7 @@ namespace OrderActors.Api.Endpoints;
 /// POST /v1/returns/{id}/reject        {"reason"} (ops)
 /// POST /v1/returns/{id}/receive       {"location","lines":[{"sku","quantity","condition"}]}: restock, refund or exchange (ops)
 /// POST /v1/orders/{id}/refunds        {"lines":[{"sku","quantity"}],"shipping","reason"} a refund of its own (ops, Idempotency-Key honoured)
+/// POST /v1/orders/{id}/refunds/{refundId}/retry  try a refund the gateway declined again (ops)
 /// POST /v1/orders/{id}/claims         {"type","shipmentId","lines","description"} missing, wrong, damaged, lost (Idempotency-Key honoured)
 /// GET  /v1/claims/{id}                the claim
 /// POST /v1/claims/{id}/resolve        {"resolution":"refund"|"replacement","note"} (ops)
@@ -29,6 +30,7 @@ public static class ReturnsEndpoints
         var orders = routes.MapGroup("/v1/orders").WithTags("Returns");
         orders.MapPost("/{id}/returns", RequestReturnAsync).RequireAuthorization(Policies.PlaceOrders);
         orders.MapPost("/{id}/refunds", RefundAsync).RequireAuthorization(Policies.ManageAftercare);
+        orders.MapPost("/{id}/refunds/{refundId}/retry", RetryRefundAsync).RequireAuthorization(Policies.ManageAftercare);
         orders.MapPost("/{id}/claims", OpenClaimAsync).RequireAuthorization(Policies.PlaceOrders);
 
         var returns = routes.MapGroup("/v1/returns").WithTags("Returns");
@@ -49,7 +51,7 @@ public static class ReturnsEndpoints
 
     public sealed record ReturnLine(string? Sku, int? Quantity, string? Reason, string? Comment);
 
-    /// <summary>A replacement line; without a unit price, the order's price of the same SKU.</summary>
+    /// <summary>A replacement line; without a unit price, the order's lowest price of the same SKU.</summary>
     public sealed record ExchangeLineRequest(string? Sku, int? Quantity, decimal? UnitPrice);
 
     public sealed record ReasonRequest(string? Reason);
@@ -104,7 +106,8 @@ public static class ReturnsEndpoints
                     return e;
                 }
 
-                if (order?.Lines.FirstOrDefault(l => l.Sku == e.Sku) is { } same)
+                // The lowest price of the SKU on the order, as returned units are valued: a like-for-like swap costs nothing.
+                if (order?.Lines.Where(l => l.Sku == e.Sku).MinBy(l => l.UnitPrice) is { } same)
                 {
                     return e with { UnitPrice = same.UnitPrice };
                 }
@@ -134,6 +137,7 @@ public static class ReturnsEndpoints
     public static async Task<IResult> DecideAsync(string id, bool authorize, ReasonRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         var reason = validation.Text("reason", body?.Reason, 500, required: !authorize);
         if (!validation.IsValid)
         {
@@ -141,13 +145,14 @@ public static class ReturnsEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).DecideReturnAsync(new DecideReturn(id, authorize, reason, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).DecideReturnAsync(new DecideReturn(id, authorize, reason, http.User.ToActor(), key)))
             : ReturnNotFound(id);
     }
 
     public static async Task<IResult> ReceiveAsync(string id, ReceiveRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         if (body?.Location is { } location && !Validation.IsIdentifier(location))
         {
             validation.Add("location", "is not a valid location id.");
@@ -165,7 +170,7 @@ public static class ReturnsEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ReceiveReturnAsync(new ReceiveReturn(id, body?.Location, lines, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ReceiveReturnAsync(new ReceiveReturn(id, body?.Location, lines, http.User.ToActor(), key)))
             : ReturnNotFound(id);
     }
 
@@ -202,6 +207,11 @@ public static class ReturnsEndpoints
         var refund = await grains.GetGrain<IOrderGrain>(id).RefundAsync(new RefundPayment(lines, body?.Shipping ?? 0, reason!, key, http.User.ToActor()));
         return TypedResults.Created($"/v1/orders/{id}", refund);
     }
+
+    public static async Task<IResult> RetryRefundAsync(string id, string refundId, HttpContext http, IGrainFactory grains)
+        => Validation.IsIdentifier(id)
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(id).RetryRefundAsync(new RetryRefund(refundId, http.User.ToActor())))
+            : OrdersEndpoints.OrderNotFound(id);
 
     public static async Task<IResult> OpenClaimAsync(string id, ClaimRequest? body, HttpContext http, IGrainFactory grains)
     {
@@ -243,6 +253,7 @@ public static class ReturnsEndpoints
     public static async Task<IResult> ResolveClaimAsync(string id, ResolveClaimRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         var resolution = validation.SnakeCaseEnum<ClaimResolution>("resolution", body?.Resolution);
         var note = validation.Text("note", body?.Note, MaxText, required: false);
         if (!validation.IsValid)
@@ -251,7 +262,7 @@ public static class ReturnsEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Claim) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ResolveClaimAsync(new ResolveClaim(id, resolution!.Value, note, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).ResolveClaimAsync(new ResolveClaim(id, resolution!.Value, note, http.User.ToActor(), key)))
             : ClaimNotFound(id);
     }
 

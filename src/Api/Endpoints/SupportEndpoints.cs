@@ -99,6 +99,7 @@ public static class SupportEndpoints
     public static async Task<IResult> UpdateTicketAsync(string id, TicketAction action, string field, string? text, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
+        var key = validation.IdempotencyKey(http);
         var value = validation.Text(field, text, ReturnsEndpoints.MaxText, required: true);
         if (!validation.IsValid)
         {
@@ -106,7 +107,7 @@ public static class SupportEndpoints
         }
 
         return AftercareIds.OrderOf(id, AftercareIds.Ticket) is { } orderId
-            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).UpdateTicketAsync(new TicketCommand(id, action, value!, http.User.ToActor())))
+            ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(orderId).UpdateTicketAsync(new TicketCommand(id, action, value!, http.User.ToActor(), key)))
             : TicketNotFound(id);
     }
 

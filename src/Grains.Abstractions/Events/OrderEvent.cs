@@ -38,4 +38,8 @@ public sealed record OrderEvent(
 /// Units of the line in cancelled shipments (all of them once the order is cancelled, the unshipped part after a
 /// partial cancellation). Events written before this field existed read as 0.
 /// </param>
-public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0);
+/// <param name="Refunded">
+/// Units of the line whose money went back (refunded returns, claims and unit refunds; a SKU on several lines gives
+/// its cheapest units first, as refunds value them). Events written before this field existed read as 0.
+/// </param>
+public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0, int Refunded = 0);

@@ -42,6 +42,9 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Refunds units and/or shipping; all refunds together never exceed what was captured.</summary>
     Task<RefundView> RefundAsync(RefundPayment command);
 
+    /// <summary>Tries a refund the gateway declined again (a new gateway key); its return or claim is credited once it is approved.</summary>
+    Task<RefundView> RetryRefundAsync(RetryRefund command);
+
     /// <summary>Opens a claim (missing, wrong or damaged units, a lost parcel).</summary>
     Task<ClaimView> OpenClaimAsync(OpenClaim command);
 

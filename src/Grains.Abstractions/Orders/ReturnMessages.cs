@@ -31,7 +31,7 @@ public enum ReturnResolution
     /// <summary>The money for the received units, through the payment gateway.</summary>
     Refund,
 
-    /// <summary>A replacement order, linked to this one; the price difference is charged or refunded.</summary>
+    /// <summary>The received units refunded, and a replacement order, linked to this one, charged in full.</summary>
     Exchange,
 }
 
@@ -88,14 +88,17 @@ public sealed record RequestReturn(
     string? IdempotencyKey,
     Actor Actor);
 
-/// <summary>Ops authorize (<paramref name="Authorize"/> true) or reject a requested return.</summary>
-public sealed record DecideReturn(string ReturnId, bool Authorize, string? Reason, Actor Actor);
+/// <summary>Ops authorize (<paramref name="Authorize"/> true) or reject a requested return; a retry with the same <paramref name="IdempotencyKey"/> gets the return.</summary>
+public sealed record DecideReturn(string ReturnId, bool Authorize, string? Reason, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>Units of a SKU found in a return parcel, in one condition.</summary>
 public sealed record InspectedUnits(string Sku, int Quantity, ItemCondition Condition);
 
-/// <summary>A return parcel arrived at <paramref name="Location"/> (null: where the return was sent) and was inspected.</summary>
-public sealed record ReceiveReturn(string ReturnId, string? Location, IReadOnlyList<InspectedUnits> Lines, Actor Actor);
+/// <summary>
+/// A return parcel arrived at <paramref name="Location"/> (null: where the return was sent; otherwise a stock location
+/// of every SKU received) and was inspected; a retry with the same <paramref name="IdempotencyKey"/> gets the return.
+/// </summary>
+public sealed record ReceiveReturn(string ReturnId, string? Location, IReadOnlyList<InspectedUnits> Lines, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>A return line as readers see it.</summary>
 public sealed record ReturnLineView(string Sku, int Quantity, decimal UnitPrice, ReturnReason Reason, string? Comment);
@@ -132,6 +135,22 @@ public sealed record ReturnView(
 /// <summary>Refunds captured money outside a return: units (unit price × quantity) plus an optional amount for shipping.</summary>
 public sealed record RefundPayment(IReadOnlyList<SkuQuantity> Lines, decimal Shipping, string Reason, string? IdempotencyKey, Actor Actor);
 
+/// <summary>Where a refund is.</summary>
+public enum RefundStatus
+{
+    /// <summary>Written ahead, not yet answered by the gateway (finished before the order's next request).</summary>
+    Pending,
+
+    /// <summary>The gateway gave the money back.</summary>
+    Refunded,
+
+    /// <summary>The gateway declined it (see the failure); it is not retried until ops retry it.</summary>
+    Failed,
+}
+
+/// <summary>Ops try a failed refund again, under a new gateway key.</summary>
+public sealed record RetryRefund(string RefundId, Actor Actor);
+
 /// <summary>Money given back. Its id is <c>{orderId}-f{n}</c>.</summary>
 /// <param name="Id">The refund.</param>
 /// <param name="Cause">The return or claim it settles, or null for a refund of its own.</param>
@@ -141,7 +160,21 @@ public sealed record RefundPayment(IReadOnlyList<SkuQuantity> Lines, decimal Shi
 /// <param name="Reason">Why.</param>
 /// <param name="Reference">The gateway's refund reference.</param>
 /// <param name="At">When.</param>
-public sealed record RefundView(string Id, string? Cause, decimal Amount, IReadOnlyList<SkuQuantity> Lines, decimal Shipping, string Reason, string? Reference, DateTimeOffset At);
+/// <param name="Status">Pending, refunded or failed; only refunded ones count in the payment's <c>refunded</c>.</param>
+/// <param name="Failure">Why the gateway declined it, for a failed refund.</param>
+/// <param name="Attempt">Retries after a decline so far; each uses a new gateway key.</param>
+public sealed record RefundView(
+    string Id,
+    string? Cause,
+    decimal Amount,
+    IReadOnlyList<SkuQuantity> Lines,
+    decimal Shipping,
+    string Reason,
+    string? Reference,
+    DateTimeOffset At,
+    RefundStatus Status = RefundStatus.Refunded,
+    string? Failure = null,
+    int Attempt = 0);
 
 /// <summary>A problem with a delivery that needs no return parcel.</summary>
 public enum ClaimType
@@ -185,8 +218,8 @@ public enum ClaimResolution
 /// <summary>Opens a claim; for a lost parcel <paramref name="ShipmentId"/> names it and the lines may be left out (the whole shipment).</summary>
 public sealed record OpenClaim(ClaimType Type, string? ShipmentId, IReadOnlyList<SkuQuantity> Lines, string Description, string? IdempotencyKey, Actor Actor);
 
-/// <summary>Ops resolve a claim.</summary>
-public sealed record ResolveClaim(string ClaimId, ClaimResolution Resolution, string? Note, Actor Actor);
+/// <summary>Ops resolve a claim; a retry with the same <paramref name="IdempotencyKey"/> gets the claim.</summary>
+public sealed record ResolveClaim(string ClaimId, ClaimResolution Resolution, string? Note, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>A claim as readers see it. Its id is <c>{orderId}-c{n}</c>.</summary>
 public sealed record ClaimView(

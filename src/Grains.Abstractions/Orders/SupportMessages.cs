@@ -52,8 +52,8 @@ public enum TicketAction
     Resolve,
 }
 
-/// <summary>A step on a ticket: the reply, the assignee, or the resolution in <paramref name="Text"/>.</summary>
-public sealed record TicketCommand(string TicketId, TicketAction Action, string Text, Actor Actor);
+/// <summary>A step on a ticket: the reply, the assignee, or the resolution in <paramref name="Text"/>; a retry with the same <paramref name="IdempotencyKey"/> is done once.</summary>
+public sealed record TicketCommand(string TicketId, TicketAction Action, string Text, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>One message of a ticket.</summary>
 public sealed record TicketMessage(DateTimeOffset At, Actor Author, string Body);

@@ -34,7 +34,7 @@ public sealed record KpiReport(
     RatingStat Rating);
 
 /// <summary>Order counts.</summary>
-/// <param name="Confirmed">Orders confirmed (every order placed).</param>
+/// <param name="Confirmed">Orders confirmed (every order placed; replacement orders are not counted in any KPI but the refunded amount).</param>
 /// <param name="Shipped">Orders with at least one shipment out.</param>
 /// <param name="Completed">Orders whose live shipments were all delivered.</param>
 /// <param name="Cancelled">Orders cancelled before anything shipped.</param>

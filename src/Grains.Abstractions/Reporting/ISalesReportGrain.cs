@@ -7,9 +7,13 @@ namespace OrderActors.Grains.Reporting;
 /// </summary>
 /// <remarks>
 /// What counts: an order counts on the UTC date it was confirmed, with the units of its lines. A full cancellation
-/// removes it; a partial cancellation removes the units of the shipments it cancelled. Revenue is unit price ×
-/// confirmed, not cancelled units; refunds are not subtracted (the KPIs report them). Amounts are per currency and
-/// never added across currencies.
+/// removes it; a partial cancellation removes the units of the shipments it cancelled. Units and revenue are net:
+/// units whose money went back (refunded returns, claims, unit refunds) are taken out, at the price they were refunded
+/// at; refunds of shipping or goodwill are not goods and stay in the KPIs' refunded only. A replacement order (an
+/// exchange or a claim) is not an order of its own: it adds no order, and its units and revenue count only in the
+/// proportion actually charged on it (captured − refunded, over its net value): a free claim replacement adds
+/// nothing, an exchange replacement counts once it is captured. Amounts are per currency and never added across
+/// currencies.
 /// </remarks>
 public interface ISalesReportGrain : IStreamConsumer
 {

@@ -13,6 +13,9 @@ public sealed record ReturnRecord
 
     public List<ExchangeLine> Exchange { get; set; } = [];
 
+    /// <summary>The order lines whose units this return takes (cheapest first), released if it is rejected.</summary>
+    public List<LineTake> Takes { get; set; } = [];
+
     public string? Comment { get; set; }
 
     /// <summary>Unit price × units of the lines.</summary>
@@ -54,6 +57,9 @@ public sealed record ClaimRecord
     public string? ShipmentId { get; set; }
 
     public List<SkuQuantity> Lines { get; set; } = [];
+
+    /// <summary>The order lines whose units this claim takes (cheapest first).</summary>
+    public List<LineTake> Takes { get; set; } = [];
 
     public string Description { get; set; } = "";
 
@@ -117,6 +123,17 @@ public sealed record Settlement(
 
 /// <summary>A replacement order to place: its id, lines, and the value already paid that it is credited.</summary>
 public sealed record ReplacementPlan(string OrderId, IReadOnlyList<OrderLineRequest> Lines, decimal Credit);
+
+/// <summary>
+/// Units of one order line taken by a return, a claim or a unit refund, valued at that line's price. A SKU sold on
+/// several lines at different prices (buy one, get one free) gives its cheapest units first, so a customer never
+/// gets back more than was paid for the units they keep.
+/// </summary>
+/// <param name="Line">Index of the line in <see cref="OrderState.Lines"/>.</param>
+/// <param name="Sku">The line's SKU.</param>
+/// <param name="Quantity">Units taken.</param>
+/// <param name="UnitPrice">The line's unit price.</param>
+public sealed record LineTake(int Line, string Sku, int Quantity, decimal UnitPrice);
 
 /// <summary>A request made with an Idempotency-Key: its fingerprint, and the id of what it created.</summary>
 public sealed record IdempotentRequest(string Fingerprint, string ResultId);

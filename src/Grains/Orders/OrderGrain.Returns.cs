@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipments;
 using OrderActors.Grains.Shipping;
 
@@ -39,7 +41,7 @@ public sealed partial class OrderGrain
                     $"The return window for '{line.Sku}' closed on {delivered.AddDays(window):yyyy-MM-dd}, {window} days after its delivery on {delivered:yyyy-MM-dd}.");
             }
 
-            EnsureUncommitted(line, Delivered(line.Sku), "return-exceeds-delivered", "return", "delivered");
+            EnsureUncommitted(line, Delivered(line.Sku), CommittedAgainstDelivered(line.Sku), "return-exceeds-delivered", "return", "delivered");
         }
 
         if (command.Resolution == ReturnResolution.Exchange)
@@ -47,6 +49,7 @@ public sealed partial class OrderGrain
             ValidateExchange(command.Exchange);
         }
 
+        var takes = TakeUnits(units);
         var record = new ReturnRecord
         {
             Id = $"{Id}-r{State.Returns.Count + 1}",
@@ -55,23 +58,28 @@ public sealed partial class OrderGrain
             Lines = units.Select(u =>
             {
                 var first = command.Lines.First(l => l.Sku == u.Sku);
-                return new ReturnLineView(u.Sku, u.Quantity, UnitPrice(u.Sku), first.Reason, first.Comment);
+                return new ReturnLineView(u.Sku, u.Quantity, ValueOf(takes, u.Sku, u.Quantity) / u.Quantity, first.Reason, first.Comment);
             }).ToList(),
             Exchange = command.Resolution == ReturnResolution.Exchange ? [.. command.Exchange] : [],
+            Takes = takes,
             Comment = command.Comment,
-            Value = units.Sum(u => u.Quantity * UnitPrice(u.Sku)),
+            Value = takes.Sum(t => t.Quantity * t.UnitPrice),
             Location = ReturnLocation(units[0].Sku),
             RequestedAt = now,
         };
+        var policy = returnOptions.Value;
+        var label = policy.AutoAuthorize == ReturnAuthorization.Always
+            || (policy.AutoAuthorize == ReturnAuthorization.UpToAmount && record.Value <= policy.AutoAuthorizeUpTo)
+            ? ReturnLabelFor(record) // may refuse (no carrier, no address): before anything is recorded
+            : null;
+        Commit(takes, +1);
         State.Returns.Add(record);
         Record(now, "return.requested", command.Actor,
             $"Return {record.Id} requested for {Describe(units)} ({string.Join(", ", record.Lines.Select(l => ReportName(l.Reason)).Distinct())}), " +
             $"worth {record.Value:0.00} {State.Request!.Currency}; the customer wants {(record.Resolution == ReturnResolution.Exchange ? $"an exchange for {Describe(record.Exchange.Select(e => new SkuQuantity(e.Sku, e.Quantity)))}" : "a refund")}.");
-        var policy = returnOptions.Value;
-        if (policy.AutoAuthorize == ReturnAuthorization.Always
-            || (policy.AutoAuthorize == ReturnAuthorization.UpToAmount && record.Value <= policy.AutoAuthorizeUpTo))
+        if (label is not null)
         {
-            AuthorizeReturn(record, now, System);
+            AuthorizeReturn(record, label, now, System);
         }
 
         Remember(command.IdempotencyKey, command.Actor, "return", request, record.Id);
@@ -83,6 +91,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "decide", request) is { } known)
+        {
+            return ReturnView(FindReturn(known));
+        }
+
         var record = FindReturn(command.ReturnId);
         if (record.Status != ReturnStatus.Requested)
         {
@@ -92,10 +106,11 @@ public sealed partial class OrderGrain
         var now = TimeProvider.GetUtcNow();
         if (command.Authorize)
         {
-            AuthorizeReturn(record, now, command.Actor);
+            AuthorizeReturn(record, ReturnLabelFor(record), now, command.Actor);
         }
         else
         {
+            Commit(record.Takes, -1);
             record.Status = ReturnStatus.Rejected;
             record.Note = command.Reason;
             Record(now, "return.rejected", command.Actor, $"Return {record.Id} rejected: {command.Reason}.");
@@ -103,6 +118,7 @@ public sealed partial class OrderGrain
                 $"We cannot accept return {record.Id} of order {Id}: {command.Reason}. Reply to this message or contact support if you disagree.");
         }
 
+        Remember(command.IdempotencyKey, command.Actor, "decide", request, record.Id);
         await SaveAsync();
         return ReturnView(record);
     }
@@ -111,6 +127,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "receive", request) is { } known)
+        {
+            return ReturnView(FindReturn(known));
+        }
+
         var record = FindReturn(command.ReturnId);
         if (record.Status != ReturnStatus.Authorized)
         {
@@ -135,6 +157,19 @@ public sealed partial class OrderGrain
             }
         }
 
+        if (command.Location is { } named && named != record.Location)
+        {
+            // Units restocked where their SKU is not stocked would be stock nobody can sell: refused before anything changes.
+            foreach (var result in inspection)
+            {
+                var stock = await GrainFactory.GetGrain<IInventoryGrain>(result.Sku).GetAsync();
+                if (stock is null || !stock.Locations.Any(l => l.Location == named))
+                {
+                    throw DomainException.Invalid("validation-failed", $"'{named}' is not a stock location of '{result.Sku}'; receive the return where the SKU is stocked.");
+                }
+            }
+        }
+
         var now = TimeProvider.GetUtcNow();
         var location = command.Location ?? record.Location;
         record.Status = ReturnStatus.Received;
@@ -142,17 +177,21 @@ public sealed partial class OrderGrain
         record.Location = location;
         record.Inspection = inspection;
         var received = inspection.Select(i => new SkuQuantity(i.Sku, i.Resellable + i.Damaged)).ToArray();
-        var credit = received.Sum(r => r.Quantity * UnitPrice(r.Sku));
+        var credit = received.Sum(r => ValueOf(record.Takes, r.Sku, r.Quantity));
+        // An exchange is a refund of the received units plus a replacement order charged in full, with no credit
+        // carried over: cancelling or returning the replacement then refunds it like any order, and a capture that
+        // failed on this order makes the exchange no cheaper.
         var settlement = record.Resolution == ReturnResolution.Exchange
-            ? new Settlement(record.Id, location, inspection, 0, received, new ReplacementPlan(NextReplacementId(), ExchangeLines(record.Exchange), credit), command.Actor)
+            ? new Settlement(record.Id, location, inspection, credit, received, new ReplacementPlan(NextReplacementId(), ExchangeLines(record.Exchange), 0), command.Actor)
             : new Settlement(record.Id, location, inspection, credit, received, null, command.Actor);
         State.PendingSettlements.Add(settlement);
+        Remember(command.IdempotencyKey, command.Actor, "receive", request, record.Id);
         var (resellable, damaged) = (inspection.Sum(i => i.Resellable), inspection.Sum(i => i.Damaged));
         Record(now, "return.received", command.Actor,
             $"Return {record.Id} received at {location}: {resellable} unit(s) resellable, back in stock; {damaged} damaged, written off.");
         Notify(now, "return_received", $"We received your return {record.Id}",
             $"Your return {record.Id} of order {Id} arrived and was inspected. " +
-            (record.Resolution == ReturnResolution.Exchange ? "We are sending your exchange now." : $"We are refunding {credit:0.00} {State.Request!.Currency}."));
+            (record.Resolution == ReturnResolution.Exchange ? $"We are refunding {credit:0.00} {State.Request!.Currency} and sending your exchange, charged as an order of its own." : $"We are refunding {credit:0.00} {State.Request!.Currency}."));
         await SaveAsync();
         await TrySettleAsync(settlement);
         return ReturnView(record);
@@ -176,20 +215,46 @@ public sealed partial class OrderGrain
         var units = command.Lines.Count == 0 ? [] : Units(command.Lines);
         foreach (var line in units)
         {
-            EnsureUncommitted(line, Shipped(line.Sku), "refund-exceeds-units", "refund", "shipped");
+            EnsureUncommitted(line, Shipped(line.Sku), Committed(line.Sku), "refund-exceeds-units", "refund", "shipped");
         }
 
-        var amount = units.Sum(u => u.Quantity * UnitPrice(u.Sku)) + command.Shipping;
+        var takes = TakeUnits(units);
+        var amount = takes.Sum(t => t.Quantity * t.UnitPrice) + command.Shipping;
         if (amount <= 0)
         {
             throw DomainException.Invalid("validation-failed", "A refund needs units or a shipping amount.");
         }
 
         EnsureRefundable(amount);
-        var refund = await IssueRefundAsync(null, amount, units, command.Shipping, command.Reason, command.Actor);
+        Commit(takes, +1);
+        var refund = new RefundView(NextRefundId(), null, amount, [.. units], command.Shipping, command.Reason, null, TimeProvider.GetUtcNow(), RefundStatus.Pending);
+        State.Refunds.Add(refund);
         Remember(command.IdempotencyKey, command.Actor, "refund", request, refund.Id);
+        await SaveAsync(); // written ahead with its gateway key: a crash from here on is finished under the same key
+        refund = await SendRefundAsync(refund, command.Actor);
         await SaveAsync();
-        return refund;
+        return refund.Status == RefundStatus.Failed
+            ? throw new DomainException(DomainErrorKind.PaymentRefused, "payment-declined", $"The payment gateway declined refund {refund.Id}: {refund.Failure}.")
+            : refund;
+    }
+
+    public async Task<RefundView> RetryRefundAsync(RetryRefund command)
+    {
+        await SettleAsync();
+        EnsureVisible();
+        var refund = State.Refunds.FirstOrDefault(r => r.Id == command.RefundId)
+            ?? throw DomainException.NotFound("refund-not-found", $"Order '{Id}' has no refund '{command.RefundId}'.");
+        if (refund.Status != RefundStatus.Failed)
+        {
+            throw DomainException.InvalidTransition($"refund '{refund.Id}'", "retry", ReportName(refund.Status), []);
+        }
+
+        var pending = refund with { Status = RefundStatus.Pending, Failure = null, Attempt = refund.Attempt + 1 };
+        State.Refunds[State.Refunds.IndexOf(refund)] = pending;
+        await SaveAsync();
+        var done = await SendRefundAsync(pending, command.Actor);
+        await SaveAsync();
+        return done;
     }
 
     public async Task<ClaimView> OpenClaimAsync(OpenClaim command)
@@ -212,7 +277,7 @@ public sealed partial class OrderGrain
             units = command.Lines.Count == 0 ? shipment.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)).ToArray() : Units(command.Lines);
             foreach (var line in units)
             {
-                EnsureUncommitted(line, shipment.Lines.Where(l => l.Sku == line.Sku).Sum(l => l.Quantity), "claim-exceeds-shipped", "claim", "in that parcel");
+                EnsureUncommitted(line, shipment.Lines.Where(l => l.Sku == line.Sku).Sum(l => l.Quantity), CommittedAgainst(shipment.Id, line.Sku), "claim-exceeds-shipped", "claim", "in that parcel");
             }
         }
         else
@@ -221,9 +286,12 @@ public sealed partial class OrderGrain
             units = Units(command.Lines);
             foreach (var line in units)
             {
-                EnsureUncommitted(line, Delivered(line.Sku), "claim-exceeds-delivered", "claim", "delivered");
+                EnsureUncommitted(line, Delivered(line.Sku), CommittedAgainstDelivered(line.Sku), "claim-exceeds-delivered", "claim", "delivered");
             }
         }
+
+        var takes = TakeUnits(units);
+        Commit(takes, +1);
 
         var claim = new ClaimRecord
         {
@@ -232,8 +300,9 @@ public sealed partial class OrderGrain
             Status = ClaimStatus.Open,
             ShipmentId = shipmentId,
             Lines = [.. units],
+            Takes = takes,
             Description = command.Description,
-            Value = units.Sum(u => u.Quantity * UnitPrice(u.Sku)),
+            Value = takes.Sum(t => t.Quantity * t.UnitPrice),
             OpenedAt = now,
         };
         State.Claims.Add(claim);
@@ -247,6 +316,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "resolve", request) is { } known)
+        {
+            return ClaimView(State.Claims.Single(c => c.Id == known));
+        }
+
         var claim = State.Claims.FirstOrDefault(c => c.Id == command.ClaimId)
             ?? throw DomainException.NotFound("claim-not-found", $"Order '{Id}' has no claim '{command.ClaimId}'.");
         if (claim.Status != ClaimStatus.Open)
@@ -257,11 +332,17 @@ public sealed partial class OrderGrain
         claim.Status = ClaimStatus.Resolving;
         claim.Resolution = command.Resolution;
         claim.Note = command.Note;
+        // A parcel that came back to us is stock again at its location (restocked once, keyed by the claim id).
+        var returnedParcel = claim.ShipmentId is { } parcelId && State.Shipments.FirstOrDefault(s => s.Id == parcelId) is { Status: ShipmentStatus.ReturnedToSender } parcel
+            ? parcel
+            : null;
+        var restock = returnedParcel is null ? [] : claim.Lines.Select(l => new InspectionResult(l.Sku, l.Quantity, 0)).ToArray();
         var settlement = command.Resolution == ClaimResolution.Replacement
-            ? new Settlement(claim.Id, null, [], 0, claim.Lines,
-                new ReplacementPlan(NextReplacementId(), claim.Lines.Select(l => new OrderLineRequest(l.Sku, l.Quantity, UnitPrice(l.Sku))).ToArray(), claim.Value), command.Actor)
-            : new Settlement(claim.Id, null, [], claim.Value, claim.Lines, null, command.Actor);
+            ? new Settlement(claim.Id, returnedParcel?.Location, restock, 0, claim.Lines,
+                new ReplacementPlan(NextReplacementId(), claim.Takes.Select(t => new OrderLineRequest(t.Sku, t.Quantity, t.UnitPrice)).ToArray(), claim.Value), command.Actor)
+            : new Settlement(claim.Id, returnedParcel?.Location, restock, claim.Value, claim.Lines, null, command.Actor);
         State.PendingSettlements.Add(settlement);
+        Remember(command.IdempotencyKey, command.Actor, "resolve", request, claim.Id);
         await SaveAsync();
         await TrySettleAsync(settlement);
         return ClaimView(claim);
@@ -276,6 +357,11 @@ public sealed partial class OrderGrain
         }
         catch (DomainException ex) when (ex.Kind == DomainErrorKind.Unavailable)
         {
+        }
+        catch (Exception ex) when (ex is not DomainException && IsSettlementFault(ex))
+        {
+            // A timeout or a fault below (inventory, replacement order, gateway): the settlement stays due.
+            logger.LogWarning(ex, "Settling {Cause} of order {OrderId} failed; it is retried before the order's next request.", settlement.Cause, Id);
         }
     }
 
@@ -302,7 +388,9 @@ public sealed partial class OrderGrain
                 case PlacementOutcome.Placed:
                     replacementId = replacement.OrderId;
                     refund += Math.Max(0, replacement.Credit - value);
-                    notes.Add(value > replacement.Credit
+                    notes.Add(replacement.Credit == 0 && value > 0
+                        ? $"Replacement {replacementId} placed; its {value:0.00} {currency} is charged on it."
+                        : value > replacement.Credit
                         ? $"Replacement {replacementId} placed; the difference of {value - replacement.Credit:0.00} {currency} is charged on it."
                         : $"Replacement {replacementId} placed.");
                     break;
@@ -310,13 +398,13 @@ public sealed partial class OrderGrain
                     throw new DomainException(DomainErrorKind.Unavailable, "payment-unavailable", "The payment gateway did not answer for the replacement order; it is retried.");
                 default:
                     refund += replacement.Credit;
-                    notes.Add($"The replacement could not be placed ({ReportName(result.Outcome)}), so it is refunded instead.");
+                    notes.Add($"The replacement could not be placed ({ReportName(result.Outcome)}){(replacement.Credit > 0 ? ", so it is refunded instead" : "")}.");
                     break;
             }
         }
 
         var payment = State.Payment;
-        var refundable = Math.Max(0, payment.Captured - payment.Refunded);
+        var refundable = Math.Max(0, payment.Captured - payment.Refunded - Reserved(settlement.Cause));
         if (refund > refundable)
         {
             notes.Add($"The refund is capped at {refundable:0.00} {currency}, what is left of the capture.");
@@ -325,7 +413,15 @@ public sealed partial class OrderGrain
 
         if (refund > 0)
         {
-            await IssueRefundAsync(settlement.Cause, refund, settlement.RefundLines, 0, $"settles {settlement.Cause}", settlement.Actor);
+            // A decline does not leave the settlement stuck: its refund is recorded as failed, for ops to retry.
+            var issued = State.Refunds.FirstOrDefault(r => r.Cause == settlement.Cause)
+                ?? await SendRefundAsync(new RefundView(NextRefundId(), settlement.Cause, refund, [.. settlement.RefundLines], 0, $"settles {settlement.Cause}", null,
+                    TimeProvider.GetUtcNow(), RefundStatus.Pending), settlement.Actor);
+            if (issued.Status != RefundStatus.Refunded)
+            {
+                notes.Add($"The refund {issued.Id} of {refund:0.00} {currency} was declined ({issued.Failure}); ops may retry it.");
+                refund = 0;
+            }
         }
 
         var now = TimeProvider.GetUtcNow();
@@ -357,25 +453,75 @@ public sealed partial class OrderGrain
         await SaveAsync();
     }
 
-    private async Task<RefundView> IssueRefundAsync(string? cause, decimal amount, IReadOnlyList<SkuQuantity> lines, decimal shipping, string reason, Actor actor)
+    // Sends a refund written ahead (or, for a settlement, fixed by its cause) under its own gateway key, and records
+    // the answer: refunded, or failed with the gateway's reason (not retried until ops retry it). An outage throws
+    // and leaves it as it was. The caller saves.
+    private async Task<RefundView> SendRefundAsync(RefundView refund, Actor actor)
     {
         var payment = State.Payment;
         var currency = State.Request!.Currency;
-        var id = $"{Id}-f{State.Refunds.Count + 1}";
-        var result = await payments.RefundAsync(Id, cause ?? id, payment.Capture!, amount, currency);
-        await EnsureApprovedAsync(result, "refund");
-        payment.Refunded += amount;
-        payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+        var purpose = (refund.Cause ?? refund.Id) + (refund.Attempt > 0 ? $":retry{refund.Attempt}" : "");
+        var result = await payments.RefundAsync(Id, purpose, payment.Capture!, refund.Amount, currency);
         var now = TimeProvider.GetUtcNow();
-        var refund = new RefundView(id, cause, amount, [.. lines], shipping, reason, result.Reference, now);
-        State.Refunds.Add(refund);
-        Record(now, "payment.refunded", actor, $"{amount:0.00} {currency} refunded ({reason}); {payment.Refunded:0.00} of {payment.Captured:0.00} refunded in all.");
-        Notify(now, "refund_issued", $"A refund for order {Id}",
-            $"We refunded {amount:0.00} {currency} to your {payment.Method} for order {Id} ({reason}). It may take a few days to appear.");
-        return refund;
+        RefundView done;
+        switch (result.Outcome)
+        {
+            case PaymentOutcome.Approved:
+                done = refund with { Status = RefundStatus.Refunded, Reference = result.Reference, Failure = null, At = now };
+                payment.Refunded += refund.Amount;
+                payment.Status = payment.Refunded >= payment.Captured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded;
+                Record(now, "payment.refunded", actor, $"{refund.Amount:0.00} {currency} refunded ({refund.Reason}); {payment.Refunded:0.00} of {payment.Captured:0.00} refunded in all.");
+                Notify(now, "refund_issued", $"A refund for order {Id}",
+                    $"We refunded {refund.Amount:0.00} {currency} to your {payment.Method} for order {Id} ({refund.Reason}). It may take a few days to appear.");
+                if (refund.Attempt > 0)
+                {
+                    CreditCause(done);
+                }
+
+                break;
+            case PaymentOutcome.Declined:
+                done = refund with { Status = RefundStatus.Failed, Failure = $"{result.Reason}: {result.Message}", At = now };
+                Record(now, "payment.refund_failed", actor,
+                    $"Refund {refund.Id} of {refund.Amount:0.00} {currency} ({refund.Reason}) declined by the gateway: {result.Reason}. It is not retried until ops retry it.");
+                break;
+            default:
+                throw new DomainException(DomainErrorKind.Unavailable, "payment-unavailable", $"The payment gateway did not answer refund {refund.Id} ({result.Reason}); it is retried.");
+        }
+
+        var index = State.Refunds.FindIndex(r => r.Id == refund.Id);
+        if (index < 0)
+        {
+            State.Refunds.Add(done);
+        }
+        else
+        {
+            State.Refunds[index] = done;
+        }
+
+        return done;
     }
 
-    private void AuthorizeReturn(ReturnRecord record, DateTimeOffset now, Actor actor)
+    // A retried refund that went through is credited to the return or claim it settles.
+    private void CreditCause(RefundView refund)
+    {
+        if (State.Returns.FirstOrDefault(r => r.Id == refund.Cause) is { } returned)
+        {
+            returned.Refunded += refund.Amount;
+        }
+        else if (State.Claims.FirstOrDefault(c => c.Id == refund.Cause) is { } claim)
+        {
+            claim.Refunded += refund.Amount;
+        }
+    }
+
+    // Refunds written ahead or declined (held for a retry), but the one settling except.
+    private decimal Reserved(string? except)
+        => State.Refunds.Where(r => r.Status != RefundStatus.Refunded && (except is null || r.Cause != except)).Sum(r => r.Amount);
+
+    private string NextRefundId() => $"{Id}-f{State.Refunds.Count + 1}";
+
+    // The carrier's label for a return; throws (no address, no carrier) without changing anything.
+    private ReturnLabel ReturnLabelFor(ReturnRecord record)
     {
         var address = State.Request!.ShippingAddress
             ?? throw DomainException.Invalid("missing-address", $"Order '{Id}' has no address to send a return label to.");
@@ -385,9 +531,14 @@ public sealed partial class OrderGrain
             ?? throw DomainException.Invalid("no-carrier", $"No carrier takes returns from {address.Country} {address.PostalCode} to {record.Location}.");
         var label = carrier.CreateLabel(record.Id, parcel,
             new ShippingAddressLabel("Returns department", $"Return {record.Id}", null, record.Location, null, address.PostalCode, address.Country));
+        return new ReturnLabel(label.Carrier, label.TrackingNumber, label.LabelFormat, label.LabelDocument);
+    }
+
+    private void AuthorizeReturn(ReturnRecord record, ReturnLabel label, DateTimeOffset now, Actor actor)
+    {
         record.Status = ReturnStatus.Authorized;
         record.AuthorizedAt = now;
-        record.Label = new ReturnLabel(label.Carrier, label.TrackingNumber, label.LabelFormat, label.LabelDocument);
+        record.Label = label;
         record.Instructions =
             $"Pack {Describe(record.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)))} with everything that came with it, stick the {label.Carrier} label " +
             $"(tracking {label.TrackingNumber}) on the parcel and hand it to {label.Carrier}. It goes back to our {record.Location} location; once it is inspected we " +
@@ -473,15 +624,28 @@ public sealed partial class OrderGrain
     }
 
     // Units of a SKU already spoken for: in returns (open ones too, so two returns cannot together exceed), claims,
-    // and refunds of their own.
+    // and refunds of their own. The basis of shipped units (refunds) counts them all.
     private int Committed(string sku)
-        => State.Returns.Where(r => r.Status != ReturnStatus.Rejected).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity)
-            + State.Claims.SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity)
-            + State.Refunds.Where(r => r.Cause is null).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+        => ReturnedUnits(sku) + State.Claims.SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity) + RefundedUnits(sku);
 
-    private void EnsureUncommitted(SkuQuantity line, int basis, string code, string verb, string basisName)
+    // Against delivered units (returns, claims of damaged or missing units): everything but claims on parcels that
+    // were never delivered, which are counted against their own parcel.
+    private int CommittedAgainstDelivered(string sku)
+        => ReturnedUnits(sku) + RefundedUnits(sku)
+            + State.Claims.Where(c => c.ShipmentId is null || DeliveredShipments.Any(s => s.Id == c.ShipmentId)).SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    // Against one lost parcel: the claims on it, and (conservatively, they name no parcel) unit refunds.
+    private int CommittedAgainst(string shipmentId, string sku)
+        => RefundedUnits(sku) + State.Claims.Where(c => c.ShipmentId == shipmentId).SelectMany(c => c.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    private int ReturnedUnits(string sku)
+        => State.Returns.Where(r => r.Status != ReturnStatus.Rejected).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    private int RefundedUnits(string sku)
+        => State.Refunds.Where(r => r.Cause is null).SelectMany(r => r.Lines).Where(l => l.Sku == sku).Sum(l => l.Quantity);
+
+    private void EnsureUncommitted(SkuQuantity line, int basis, int committed, string code, string verb, string basisName)
     {
-        var committed = Committed(line.Sku);
         if (line.Quantity > basis - committed)
         {
             throw DomainException.Conflict(code,
@@ -497,10 +661,14 @@ public sealed partial class OrderGrain
             throw DomainException.Conflict("nothing-captured", $"Order '{Id}' has no captured payment to refund (payment is {ReportName(payment.Status)}).");
         }
 
-        if (payment.Refunded + amount > payment.Captured)
+        // Refunds still to be made count too (settlements due, refunds pending or declined and held for a retry), so a
+        // refund of its own cannot use up the capture they need.
+        var held = Reserved(null) + State.PendingSettlements.Sum(s => s.Refund);
+        if (payment.Refunded + held + amount > payment.Captured)
         {
             throw DomainException.Conflict("refund-exceeds-captured",
-                $"Refunding {amount:0.00} {State.Request!.Currency} would bring refunds to {payment.Refunded + amount:0.00}, more than the {payment.Captured:0.00} captured ({payment.Refunded:0.00} refunded so far).");
+                $"Refunding {amount:0.00} {State.Request!.Currency} would bring refunds to {payment.Refunded + held + amount:0.00}, more than the {payment.Captured:0.00} captured " +
+                $"({payment.Refunded:0.00} refunded so far, {held:0.00} due or held for a retry).");
         }
     }
 
@@ -519,7 +687,57 @@ public sealed partial class OrderGrain
 
     private string ReturnLocation(string sku) => DeliveredShipments.First(s => s.Lines.Any(l => l.Sku == sku)).Location;
 
-    private decimal UnitPrice(string sku) => State.Lines.First(l => l.Sku == sku).UnitPrice;
+    // The units a return, claim or refund takes: per SKU, the cheapest units of the order's lines not yet taken (nor
+    // cancelled), so a SKU sold at two prices gives back at most what was paid for the units the customer keeps.
+    private List<LineTake> TakeUnits(IEnumerable<SkuQuantity> units)
+    {
+        var takes = new List<LineTake>();
+        foreach (var unit in units)
+        {
+            var lines = State.Lines.Select((line, index) => (Line: line, Index: index)).Where(l => l.Line.Sku == unit.Sku)
+                .OrderBy(l => l.Line.UnitPrice).ThenBy(l => l.Index).ToArray();
+            var left = unit.Quantity;
+            foreach (var (line, index) in lines)
+            {
+                var take = Math.Min(left, line.Quantity - CancelledUnits(line) - line.Committed);
+                if (take > 0)
+                {
+                    takes.Add(new LineTake(index, line.Sku, take, line.UnitPrice));
+                    left -= take;
+                }
+            }
+
+            if (left > 0) // only if the units were checked against another basis: valued at the cheapest price
+            {
+                takes.Add(new LineTake(lines[0].Index, unit.Sku, left, lines[0].Line.UnitPrice));
+            }
+        }
+
+        return takes;
+    }
+
+    private void Commit(IEnumerable<LineTake> takes, int sign)
+    {
+        foreach (var take in takes)
+        {
+            var line = State.Lines[take.Line];
+            State.Lines[take.Line] = line with { Committed = Math.Max(0, line.Committed + sign * take.Quantity) };
+        }
+    }
+
+    // The value of units of a SKU among those taken: the cheapest first.
+    private static decimal ValueOf(IEnumerable<LineTake> takes, string sku, int quantity)
+    {
+        var value = 0m;
+        foreach (var take in takes.Where(t => t.Sku == sku).OrderBy(t => t.UnitPrice))
+        {
+            var units = Math.Min(quantity, take.Quantity);
+            value += units * take.UnitPrice;
+            quantity -= units;
+        }
+
+        return value;
+    }
 
     private ReturnRecord FindReturn(string returnId)
         => State.Returns.FirstOrDefault(r => r.Id == returnId) ?? throw DomainException.NotFound("return-not-found", $"Order '{Id}' has no return '{returnId}'.");

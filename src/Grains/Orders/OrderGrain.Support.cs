@@ -61,6 +61,12 @@ public sealed partial class OrderGrain
     {
         await SettleAsync();
         EnsureVisible();
+        var request = command with { Actor = Nobody, IdempotencyKey = null };
+        if (Replay(command.IdempotencyKey, command.Actor, "ticket", request) is { } known)
+        {
+            return TicketView(State.Tickets.Single(t => t.Id == known));
+        }
+
         var ticket = State.Tickets.FirstOrDefault(t => t.Id == command.TicketId)
             ?? throw DomainException.NotFound("ticket-not-found", $"Order '{Id}' has no ticket '{command.TicketId}'.");
         var action = ReportName(command.Action);
@@ -97,6 +103,7 @@ public sealed partial class OrderGrain
                 break;
         }
 
+        Remember(command.IdempotencyKey, command.Actor, "ticket", request, ticket.Id);
         await SaveAsync();
         return TicketView(ticket);
     }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
@@ -24,13 +25,18 @@ public sealed partial class OrderGrain(
     PaymentProcessor payments,
     IOptions<OrderOptions> options,
     IOptions<ReturnOptions> returnOptions,
-    ICarrierSelector carriers)
+    ICarrierSelector carriers,
+    ILogger<OrderGrain> logger)
     : Grain, IOrderGrain
 {
     private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
     private static readonly Actor System = new("system", "orders");
 
     private bool _placementInFlight;
+
+    // Set when a write of this order's state failed: the activation is discarded, so the failure must reach the caller
+    // rather than be taken for a settlement that merely could not finish yet.
+    private bool _writeFailed;
 
     private OrderState State => order.State;
 
@@ -63,15 +69,29 @@ public sealed partial class OrderGrain(
             await CaptureAsync();
         }
 
+        foreach (var refund in State.Refunds.Where(r => r.Status == RefundStatus.Pending).ToArray())
+        {
+            try
+            {
+                await SendRefundAsync(refund, System); // written ahead before the gateway was called: same key, so once
+                await SaveAsync();
+            }
+            catch (Exception ex) when (IsSettlementFault(ex))
+            {
+                logger.LogWarning(ex, "Refund {RefundId} of order {OrderId} is still pending.", refund.Id, Id);
+            }
+        }
+
         foreach (var settlement in State.PendingSettlements.ToArray())
         {
             try
             {
                 await FinishSettlementAsync(settlement);
             }
-            catch (DomainException)
+            catch (Exception ex) when (IsSettlementFault(ex))
             {
-                // Stays due (a gateway outage or refusal): it must not block the order's other requests.
+                // Stays due (a gateway outage or refusal, a timeout below): it must not block the order's other requests.
+                logger.LogWarning(ex, "Settling {Cause} of order {OrderId} failed; it is retried before the order's next request.", settlement.Cause, Id);
             }
         }
     }
@@ -321,7 +341,7 @@ public sealed partial class OrderGrain(
             .ToList();
         var units = command.Lines.Sum(l => l.Quantity);
         var replacing = command.Replacement is { } terms
-            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}); {Math.Min(terms.Credit, Subtotal(command)):0.00} {command.Currency} already paid there."
+            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}){(terms.Credit > 0 ? $"; {Math.Min(terms.Credit, Subtotal(command)):0.00} {command.Currency} already paid there" : "")}."
             : "";
         Record(now, "order.placed", command.Actor,
             $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {Subtotal(command):0.00} {command.Currency}; stock reserved.{replacing}");
@@ -555,16 +575,51 @@ public sealed partial class OrderGrain(
 
         State.PublishedTimeline = State.Timeline.Count;
         State.PublishedNotifications = State.Notifications.Count;
-        return order.WriteStateAsync();
+        return WriteAsync();
     }
+
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await order.WriteStateAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _writeFailed = true;
+            throw;
+        }
+    }
+
+    // A fault while settling that leaves the settlement due without hiding a failed write of the order itself.
+    private bool IsSettlementFault(Exception ex) => ex is not OperationCanceledException && !_writeFailed;
 
     private OrderEvent ToEvent(TimelineEntry entry)
     {
         var request = State.Request!;
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
-            State.Lines.Select(l => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l))).ToArray(), State.PlacedAt, State.PromisedBy,
+            State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i))).ToArray(), State.PlacedAt, State.PromisedBy,
             Aftercare());
+    }
+
+    // The refunded units of a SKU spread over its lines cheapest first, as refunds value them.
+    private int RefundedUnitsOfLine(int index)
+    {
+        var line = State.Lines[index];
+        var left = State.Refunds.Where(r => r.Status == RefundStatus.Refunded).SelectMany(r => r.Lines).Where(l => l.Sku == line.Sku).Sum(l => l.Quantity);
+        foreach (var (other, i) in State.Lines.Select((l, i) => (l, i)).Where(x => x.l.Sku == line.Sku).OrderBy(x => x.l.UnitPrice).ThenBy(x => x.i))
+        {
+            var taken = Math.Min(left, other.Quantity - CancelledUnits(other));
+            if (i == index)
+            {
+                return taken;
+            }
+
+            left -= taken;
+        }
+
+        return 0;
     }
 
     // A line's units are allocated per location, and each location is one shipment: those in cancelled shipments are cancelled.

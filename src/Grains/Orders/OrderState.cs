@@ -80,7 +80,12 @@ public sealed record OrderState
 }
 
 /// <summary>An order line and where its units are reserved.</summary>
-public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice, IReadOnlyList<LocationAllocation> Allocations);
+/// <param name="Sku">The SKU.</param>
+/// <param name="Quantity">Units ordered.</param>
+/// <param name="UnitPrice">The price of each unit.</param>
+/// <param name="Allocations">Where its units are reserved.</param>
+/// <param name="Committed">Units of this line taken by returns (not rejected), claims and unit refunds; see <see cref="LineTake"/>.</param>
+public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice, IReadOnlyList<LocationAllocation> Allocations, int Committed = 0);
 
 /// <summary>The money side of an order.</summary>
 public sealed record PaymentState

@@ -60,6 +60,15 @@ public sealed class TestPaymentGateway : IPaymentGateway
     // Attempts per idempotency key for flaky tokens; see the remarks for why it is allowed and never shrinks.
     private readonly ConcurrentDictionary<string, int> _flakyAttempts = new(StringComparer.Ordinal);
 
+    // Approved refunds by idempotency key (the first amount): a repeat of a key refunds nothing more.
+    private readonly ConcurrentDictionary<string, decimal> _refunds = new(StringComparer.Ordinal);
+
+    /// <summary>How many distinct refunds were approved (one per idempotency key, however often it was repeated).</summary>
+    public int RefundCount => _refunds.Count;
+
+    /// <summary>The money the approved refunds gave back, each key counted once.</summary>
+    public decimal RefundedTotal => _refunds.Values.Sum();
+
     /// <inheritdoc />
     public Task<PaymentResult> AuthorizeAsync(string idempotencyKey, string method, string? token, decimal amount, string currency, CancellationToken cancellationToken = default)
     {
@@ -90,7 +99,13 @@ public sealed class TestPaymentGateway : IPaymentGateway
     {
         ArgumentException.ThrowIfNullOrEmpty(idempotencyKey);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(FollowUp(idempotencyKey, capture, CapturePrefix, amount, RefundPrefix, "Refunded."));
+        var result = FollowUp(idempotencyKey, capture, CapturePrefix, amount, RefundPrefix, "Refunded.");
+        if (result.Outcome == PaymentOutcome.Approved)
+        {
+            _refunds.TryAdd(idempotencyKey, amount);
+        }
+
+        return Task.FromResult(result);
     }
 
     /// <summary>The reference this gateway gives an approved operation: <paramref name="prefix"/> + 24 hex digits of SHA-256(key).</summary>

@@ -48,6 +48,9 @@ public sealed record OrderFacts
 
     /// <summary>The customer's rating, once given.</summary>
     public int? Rating { get; set; }
+
+    /// <summary>A replacement order (exchange or claim): not an order of its own in the counts and rates.</summary>
+    public bool Replacement { get; set; }
 }
 
 /// <summary>Order KPIs from the orders streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
@@ -59,12 +62,12 @@ public sealed class KpiReportGrain(
 {
     public Task<KpiReport> GetAsync()
     {
-        var orders = Model.Orders.Values;
+        var orders = Model.Orders.Values.Where(o => !o.Replacement).ToArray();
         var confirmed = orders.Where(o => o.ConfirmedAt is not null).ToArray();
         var completed = orders.Where(o => o.CompletedAt is not null).ToArray();
         var cancelled = confirmed.Count(o => o.Status == OrderStatus.Cancelled);
         var onTime = completed.Count(o => o.CompletedAt <= o.PromisedBy);
-        var refunded = orders.Where(o => o.Refunded > 0).GroupBy(o => o.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+        var refunded = Model.Orders.Values.Where(o => o.Refunded > 0).GroupBy(o => o.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new CurrencyAmount(g.Key, g.Sum(o => o.Refunded), g.Count())).ToArray();
         return Task.FromResult(new KpiReport(
             Position,
@@ -98,6 +101,7 @@ public sealed class KpiReportGrain(
         facts.Refunded = change.Refunded;
         if (change.Aftercare is { } aftercare)
         {
+            facts.Replacement = aftercare.ReplacementFor is not null;
             facts.Returns = aftercare.Returns;
             facts.Rating = aftercare.Rating;
         }

@@ -26,8 +26,9 @@ public sealed record SalesModel
 /// <param name="Day">UTC day of confirmation, <c>yyyy-MM-dd</c>.</param>
 /// <param name="Currency">The order's currency.</param>
 /// <param name="Channel">The order's channel, snake_case.</param>
-/// <param name="Skus">Live units and revenue per SKU; empty for a cancelled order.</param>
-public sealed record SalesContribution(string Day, string Currency, string Channel, IReadOnlyList<SkuSales> Skus);
+/// <param name="Skus">Live units and revenue per SKU, net of refunds; empty for a cancelled order.</param>
+/// <param name="Replacement">A replacement order: it adds no order (its units and revenue as charged).</param>
+public sealed record SalesContribution(string Day, string Currency, string Channel, IReadOnlyList<SkuSales> Skus, bool Replacement = false);
 
 /// <summary>An order's live units of one SKU and their revenue.</summary>
 public sealed record SkuSales(string Sku, long Units, decimal Revenue);
@@ -44,12 +45,14 @@ public sealed class SalesFigures
     /// <summary>Orders.</summary>
     public long Orders { get; set; }
 
-    internal void Add(long units, decimal revenue, long sign)
+    internal void Add(long units, decimal revenue, long orders, long sign)
     {
         Units += sign * units;
         Revenue += sign * revenue;
-        Orders += sign;
+        Orders += sign * orders;
     }
+
+    internal bool IsEmpty => Units == 0 && Revenue == 0 && Orders == 0;
 }
 
 /// <summary>One day's sales in one currency: totals, per SKU and per channel.</summary>
@@ -128,7 +131,7 @@ public sealed class SalesReportGrain(
         // The day an order counts on is its confirmation's; every order event comes from a confirmed order, and
         // placement confirms at the placed time, so that is the fallback if order.confirmed was never seen.
         var day = old?.Day ?? ReportEvents.Day(change.Type == "order.confirmed" ? change.At : change.PlacedAt);
-        var next = new SalesContribution(day, change.Currency, ReportEvents.Name(change.Channel), LiveSkus(change));
+        var next = new SalesContribution(day, change.Currency, ReportEvents.Name(change.Channel), LiveSkus(change), change.Aftercare?.ReplacementFor is not null);
         if (old is not null)
         {
             Add(old, -1);
@@ -138,15 +141,31 @@ public sealed class SalesReportGrain(
         Model.Orders[change.OrderId] = next;
     }
 
-    // Confirmed, not cancelled units per SKU; nothing for an order that is cancelled (or, defensively, not confirmed).
+    // Confirmed, not cancelled units per SKU, net of refunded units; nothing for an order that is cancelled (or,
+    // defensively, not confirmed). A replacement counts in the proportion charged on it.
     private static SkuSales[] LiveSkus(OrderEvent change)
-        => change.Status is not (OrderStatus.Confirmed or OrderStatus.Completed)
-            ? []
-            : change.Lines
-                .GroupBy(l => l.Sku, StringComparer.Ordinal)
-                .Select(g => new SkuSales(g.Key, g.Sum(l => (long)Math.Max(0, l.Quantity - l.Cancelled)), g.Sum(l => Math.Max(0, l.Quantity - l.Cancelled) * l.UnitPrice)))
-                .Where(s => s.Units > 0)
-                .ToArray();
+    {
+        if (change.Status is not (OrderStatus.Confirmed or OrderStatus.Completed))
+        {
+            return [];
+        }
+
+        var charged = change.Aftercare?.ReplacementFor is null ? 1m : ChargedShare(change);
+        return change.Lines
+            .GroupBy(l => l.Sku, StringComparer.Ordinal)
+            .Where(g => g.Sum(l => l.Quantity - l.Cancelled) > 0)
+            .Select(g => new SkuSales(g.Key, charged == 0 ? 0 : g.Sum(l => (long)Net(l)), g.Sum(l => Net(l) * l.UnitPrice) * charged))
+            .ToArray();
+    }
+
+    private static int Net(OrderEventLine line) => Math.Max(0, line.Quantity - line.Cancelled - line.Refunded);
+
+    /// <summary>The share of a replacement's net value actually charged on it (captured − refunded), from 0 to 1.</summary>
+    public static decimal ChargedShare(OrderEvent change)
+    {
+        var value = change.Lines.Sum(l => Net(l) * l.UnitPrice);
+        return value <= 0 ? 0 : Math.Clamp((change.Captured - change.Refunded) / value, 0, 1);
+    }
 
     private void Add(SalesContribution contribution, long sign)
     {
@@ -168,14 +187,15 @@ public sealed class SalesReportGrain(
         // Every contribution counts one order wherever it adds units, so a group with no orders left is empty.
         var units = contribution.Skus.Sum(s => s.Units);
         var revenue = contribution.Skus.Sum(s => s.Revenue);
-        bucket.Total.Add(units, revenue, sign);
-        AddTo(bucket.ByChannel, contribution.Channel, units, revenue, sign);
+        var orders = contribution.Replacement ? 0 : 1;
+        bucket.Total.Add(units, revenue, orders, sign);
+        AddTo(bucket.ByChannel, contribution.Channel, units, revenue, orders, sign);
         foreach (var sku in contribution.Skus)
         {
-            AddTo(bucket.BySku, sku.Sku, sku.Units, sku.Revenue, sign);
+            AddTo(bucket.BySku, sku.Sku, sku.Units, sku.Revenue, orders, sign);
         }
 
-        if (bucket.Total.Orders == 0)
+        if (bucket.Total.IsEmpty)
         {
             currencies.Remove(contribution.Currency);
         }
@@ -186,15 +206,15 @@ public sealed class SalesReportGrain(
         }
     }
 
-    private static void AddTo(Dictionary<string, SalesFigures> groups, string key, long units, decimal revenue, long sign)
+    private static void AddTo(Dictionary<string, SalesFigures> groups, string key, long units, decimal revenue, long orders, long sign)
     {
         if (!groups.TryGetValue(key, out var figures))
         {
             groups[key] = figures = new SalesFigures();
         }
 
-        figures.Add(units, revenue, sign);
-        if (figures.Orders == 0)
+        figures.Add(units, revenue, orders, sign);
+        if (figures.IsEmpty)
         {
             groups.Remove(key);
         }

@@ -60,23 +60,28 @@ public sealed class ReturnsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
 {
     private readonly AftercareApi _api = new(fixture);
 
-    [Theory]
-    [InlineData(15.00, 5.00, 0.00)] // dearer: the difference is charged on the replacement
-    [InlineData(6.00, 0.00, 4.00)] // cheaper: the difference is refunded on the original
-    public async Task An_exchange_ships_a_linked_replacement_and_the_money_balances(decimal replacementPrice, decimal charged, decimal refunded)
+    // Delivers 3 units of a SKU at 10.00, and exchanges one for a unit of another SKU at the price given.
+    private async Task<(OrderView Order, string Sku, string Other, ReturnView Received)> ExchangedAsync(decimal replacementPrice)
     {
         var (sku, other) = (ApiFixture.NewSku(), ApiFixture.NewSku());
         await fixture.StockAsync(sku, 10);
         await fixture.StockAsync(other, 10);
         var order = await _api.DeliveredOrderAsync(null, (sku, 3));
-
         var opened = await _api.OpenReturnAsync(order.Id, new
         {
             lines = new[] { new { sku, quantity = 1, reason = "size_or_fit" } },
             resolution = "exchange",
             exchange = new[] { new { sku = other, quantity = 1, unitPrice = replacementPrice } },
         });
-        var received = await _api.ReceiveAsync(opened.Id, (sku, 1, "resellable"));
+        return (order, sku, other, await _api.ReceiveAsync(opened.Id, (sku, 1, "resellable")));
+    }
+
+    [Theory]
+    [InlineData(15.00, 15.00, 10.00)] // dearer: the returned unit is refunded, the replacement charged in full
+    [InlineData(6.00, 6.00, 10.00)] // cheaper: the same rule
+    public async Task An_exchange_ships_a_linked_replacement_and_the_money_balances(decimal replacementPrice, decimal charged, decimal refunded)
+    {
+        var (order, sku, other, received) = await ExchangedAsync(replacementPrice);
         Assert.Equal(ReturnStatus.Completed, received.Status);
         var replacementId = received.ReplacementOrderId;
         Assert.Equal($"{order.Id}-x1", replacementId);
@@ -95,6 +100,29 @@ public sealed class ReturnsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         Assert.True(original.Payment.Captured - original.Payment.Refunded + replacement.Payment.Captured == keptGoods,
             $"money: captured {original.Payment.Captured} − refunded {original.Payment.Refunded} + charged {replacement.Payment.Captured} should pay for the goods kept, {keptGoods}");
         Assert.Equal((8, 1), ((await _api.StockAsync(sku)).Available, (await _api.StockAsync(other)).Committed));
+    }
+
+    [Theory]
+    [InlineData("cancel")] // the replacement is cancelled before it ships
+    [InlineData("return")] // the replacement is delivered and sent back
+    public async Task The_money_balances_when_an_exchange_replacement_is_cancelled_or_returned(string fate)
+    {
+        var (order, _, other, received) = await ExchangedAsync(15m);
+        var replacementId = received.ReplacementOrderId!;
+        if (fate == "cancel")
+        {
+            (await fixture.Ops.PostJsonAsync($"/v1/orders/{replacementId}/cancel", new { reason = "changed my mind" })).EnsureSuccessStatusCode();
+        }
+        else
+        {
+            await _api.DeliverAsync(Assert.Single((await _api.OrderAsync(replacementId)).Shipments).Id);
+            var back = await _api.OpenReturnAsync(replacementId, new { lines = new[] { new { sku = other, quantity = 1, reason = "no_longer_needed" } } });
+            await _api.ReceiveAsync(back.Id, (other, 1, "resellable"));
+        }
+
+        var (original, replacement) = (await _api.OrderAsync(order.Id), await _api.OrderAsync(replacementId));
+        var paid = original.Payment.Captured - original.Payment.Refunded + replacement.Payment.Captured - replacement.Payment.Refunded;
+        Assert.True(paid == 20m, $"after the replacement's {fate}: paid {paid} over both orders, expected 20 for the two units kept");
     }
 
     [Fact]
@@ -131,6 +159,44 @@ public sealed class ReturnsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         await (await fixture.Storefront.PostJsonAsync($"/v1/orders/{late.Id}/returns", new { lines = new[] { new { sku, quantity = 1, reason = "defective" } } }))
             .AssertProblemAsync(422, "return-window-closed", "late return");
         Assert.Equal(lateBefore, await _api.SnapshotAsync(late.Id, sku));
+    }
+
+    [Fact]
+    public async Task A_like_for_like_exchange_of_a_free_unit_costs_nothing()
+    {
+        var sku = ApiFixture.NewSku();
+        await fixture.StockAsync(sku, 10);
+        var body = new
+        {
+            customer = new { id = "cus-bogo", email = "cus-bogo@example.com" },
+            lines = new[] { new { sku, quantity = 1, unitPrice = 50m }, new { sku, quantity = 1, unitPrice = 0m } },
+            shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+            payment = new { method = "card", token = "tok_visa" },
+        };
+        var order = await (await fixture.Storefront.PostJsonAsync("/v1/orders", body)).ReadAsync<OrderView>(201, "place buy one, get one");
+        await _api.DeliverAsync(Assert.Single(order.Shipments).Id);
+
+        var opened = await _api.OpenReturnAsync(order.Id, new
+        {
+            lines = new[] { new { sku, quantity = 1, reason = "size_or_fit" } },
+            resolution = "exchange",
+            exchange = new[] { new { sku, quantity = 1 } },
+        });
+        Assert.Equal((0m, 0m), (opened.Value, Assert.Single(opened.Exchange).UnitPrice));
+    }
+
+    [Fact]
+    public async Task Only_a_failed_refund_can_be_retried_and_only_by_ops()
+    {
+        var sku = ApiFixture.NewSku();
+        await fixture.StockAsync(sku, 10);
+        var order = await _api.DeliveredOrderAsync(null, (sku, 1));
+        var refund = await (await fixture.Ops.PostJsonAsync($"/v1/orders/{order.Id}/refunds", new { shipping = 1m, reason = "goodwill" })).ReadAsync<RefundView>(201, "refund");
+        Assert.Equal(RefundStatus.Refunded, refund.Status);
+
+        await (await fixture.Storefront.PostJsonAsync($"/v1/orders/{order.Id}/refunds/{refund.Id}/retry", new { })).AssertProblemAsync(403, "forbidden", "retry is for ops");
+        await (await fixture.Ops.PostJsonAsync($"/v1/orders/{order.Id}/refunds/{refund.Id}/retry", new { })).AssertProblemAsync(409, "invalid-transition", "retry of a refunded refund");
+        await (await fixture.Ops.PostJsonAsync($"/v1/orders/{order.Id}/refunds/{order.Id}-f9/retry", new { })).AssertProblemAsync(404, "refund-not-found", "retry of no refund");
     }
 
     [Fact]

@@ -20,7 +20,11 @@ internal static class ReportExpectations
 
     public static DateOnly ConfirmedOn(OrderView order) => DateOnly.FromDateTime(order.Timeline.First(t => t.Type == "order.confirmed").At.UtcDateTime);
 
-    /// <summary>An order's confirmed, not cancelled units per SKU: a line's units allocated to a cancelled shipment's location are cancelled.</summary>
+    /// <summary>
+    /// An order's confirmed, not cancelled units per SKU, net of refunded units: a line's units allocated to a cancelled
+    /// shipment's location are cancelled; a SKU's refunded units come off its cheapest lines first. A replacement counts
+    /// in the share of its net value charged on it (captured − refunded).
+    /// </summary>
     public static IReadOnlyList<(string Sku, long Units, decimal Revenue)> LiveSkus(OrderView order)
     {
         if (order.Status is not (OrderStatus.Confirmed or OrderStatus.Completed))
@@ -29,11 +33,27 @@ internal static class ReportExpectations
         }
 
         var cancelled = order.Shipments.Where(s => s.Status == "cancelled").Select(s => s.Location).ToHashSet();
-        return order.Lines
-            .Select(l => (l.Sku, Live: l.Quantity - l.Allocations.Where(a => cancelled.Contains(a.Location)).Sum(a => a.Quantity), l.UnitPrice))
-            .GroupBy(l => l.Sku, StringComparer.Ordinal)
-            .Select(g => (g.Key, (long)g.Sum(l => l.Live), g.Sum(l => l.Live * l.UnitPrice)))
-            .Where(s => s.Item2 > 0)
+        var live = order.Lines.Select(l => l.Quantity - l.Allocations.Where(a => cancelled.Contains(a.Location)).Sum(a => a.Quantity)).ToArray();
+        var net = live.ToArray();
+        foreach (var refunded in order.Refunds.Where(r => r.Status == RefundStatus.Refunded).SelectMany(r => r.Lines).GroupBy(l => l.Sku))
+        {
+            var left = refunded.Sum(l => l.Quantity);
+            foreach (var i in Enumerable.Range(0, order.Lines.Count).Where(i => order.Lines[i].Sku == refunded.Key).OrderBy(i => order.Lines[i].UnitPrice).ThenBy(i => i))
+            {
+                var taken = Math.Min(left, live[i]);
+                net[i] = live[i] - taken;
+                left -= taken;
+            }
+        }
+
+        var value = Enumerable.Range(0, net.Length).Sum(i => net[i] * order.Lines[i].UnitPrice);
+        var charged = order.ReplacementFor is null ? 1m
+            : value <= 0 ? 0m
+            : Math.Clamp((order.Payment.Captured - order.Payment.Refunded) / value, 0, 1);
+        return Enumerable.Range(0, net.Length)
+            .GroupBy(i => order.Lines[i].Sku, StringComparer.Ordinal)
+            .Where(g => g.Sum(i => live[i]) > 0)
+            .Select(g => (g.Key, charged == 0 ? 0L : g.Sum(i => (long)net[i]), g.Sum(i => net[i] * order.Lines[i].UnitPrice) * charged))
             .ToArray();
     }
 
@@ -58,11 +78,11 @@ internal static class ReportExpectations
             foreach (var (key, units, revenue) in groups)
             {
                 var sum = rows.GetValueOrDefault((key, order.Currency));
-                rows[(key, order.Currency)] = (sum.Units + units, sum.Revenue + revenue, sum.Orders + 1);
+                rows[(key, order.Currency)] = (sum.Units + units, sum.Revenue + revenue, sum.Orders + (order.ReplacementFor is null ? 1 : 0));
             }
         }
 
-        return rows.OrderBy(r => r.Key.Key, StringComparer.Ordinal).ThenBy(r => r.Key.Currency, StringComparer.Ordinal)
+        return rows.Where(r => r.Value != (0, 0m, 0)).OrderBy(r => r.Key.Key, StringComparer.Ordinal).ThenBy(r => r.Key.Currency, StringComparer.Ordinal)
             .Select(r => new SalesRow(r.Key.Key, r.Key.Currency, r.Value.Units, r.Value.Revenue, r.Value.Orders)).ToArray();
     }
 
@@ -95,8 +115,9 @@ internal static class ReportExpectations
     public static string Describe(OrderListItem o)
         => $"{o.Id} {o.Status} {o.PaymentStatus} {o.FulfillmentStatus} {o.Channel} {o.CustomerId} {o.Currency} {o.Subtotal:0.00} {o.PlacedAt.UtcTicks}";
 
-    public static void AssertKpis(IReadOnlyCollection<OrderView> orders, KpiReport report)
+    public static void AssertKpis(IReadOnlyCollection<OrderView> all, KpiReport report)
     {
+        IReadOnlyCollection<OrderView> orders = all.Where(o => o.ReplacementFor is null).ToArray(); // replacements are not orders of their own
         DateTimeOffset? At(OrderView o, Func<string, bool> type) => o.Timeline.Where(t => type(t.Type)).Select(t => (DateTimeOffset?)t.At).Min();
         var completed = orders.Where(o => At(o, t => t == "order.completed") is not null).ToArray();
         var shipped = orders.Where(o => At(o, ShippedTypes.Contains) is not null).ToArray();
@@ -110,7 +131,7 @@ internal static class ReportExpectations
         Assert.Equal(new RateStat(orders.Count == 0 ? null : (double)cancelled / orders.Count, cancelled, orders.Count), report.Cancellation);
         Assert.Equal(new RateStat(completed.Length == 0 ? null : 0, 0, completed.Length), report.Returns);
         Assert.Equal(
-            orders.Where(o => o.Payment.Refunded > 0).GroupBy(o => o.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
+            all.Where(o => o.Payment.Refunded > 0).GroupBy(o => o.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => $"{g.Key} {g.Sum(o => o.Payment.Refunded):0.00} {g.Count()}"),
             report.Refunded.Select(r => $"{r.Currency} {r.Amount:0.00} {r.Orders}"));
         Assert.Equal(new RatingStat(null, 0), report.Rating);
