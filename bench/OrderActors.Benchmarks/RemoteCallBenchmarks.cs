@@ -96,5 +96,5 @@ public class RemoteCallBenchmarks
                 ["OrderActors:Cluster:SiloPort"] = "0",
                 ["OrderActors:Cluster:AdvertisedHost"] = "127.0.0.1",
             },
-            services: s => s.AddSingleton<IMembershipOracle>(sp => new StaticMembershipOracle(sp.GetRequiredService<Silo>().Address, MembershipView.Empty)));
+            services: s => s.AddSingleton<IMembershipOracle>(sp => new StaticMembershipOracle(() => sp.GetRequiredService<Silo>().Address, MembershipView.Empty)));
 }
