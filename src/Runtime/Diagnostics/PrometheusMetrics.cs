@@ -14,7 +14,9 @@ public sealed class PrometheusMetrics : IDisposable
     private static readonly double[] Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
     private readonly MeterListener _listener = new();
-    private readonly ConcurrentDictionary<(Instrument Instrument, string Labels), Series> _series = new();
+    // Keyed by the tag values as they come (our instruments have at most two tags, with fixed names), so recording a
+    // measurement builds no label text: that is done once per series.
+    private readonly ConcurrentDictionary<SeriesKey, Series> _series = new();
 
     /// <summary>Starts listening to the <c>OrderActors</c> meter.</summary>
     public PrometheusMetrics()
@@ -50,13 +52,13 @@ public sealed class PrometheusMetrics : IDisposable
             var kind = Kind(instrument);
             var metric = kind == "counter" ? name + "_total" : name;
             writer.Write($"# HELP {metric} {instrument.Description}\n# TYPE {metric} {kind}\n");
-            foreach (var (key, series) in family.OrderBy(s => s.Key.Labels, StringComparer.Ordinal))
+            foreach (var series in family.Select(s => s.Value).OrderBy(s => s.Labels, StringComparer.Ordinal))
             {
                 lock (series)
                 {
                     if (kind != "histogram")
                     {
-                        writer.Write($"{metric}{Braces(key.Labels)} {Number(series.Value)}\n");
+                        writer.Write($"{metric}{Braces(series.Labels)} {Number(series.Value)}\n");
                         continue;
                     }
 
@@ -64,12 +66,12 @@ public sealed class PrometheusMetrics : IDisposable
                     for (var i = 0; i < Buckets.Length; i++)
                     {
                         cumulative += series.Buckets[i];
-                        writer.Write($"{name}_bucket{Braces(Join(key.Labels, $"le=\"{Number(Buckets[i])}\""))} {cumulative}\n");
+                        writer.Write($"{name}_bucket{Braces(Join(series.Labels, $"le=\"{Number(Buckets[i])}\""))} {cumulative}\n");
                     }
 
-                    writer.Write($"{name}_bucket{Braces(Join(key.Labels, "le=\"+Inf\""))} {series.Count}\n");
-                    writer.Write($"{name}_sum{Braces(key.Labels)} {Number(series.Value)}\n");
-                    writer.Write($"{name}_count{Braces(key.Labels)} {series.Count}\n");
+                    writer.Write($"{name}_bucket{Braces(Join(series.Labels, "le=\"+Inf\""))} {series.Count}\n");
+                    writer.Write($"{name}_sum{Braces(series.Labels)} {Number(series.Value)}\n");
+                    writer.Write($"{name}_count{Braces(series.Labels)} {series.Count}\n");
                 }
             }
         }
@@ -87,10 +89,20 @@ public sealed class PrometheusMetrics : IDisposable
     /// <inheritdoc />
     public void Dispose() => _listener.Dispose();
 
-    private void Record<T>(Instrument instrument, T measurement, ReadOnlySpan<KeyValuePair<string, object?>> tags) where T : struct
+    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var value = Convert.ToDouble(measurement, CultureInfo.InvariantCulture);
-        var series = _series.GetOrAdd((instrument, Labels(tags)), static _ => new Series());
+        var key = tags.Length switch
+        {
+            0 => new SeriesKey(instrument, null, null, null),
+            1 => new SeriesKey(instrument, tags[0].Value, null, null),
+            2 => new SeriesKey(instrument, tags[0].Value, tags[1].Value, null),
+            _ => new SeriesKey(instrument, null, null, Labels(tags)),
+        };
+        if (!_series.TryGetValue(key, out var series))
+        {
+            series = _series.GetOrAdd(key, new Series(Labels(tags)));
+        }
+
         lock (series)
         {
             switch (instrument)
@@ -142,8 +154,12 @@ public sealed class PrometheusMetrics : IDisposable
 
     private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private sealed class Series
+    private readonly record struct SeriesKey(Instrument Instrument, object? First, object? Second, string? More);
+
+    private sealed class Series(string labels)
     {
+        public string Labels { get; } = labels;
+
         public double Value { get; set; }
 
         public long Count { get; set; }

@@ -106,7 +106,19 @@ internal sealed class ExplicitSubscriptions(
         }
     }
 
-    private void OnViewChanged(MembershipView view) => Wake(); // subscriptions that moved here are delivered now
+    // Subscriptions another silo owned were set aside still pending; those that moved here are delivered now.
+    private void OnViewChanged(MembershipView view)
+    {
+        lock (_lock)
+        {
+            foreach (var subscription in _byName.Values.Where(s => s.Pending))
+            {
+                MarkPending(subscription);
+            }
+        }
+
+        Wake();
+    }
 
     /// <summary>Stops the loop, waits for the deliveries under way and stores how far each subscription got.</summary>
     public async Task StopAsync()
@@ -374,9 +386,9 @@ internal sealed class ExplicitSubscriptions(
         MarkPending(subscription);
     }
 
-    // In a cluster only the silo that owns the subscriber delivers to it; the others keep the subscription due, so it
-    // is delivered here as soon as a view change brings the subscriber here (a stale cursor only repeats events the
-    // subscriber's checkpoint ignores).
+    // In a cluster only the silo that owns the subscriber delivers to it; the others set the subscription aside, still
+    // pending, and a view change that brings the subscriber here makes it due again (a stale cursor only repeats events
+    // the subscriber's checkpoint ignores).
     private bool OwnsHere(Subscription subscription)
         => oracle is null || (oracle.LocalSilo is { } self && Placement.RendezvousPlacement.PickOwner(subscription.Consumer, oracle.CurrentView) == self);
 
@@ -391,7 +403,13 @@ internal sealed class ExplicitSubscriptions(
                 return;
             }
 
-            if (subscription.RetryAt > now || !OwnsHere(subscription))
+            if (!OwnsHere(subscription))
+            {
+                _due.Remove(subscription); // stays Pending: OnViewChanged brings it back if it moves here
+                continue;
+            }
+
+            if (subscription.RetryAt > now)
             {
                 continue;
             }
