@@ -1,0 +1,40 @@
+namespace OrderActors.EventLog.Sql;
+
+/// <summary>The event log's statements that differ between PostgreSQL and SQLite.</summary>
+internal static class EventLogSql
+{
+    public const string Columns = "global_position, stream_namespace, stream_key, sequence, event_type, clr_type, payload, created_at";
+
+    private const string NextSequence =
+        "COALESCE((SELECT max(sequence) FROM orderactors_events WHERE stream_namespace = @ns AND stream_key = @key), 0) + 1";
+
+    // PostgreSQL: the position follows the writing transaction's id (see 001_event_log.sql), and readers stay below
+    // the oldest transaction still running, so no reader passes an event whose transaction commits later.
+    private const string Horizon = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 65536";
+
+    /// <summary>Appends one event inside a write's transaction: @index (its number within the write), @queue, @ns, @key, @type, @clr, @payload.</summary>
+    public static string Append(SqlDatabase database) =>
+        "INSERT INTO orderactors_events (global_position, queue_id, stream_namespace, stream_key, sequence, event_type, clr_type, payload) VALUES (" +
+        (database.SingleWriter
+            ? "COALESCE((SELECT max(global_position) FROM orderactors_events), 0) + 1"
+            : "pg_current_xact_id()::text::bigint * 65536 + @index") +
+        $", @queue, @ns, @key, {NextSequence}, @type, @clr, @payload)";
+
+    /// <summary>Events of queue @queue after position @after, in position order, at most @limit.</summary>
+    public static string ReadQueue(SqlDatabase database) =>
+        $"SELECT {Columns} FROM orderactors_events WHERE queue_id = @queue AND global_position > @after" +
+        (database.SingleWriter ? "" : $" AND global_position < {Horizon}") +
+        " ORDER BY global_position LIMIT @limit";
+
+    /// <summary>Events of every stream after position @after, in position order, at most @limit.</summary>
+    public static string ReadAll(SqlDatabase database) =>
+        $"SELECT {Columns} FROM orderactors_events WHERE global_position > @after" +
+        (database.SingleWriter ? "" : $" AND global_position < {Horizon}") +
+        " ORDER BY global_position LIMIT @limit";
+
+    /// <summary>Events of stream (@ns, @key) after sequence @after, in sequence order, at most @limit.</summary>
+    public static string ReadStream(SqlDatabase database) =>
+        $"SELECT {Columns} FROM orderactors_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after" +
+        (database.SingleWriter ? "" : $" AND global_position < {Horizon}") +
+        " ORDER BY sequence LIMIT @limit";
+}

@@ -1,0 +1,115 @@
+using OrderActors.EventLog;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace OrderActors.EventLog.Tests.Infrastructure;
+
+public static class TestNames
+{
+    public const string Log = "log";
+    public const string JournalNamespace = "journal";
+}
+
+/// <summary>An event of a journal stream.</summary>
+[GenerateSerializer, Immutable, Alias("test.JournalAdded")]
+public sealed record JournalAdded([property: Id(0)] string Journal, [property: Id(1)] string Text, [property: Id(2)] int Index);
+
+[GenerateSerializer, Alias("test.JournalState")]
+public sealed class JournalState
+{
+    [Id(0)] public List<string> Entries { get; set; } = [];
+}
+
+/// <summary>A grain that changes its state and appends events to its own journal stream in the same write.</summary>
+[Alias("test.IJournalGrain")]
+public interface IJournalGrain : IGrainWithStringKey
+{
+    /// <summary>Adds an entry and appends <paramref name="events"/> events for it; returns the ETag after the write.</summary>
+    [Alias("Add")] Task<string?> AddAsync(string text, int events);
+
+    /// <summary>The entries the state holds.</summary>
+    [Alias("Get")] Task<IReadOnlyList<string>> GetAsync();
+
+    /// <summary>Appends events but fails before writing: nothing must reach the log.</summary>
+    [Alias("AppendWithoutWrite")] Task AppendWithoutWriteAsync(string text);
+}
+
+[GrainType("test-journal")]
+public sealed class JournalGrain([EventedState("journal", TestNames.Log)] IEventedState<JournalState> journal) : Grain, IJournalGrain
+{
+    public async Task<string?> AddAsync(string text, int events)
+    {
+        journal.State.Entries.Add(text);
+        var stream = StreamId.Create(TestNames.JournalNamespace, this.GetPrimaryKeyString());
+        for (var i = 0; i < events; i++)
+        {
+            journal.Append(stream, "journal.added", new JournalAdded(this.GetPrimaryKeyString(), text, i));
+        }
+
+        await journal.WriteStateAsync();
+        return journal.Etag;
+    }
+
+    public Task<IReadOnlyList<string>> GetAsync() => Task.FromResult<IReadOnlyList<string>>([.. journal.State.Entries]);
+
+    public Task AppendWithoutWriteAsync(string text)
+    {
+        journal.Append(StreamId.Create(TestNames.JournalNamespace, this.GetPrimaryKeyString()), "journal.added", new JournalAdded(this.GetPrimaryKeyString(), text, 0));
+        throw new InvalidOperationException("failed before the write");
+    }
+}
+
+[GenerateSerializer, Immutable, Alias("test.AppliedEvent")]
+public sealed record AppliedEvent([property: Id(0)] long Position, [property: Id(1)] long StreamSequence, [property: Id(2)] string Text, [property: Id(3)] int Index);
+
+[GenerateSerializer, Alias("test.ReaderState")]
+public sealed class ReaderState
+{
+    [Id(0)] public long Checkpoint { get; set; }
+    [Id(1)] public List<AppliedEvent> Applied { get; set; } = [];
+}
+
+[Alias("test.IJournalReaderGrain")]
+public interface IJournalReaderGrain : IGrainWithStringKey
+{
+    /// <summary>The events applied, in the order applied.</summary>
+    [Alias("Applied")] Task<IReadOnlyList<AppliedEvent>> GetAppliedAsync();
+
+    /// <summary>How many deliveries were repeats the checkpoint filtered out.</summary>
+    [Alias("Repeats")] Task<int> GetRepeatsAsync();
+}
+
+/// <summary>An implicit subscriber of journal streams that keeps its checkpoint in its own state.</summary>
+[ImplicitStreamSubscription(TestNames.JournalNamespace)]
+[GrainType("test-journal-reader")]
+public sealed class JournalReaderGrain([EventedState("reader", TestNames.Log)] IEventedState<ReaderState> reader)
+    : Grain, IJournalReaderGrain, IStreamSubscriptionObserver, IAsyncObserver<JournalAdded>
+{
+    private int _repeats;
+
+    public Task<IReadOnlyList<AppliedEvent>> GetAppliedAsync() => Task.FromResult<IReadOnlyList<AppliedEvent>>([.. reader.State.Applied]);
+
+    public Task<int> GetRepeatsAsync() => Task.FromResult(_repeats);
+
+    public async Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory)
+        => await handleFactory.Create<JournalAdded>().ResumeAsync(this);
+
+    public async Task OnNextAsync(JournalAdded item, StreamSequenceToken? token = null)
+    {
+        var position = ((EventLogSequenceToken)token!).Position;
+        if (position <= reader.State.Checkpoint)
+        {
+            _repeats++;
+            return;
+        }
+
+        reader.State.Applied.Add(new AppliedEvent(position, ((EventLogSequenceToken)token).StreamSequence, item.Text, item.Index));
+        reader.State.Checkpoint = position;
+        await reader.WriteStateAsync();
+    }
+
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using OrderActors.EventLog;
+
+namespace OrderActors.EventLog.Tests.Infrastructure;
+
+[GenerateSerializer, Alias("test.JournalModel")]
+public sealed class JournalModel
+{
+    [Id(0)] public List<string> Texts { get; set; } = [];
+}
+
+[Alias("test.IJournalProjectionGrain")]
+public interface IJournalProjectionGrain : IEventLogProjection
+{
+    /// <summary>The texts applied, in order.</summary>
+    [Alias("Texts")] Task<IReadOnlyList<string>> GetTextsAsync();
+}
+
+/// <summary>A projection of journal streams; texts listed in <see cref="Failing"/> throw when applied.</summary>
+[ImplicitStreamSubscription(TestNames.JournalNamespace)]
+[GrainType("test-journal-projection")]
+public sealed class JournalProjectionGrain([EventedState("projection", TestNames.Log)] IEventedState<ProjectionState<JournalModel>> state)
+    : EventLogProjectionGrain<JournalModel>(state, TestNames.Log), IJournalProjectionGrain
+{
+    public static readonly ConcurrentDictionary<string, bool> Failing = new(StringComparer.Ordinal);
+
+    protected override string StreamNamespace => TestNames.JournalNamespace;
+
+    protected override TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(20);
+
+    public Task<IReadOnlyList<string>> GetTextsAsync() => Task.FromResult<IReadOnlyList<string>>([.. Model.Texts]);
+
+    protected override void Apply(EventLogEntry entry, object? payload)
+    {
+        var added = (JournalAdded)payload!;
+        Model.Texts.Add(added.Text); // changes the model before failing: the retry must start from a clean copy
+        if (Failing.ContainsKey(added.Text))
+        {
+            throw new InvalidOperationException($"cannot apply '{added.Text}'");
+        }
+    }
+}
