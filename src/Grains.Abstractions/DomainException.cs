@@ -1,6 +1,7 @@
 namespace OrderActors.Grains;
 
 /// <summary>How a broken business rule is reported to callers.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.DomainErrorKind")]
 public enum DomainErrorKind
 {
     /// <summary>The request is well-formed but not valid for the domain (HTTP 422).</summary>
@@ -20,14 +21,25 @@ public enum DomainErrorKind
 }
 
 /// <summary>A business rule refused a request; nothing was changed.</summary>
-/// <param name="kind">The category.</param>
-/// <param name="code">A stable, kebab-case error code (it becomes the problem type).</param>
-/// <param name="message">What happened, for people.</param>
-/// <param name="currentState">For a refused state transition: the state it was refused in.</param>
-/// <param name="allowedActions">For a refused state transition: what may be done in that state.</param>
-public sealed class DomainException(DomainErrorKind kind, string code, string message, string? currentState, IReadOnlyList<string>? allowedActions)
-    : Exception(message)
+/// <remarks>Orleans serializes it with its kind and code, so a caller in another process catches it as itself.</remarks>
+[GenerateSerializer, Alias("OrderActors.Grains.DomainException")]
+public sealed class DomainException : Exception
 {
+    /// <summary>Creates the exception.</summary>
+    /// <param name="kind">The category.</param>
+    /// <param name="code">A stable, kebab-case error code (it becomes the problem type).</param>
+    /// <param name="message">What happened, for people.</param>
+    /// <param name="currentState">For a refused state transition: the state it was refused in.</param>
+    /// <param name="allowedActions">For a refused state transition: what may be done in that state.</param>
+    public DomainException(DomainErrorKind kind, string code, string message, string? currentState, IReadOnlyList<string>? allowedActions)
+        : base(message)
+    {
+        Kind = kind;
+        Code = code;
+        CurrentState = currentState;
+        AllowedActions = allowedActions;
+    }
+
     /// <summary>Creates the exception without state details.</summary>
     public DomainException(DomainErrorKind kind, string code, string message)
         : this(kind, code, message, null, null)
@@ -35,16 +47,20 @@ public sealed class DomainException(DomainErrorKind kind, string code, string me
     }
 
     /// <summary>For a refused state transition: the state it was refused in.</summary>
-    public string? CurrentState { get; } = currentState;
+    [Id(0)]
+    public string? CurrentState { get; private set; }
 
     /// <summary>For a refused state transition: what may be done in that state.</summary>
-    public IReadOnlyList<string>? AllowedActions { get; } = allowedActions;
+    [Id(1)]
+    public IReadOnlyList<string>? AllowedActions { get; private set; }
 
     /// <summary>The category.</summary>
-    public DomainErrorKind Kind { get; } = kind;
+    [Id(2)]
+    public DomainErrorKind Kind { get; private set; }
 
     /// <summary>The stable error code.</summary>
-    public string Code { get; } = code;
+    [Id(3)]
+    public string Code { get; private set; }
 
     /// <summary>Creates a conflict.</summary>
     public static DomainException Conflict(string code, string message) => new(DomainErrorKind.Conflict, code, message);

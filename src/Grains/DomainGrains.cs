@@ -1,39 +1,33 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
-using OrderActors.Runtime;
 using OrderActors.Grains.Webhooks;
-using OrderActors.Runtime.Hosting;
 
 namespace OrderActors.Grains;
 
-/// <summary>Registers the domain grains with a silo.</summary>
+/// <summary>How the domain's state and events are written as JSON, in grain storage and in the event log.</summary>
 public static class DomainGrains
 {
-    /// <summary>Adds the domain grain classes and the source-generated JSON metadata of their messages and state.</summary>
-    public static SiloOptions AddDomainGrains(this SiloOptions options)
+    /// <summary>
+    /// Configures <paramref name="options"/> (created with web defaults) the way the domain's JSON is written: enums as
+    /// snake_case strings, and the source-generated contracts of the messages, events and grain states first.
+    /// </summary>
+    /// <param name="options">Serializer options of the event log or of grain storage.</param>
+    public static JsonSerializerOptions ConfigureDomainJson(JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
-        options.JsonContexts.Add(GrainsJsonContext.Default);
-        options.JsonContexts.Add(GrainStateJsonContext.Default);
-        return options;
-    }
-
-    /// <summary>Lets a cluster client call the domain grains: their interfaces, type names and message metadata.</summary>
-    public static ClientOptions AddDomainGrains(this ClientOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.GrainAssemblies.Add(typeof(OrderGrain).Assembly);
-        options.JsonContexts.Add(GrainsJsonContext.Default);
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.RespectNullableAnnotations = false;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.TypeInfoResolver = JsonTypeInfoResolver.Combine(GrainsJsonContext.Default, GrainStateJsonContext.Default, new DefaultJsonTypeInfoResolver());
         return options;
     }
 }
 
-/// <summary>Source-generated JSON metadata for grain state, which is serialized on every write.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(OrderState))]
 [JsonSerializable(typeof(InventoryState))]
@@ -45,5 +39,5 @@ public static class DomainGrains
 [JsonSerializable(typeof(ProjectionState<PickQueueModel>))]
 [JsonSerializable(typeof(ProjectionState<OpenTicketsModel>))]
 [JsonSerializable(typeof(WebhookEndpointState))]
-[JsonSerializable(typeof(WebhookDispatcherState))]
+[JsonSerializable(typeof(ProjectionState<WebhookRegistry>))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;

@@ -1,19 +1,13 @@
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 using OrderActors.Api.Infrastructure;
-using OrderActors.Runtime.Hosting;
-using OrderActors.Runtime.Membership;
+using Orleans.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 
-/// <summary>
-/// <code>
-/// GET /v1/admin/cluster    the membership table: every silo incarnation with its status, heartbeat age and suspicions
-/// </code>
-/// Admin only. A standalone API (embedded silo, no cluster) answers with <c>mode: "standalone"</c> and no silos.
-/// </summary>
+/// <summary><c>GET /v1/admin/cluster</c>: the silos Orleans' membership knows, for admins.</summary>
 public static class ClusterEndpoints
 {
+    /// <summary>Maps the cluster admin route.</summary>
     public static RouteGroupBuilder MapClusterApiV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/admin/cluster").WithTags("Cluster").RequireAuthorization(Policies.Admin);
@@ -21,29 +15,28 @@ public static class ClusterEndpoints
         return group;
     }
 
-    public static async Task<IResult> GetAsync(IServiceProvider services, IOptions<ClusterOptions> options, CancellationToken cancellationToken)
+    /// <summary>The mode of this API and, in a cluster, every silo with its status, from Orleans' management grain.</summary>
+    public static async Task<IResult> GetAsync(IGrainFactory grains, ApiMode mode)
     {
-        if (services.GetService<IMembershipTable>() is not { } table)
+        if (!mode.IsClient)
         {
-            return TypedResults.Ok(new { mode = "standalone", clusterId = (string?)null, version = 0L, silos = Array.Empty<object>() });
+            return TypedResults.Ok(new { mode = "standalone", clusterId = (string?)null, silos = Array.Empty<object>() });
         }
 
-        var clusterId = options.Value.ClusterId;
-        var snapshot = await table.ReadAsync(clusterId, cancellationToken);
-        var silos = snapshot.Entries
-            .OrderBy(e => e.Status == SiloStatus.Dead)
-            .ThenByDescending(e => e.StartedAt)
-            .Select(e => new
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: false);
+        var silos = hosts
+            .OrderBy(h => h.Status == SiloStatus.Dead)
+            .ThenByDescending(h => h.StartTime)
+            .Select(h => new
             {
-                address = e.Silo.ToString(),
-                endpoint = e.Silo.Endpoint,
-                generation = e.Silo.Generation,
-                status = JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Status.ToString()),
-                startedAt = e.StartedAt,
-                heartbeatAt = e.HeartbeatAt,
-                heartbeatAgeMs = (long)(snapshot.Now - e.HeartbeatAt).TotalMilliseconds,
-                suspicions = e.Suspicions.Select(s => new { by = s.Suspecter.ToString(), at = s.At }),
+                address = h.SiloAddress.ToString(),
+                name = h.SiloName,
+                host = h.HostName,
+                status = JsonNamingPolicy.SnakeCaseLower.ConvertName(h.Status.ToString()),
+                startedAt = h.StartTime,
+                iAmAliveAt = h.IAmAliveTime,
+                suspicions = (h.SuspectTimes ?? []).Select(s => new { by = s.Item1.ToString(), at = s.Item2 }),
             });
-        return TypedResults.Ok(new { mode = "cluster", clusterId, version = snapshot.Version, now = snapshot.Now, silos });
+        return TypedResults.Ok(new { mode = "cluster", clusterId = mode.ClusterId, silos });
     }
 }

@@ -1,8 +1,9 @@
+using OrderActors.Grains;
+using OrderActors.EventLog;
 using System.Text;
 using System.Text.Json;
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Events;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 
@@ -31,7 +32,7 @@ public static class EventsEndpoints
     /// <summary>One event as the API shows it; <c>data</c> is the event's own JSON.</summary>
     public sealed record EventResource(long Position, string Stream, long Sequence, string Type, DateTimeOffset CreatedAt, JsonElement Data);
 
-    public static async Task<IResult> GetFeedAsync(HttpContext http, IStreamReader streams, long? after, int? limit)
+    public static async Task<IResult> GetFeedAsync(HttpContext http, [FromKeyedServices(OrderActorsStorage.EventLog)] IEventLogReader streams, long? after, int? limit)
     {
         if (Invalid(after, limit) is { } problem)
         {
@@ -49,7 +50,7 @@ public static class EventsEndpoints
         return TypedResults.Ok(new { events = page.Select(ToResource), next = page.Count == 0 ? from : page[^1].Position });
     }
 
-    public static async Task<IResult> GetOrderEventsAsync(string id, HttpContext http, IStreamReader streams, long? after, int? limit)
+    public static async Task<IResult> GetOrderEventsAsync(string id, HttpContext http, [FromKeyedServices(OrderActorsStorage.EventLog)] IEventLogReader streams, long? after, int? limit)
     {
         if (!Validation.IsIdentifier(id))
         {
@@ -61,15 +62,15 @@ public static class EventsEndpoints
             return problem;
         }
 
-        var stream = new StreamId(StreamNamespaces.Orders, id);
+        
         var from = LastEventId(http) ?? after ?? 0;
         if (WantsEventStream(http))
         {
-            await TailAsync(http, (sequence, token) => streams.ReadStreamAsync(stream, sequence, MaxPage, token), from, e => e.Sequence);
+            await TailAsync(http, (sequence, token) => streams.ReadStreamAsync(StreamNamespaces.Orders, id, sequence, MaxPage, token), from, e => e.Sequence);
             return Results.Empty;
         }
 
-        var page = await streams.ReadStreamAsync(stream, from, limit ?? 100, http.RequestAborted);
+        var page = await streams.ReadStreamAsync(StreamNamespaces.Orders, id, from, limit ?? 100, http.RequestAborted);
         if (page.Count == 0 && from == 0)
         {
             return Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
@@ -101,7 +102,7 @@ public static class EventsEndpoints
         => long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var id) && id >= 0 ? id : null;
 
     // Server-sent events: each event's id is its cursor, so EventSource's automatic reconnect resumes exactly.
-    private static async Task TailAsync(HttpContext http, Func<long, CancellationToken, Task<IReadOnlyList<StreamEvent>>> read, long from, Func<StreamEvent, long> cursor)
+    private static async Task TailAsync(HttpContext http, Func<long, CancellationToken, Task<IReadOnlyList<EventLogEntry>>> read, long from, Func<EventLogEntry, long> cursor)
     {
         var response = http.Response;
         response.Headers.ContentType = "text/event-stream";
@@ -122,7 +123,7 @@ public static class EventsEndpoints
                 foreach (var e in batch)
                 {
                     var data = JsonSerializer.Serialize(ToResource(e), ApiJson(http));
-                    await response.WriteAsync($"id: {cursor(e)}\nevent: {e.Type}\ndata: {data}\n\n", Encoding.UTF8, token);
+                    await response.WriteAsync($"id: {cursor(e)}\nevent: {e.EventType}\ndata: {data}\n\n", Encoding.UTF8, token);
                     from = cursor(e);
                 }
 
@@ -152,6 +153,6 @@ public static class EventsEndpoints
     private static JsonSerializerOptions ApiJson(HttpContext http)
         => http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
 
-    private static EventResource ToResource(StreamEvent e)
-        => new(e.Position, e.Stream.ToString(), e.Sequence, e.Type, e.CreatedAt, JsonDocument.Parse(e.Payload).RootElement.Clone());
+    private static EventResource ToResource(EventLogEntry e)
+        => new(e.Position, $"{e.Namespace}/{e.Key}", e.Sequence, e.EventType, e.CreatedAt, JsonDocument.Parse(e.Payload).RootElement.Clone());
 }

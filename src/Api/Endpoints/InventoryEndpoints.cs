@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Inventory;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 

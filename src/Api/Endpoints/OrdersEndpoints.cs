@@ -2,7 +2,6 @@ using System.Security.Claims;
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 

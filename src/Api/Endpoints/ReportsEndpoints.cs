@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Reporting;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 
@@ -32,7 +31,7 @@ public static class ReportsEndpoints
     public static IEndpointRouteBuilder MapReportsApiV1(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/v1/reports/orders-by-status", async (IGrainFactory grains)
-                => TypedResults.Ok(await grains.GetGrain<IOrdersByStatusGrain>(StreamSubscriptionAttribute.ConsumerKey).GetAsync()))
+                => TypedResults.Ok(await grains.GetGrain<IOrdersByStatusGrain>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey).GetAsync()))
             .WithTags("Reports").RequireAuthorization(Policies.ReadReports);
 
         var reports = routes.MapGroup("/v1/reports").WithTags("Reports");
@@ -47,15 +46,12 @@ public static class ReportsEndpoints
         reports.MapGet("/orders.csv", GetOrdersCsv).RequireAuthorization(Policies.ReadReports);
 
         var admin = routes.MapGroup("/v1/admin/subscriptions").WithTags("Admin").RequireAuthorization(Policies.Admin);
-        admin.MapGet("/", (IStreamSubscriptions subscriptions) => TypedResults.Ok(new { subscriptions = subscriptions.List() }));
-        admin.MapPost("/{name}/skip", async (string name, SkipRequest? body, IStreamSubscriptions subscriptions, HttpContext http) =>
-            await subscriptions.SkipAsync(name, $"{body?.Reason ?? "skipped by an admin"} ({http.User.Identity?.Name})", http.RequestAborted)
-                ? Results.Ok(Find(subscriptions, name))
-                : NotParked(subscriptions, name));
-        admin.MapPost("/{name}/retry", (string name, IStreamSubscriptions subscriptions) =>
-            subscriptions.Retry(name) ? Results.Ok(Find(subscriptions, name)) : Unknown(name));
-        admin.MapPost("/{name}/reset", async (string name, IStreamSubscriptions subscriptions, HttpContext http) =>
-            await subscriptions.ResetAsync(name, http.RequestAborted) ? Results.Ok(Find(subscriptions, name)) : Unknown(name));
+        admin.MapGet("/", async (IGrainFactory grains) => TypedResults.Ok(new { subscriptions = await ProjectionAdmin.ListAsync(grains) }));
+        admin.MapPost("/{name}/skip", SkipAsync);
+        admin.MapPost("/{name}/retry", async (string name, IGrainFactory grains) =>
+            await ProjectionAdmin.RunAsync(grains, name, p => p.RetryAsync()) is { } status ? Results.Ok(status) : Unknown(name));
+        admin.MapPost("/{name}/reset", async (string name, IGrainFactory grains) =>
+            await ProjectionAdmin.RunAsync(grains, name, p => p.RebuildAsync()) is { } status ? Results.Ok(status) : Unknown(name));
         return routes;
     }
 
@@ -183,18 +179,29 @@ public static class ReportsEndpoints
         }, Csv.ContentType, "orders.csv");
     }
 
-    private static T Grain<T>(IGrainFactory grains) where T : IGrainWithStringKey => grains.GetGrain<T>(StreamSubscriptionAttribute.ConsumerKey);
+    private static T Grain<T>(IGrainFactory grains) where T : IGrainWithStringKey => grains.GetGrain<T>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey);
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 
     private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
-    private static SubscriptionStatus? Find(IStreamSubscriptions subscriptions, string name) => subscriptions.List().FirstOrDefault(s => s.Name == name);
+    /// <summary>Skips the event a parked projection stopped at; 409 when it is not parked.</summary>
+    public static async Task<IResult> SkipAsync(string name, SkipRequest? body, IGrainFactory grains, HttpContext http)
+    {
+        var current = await ProjectionAdmin.RunAsync(grains, name, p => p.GetStatusAsync());
+        if (current is null)
+        {
+            return Unknown(name);
+        }
 
-    private static IResult NotParked(IStreamSubscriptions subscriptions, string name)
-        => Find(subscriptions, name) is { } status
-            ? Problems.Result(409, "subscription-not-parked", "The subscription is not parked.", $"'{name}' is {status.State}; only a parked subscription has an event to skip.")
-            : Unknown(name);
+        if (current.State != "parked")
+        {
+            return Problems.Result(409, "subscription-not-parked", "The subscription is not parked.", $"'{name}' is {current.State}; only a parked subscription has an event to skip.");
+        }
+
+        var reason = $"{body?.Reason ?? "skipped by an admin"} ({http.User.Identity?.Name})";
+        return Results.Ok(await ProjectionAdmin.RunAsync(grains, name, p => p.SkipAsync(reason)));
+    }
 
     private static IResult Unknown(string name) => Problems.Result(404, "subscription-not-found", "No such subscription.", $"There is no subscription '{name}'.");
 }

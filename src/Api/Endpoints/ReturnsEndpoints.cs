@@ -1,6 +1,5 @@
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 

@@ -2,7 +2,6 @@ using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipments;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 
@@ -111,7 +110,7 @@ public static class ShipmentsEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        return TypedResults.Ok(await grains.GetGrain<IPickQueueGrain>(StreamSubscriptionAttribute.ConsumerKey).ListAsync(location, limit ?? 100));
+        return TypedResults.Ok(await grains.GetGrain<IPickQueueGrain>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey).ListAsync(location, limit ?? 100));
     }
 
     private static async Task<IResult> StepAsync(string id, ShipmentAction action, string? carrier, TrackingEvent? tracking, HttpContext http, IGrainFactory grains)

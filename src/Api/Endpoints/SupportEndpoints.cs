@@ -1,7 +1,6 @@
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 
@@ -120,7 +119,7 @@ public static class SupportEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        return TypedResults.Ok(await grains.GetGrain<IOpenTicketsGrain>(StreamSubscriptionAttribute.ConsumerKey).GetAsync(limit ?? 100));
+        return TypedResults.Ok(await grains.GetGrain<IOpenTicketsGrain>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey).GetAsync(limit ?? 100));
     }
 
     private static IResult TicketNotFound(string id) => Problems.Result(404, "ticket-not-found", "Ticket not found.", $"There is no ticket '{id}'.");

@@ -1,6 +1,5 @@
 using OrderActors.Api.Infrastructure;
 using OrderActors.Grains.Webhooks;
-using OrderActors.Runtime;
 
 namespace OrderActors.Api.Endpoints;
 
@@ -151,7 +150,7 @@ public static class WebhooksEndpoints
         return true;
     }
 
-    private static IWebhookDispatcherGrain Dispatcher(IGrainFactory grains) => grains.GetGrain<IWebhookDispatcherGrain>(StreamSubscriptionAttribute.ConsumerKey);
+    private static IWebhookDispatcherGrain Dispatcher(IGrainFactory grains) => grains.GetGrain<IWebhookDispatcherGrain>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey);
 
     private static IResult NotFound(string id) => Problems.Result(404, "webhook-not-found", "Webhook not found.", $"There is no webhook '{id}'.");
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using OrderActors.Grains;
-using OrderActors.Runtime;
+using Orleans.Runtime;
 
 namespace OrderActors.Api.Infrastructure;
 
@@ -36,13 +36,14 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
                     ["currentState"] = domain.CurrentState,
                     ["allowedActions"] = domain.AllowedActions ?? [],
                 }),
-            GrainCallTimeoutException timeout =>
+            TimeoutException timeout =>
                 Problems.Create(503, "timeout", "The request took too long; it is safe to retry with the same Idempotency-Key.", timeout.Message),
-            CallOutcomeUnknownException =>
+            // Orleans fails the calls a dead silo never answered once membership declares it dead: they may have run.
+            SiloUnavailableException =>
                 Problems.Create(503, "outcome-unknown",
                     "The silo handling this request went away before answering, so it may or may not have been applied; it is safe to retry with the same Idempotency-Key.",
                     exception.Message),
-            SiloUnavailableException or WrongSiloException =>
+            OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException or GatewayTooBusyException or ClientNotAvailableException =>
                 Problems.Create(503, "cluster-unavailable", "The silo owning this data could not be reached; it is safe to retry with the same Idempotency-Key.", exception.Message),
             _ => null,
         };

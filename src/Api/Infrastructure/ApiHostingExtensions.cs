@@ -9,8 +9,13 @@ using Microsoft.Extensions.Options;
 using OrderActors.Api.Endpoints;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OrderActors.EventLog.Hosting;
+using OrderActors.Grains.Hosting;
+using Orleans.Configuration;
+using Orleans.Runtime;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace OrderActors.Api.Infrastructure;
 
@@ -24,28 +29,45 @@ public static class ApiHostingExtensions
 
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>();
-        var cluster = configuration.GetSection(ApiClusterOptions.SectionName).Get<ApiClusterOptions>() ?? new ApiClusterOptions();
+        var cluster = configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+        var storage = configuration.GetSection(StorageSettings.SectionName).Get<StorageSettings>() ?? new StorageSettings();
         if (string.Equals(cluster.Mode, "Client", StringComparison.OrdinalIgnoreCase))
         {
-            // A stateless gateway: grain calls go to the silos that own the grains, by the membership table's view;
-            // the event feed is read straight from the database.
-            services.AddMembershipReader(configuration);
-            services.AddOrderActorsClient(configuration, client => client.AddDomainGrains());
-            services.AddOrderActorsStreamReader(configuration);
-            services.AddSingleton<IStreamSubscriptions, SubscriptionsOnSilos>();
-            services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
+            // A stateless gateway: an Orleans client that finds the silos in the membership table; the event feed is
+            // read straight from the log.
+            var silo = configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings();
+            builder.UseOrleansClient(client =>
+            {
+                client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (storage.Invariant, storage.ConnectionString));
+                client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = silo.CallTimeout);
+                client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            });
+            services.AddSingleton(new ApiMode(IsClient: true, cluster.ClusterId));
         }
         else if (string.Equals(cluster.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
         {
-            services.AddOrderActorsSilo(configuration, silo => silo.AddDomainGrains());
-            services.AddOrderActorsDomain(configuration);
-            services.AddHealthChecks().AddCheck<SiloReadinessCheck>("silo", tags: ["ready"]);
+            EmbeddedDataFolder.Lock(services, storage, builder.Environment.ContentRootPath);
+            builder.UseOrleans(silo => silo.AddOrderActors(configuration));
+            services.AddSingleton(new ApiMode(IsClient: false, cluster.ClusterId));
         }
         else
         {
-            throw new OptionsValidationException(ApiClusterOptions.SectionName, typeof(ApiClusterOptions),
+            throw new OptionsValidationException(ClusterSettings.SectionName, typeof(ClusterSettings),
                 [$"OrderActors:Cluster:Mode is '{cluster.Mode}'; use 'Embedded' (an API with its own silo) or 'Client' (a gateway to the silos of a cluster)."]);
         }
+
+        services.AddEventLogReader(OrderActorsStorage.EventLog, o => (o.Invariant, o.ConnectionString) = (storage.Invariant, storage.ConnectionString));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
+        services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddMeter("Microsoft.Orleans")
+                .AddAspNetCoreInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans.Storage")
+                .AddAspNetCoreInstrumentation());
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -58,7 +80,6 @@ public static class ApiHostingExtensions
         services.AddAuthorization(Policies.Add);
 
         services.AddOpenApi();
-        services.AddSingleton<OrderActors.Runtime.Diagnostics.PrometheusMetrics>();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(
                 $"{ApiOptions.SectionName}:{nameof(ApiOptions.MaxRequestBodyBytes)}", new ApiOptions().MaxRequestBodyBytes));
@@ -67,6 +88,7 @@ public static class ApiHostingExtensions
 
     public static WebApplication UseOrderActorsApi(this WebApplication app)
     {
+        app.Services.GetService<DataFolderLock>(); // the host owns the data folder's lock from here and releases it when disposed
         app.UseExceptionHandler();
         app.UseStatusCodePages(WriteStatusCodeProblemAsync);
         app.UseMiddleware<RequestBodyLimitMiddleware>(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes);
@@ -76,8 +98,7 @@ public static class ApiHostingExtensions
         app.MapOpenApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        var metrics = app.Services.GetRequiredService<OrderActors.Runtime.Diagnostics.PrometheusMetrics>(); // collects from start-up on
-        app.MapGet("/metrics", () => Results.Text(metrics.ToString(), "text/plain; version=0.0.4; charset=utf-8")).ExcludeFromDescription();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapInventoryApiV1();
         app.MapOrdersApiV1();
         app.MapReturnsApiV1();
@@ -118,20 +139,25 @@ public static class ApiHostingExtensions
         options.TypeInfoResolver = JsonTypeInfoResolver.Combine(GrainsJsonContext.Default, options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver());
     }
 
-    // Client mode: ready once the membership view has a silo to send calls to.
-    private sealed class ClusterReadinessCheck(OrderActors.Runtime.Membership.IMembershipOracle membership) : IHealthCheck
-    {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-            => Task.FromResult(membership.CurrentView.ActiveSilos.Count > 0
-                ? HealthCheckResult.Healthy($"{membership.CurrentView.ActiveSilos.Count} active silo(s) in view {membership.CurrentView.Version}.")
-                : HealthCheckResult.Unhealthy("No active silo in the membership view yet."));
-    }
-
-    private sealed class SiloReadinessCheck(Silo silo) : IHealthCheck
+    // Ready once a silo answers: the co-hosted one (embedded) or one the gateway reaches (client mode).
+    private sealed class ClusterReadinessCheck(IGrainFactory grains) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-            => await silo.IsHealthyAsync(cancellationToken)
-                ? HealthCheckResult.Healthy($"Silo ready with {silo.ActivationCount} activations.")
-                : HealthCheckResult.Unhealthy("The silo has not started or its storage does not answer.");
+        {
+            try
+            {
+                var management = grains.GetGrain<IManagementGrain>(0);
+#pragma warning disable CA2016 // a grain method takes no token: the wait below is bounded instead
+                var hosts = await management.GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+#pragma warning restore CA2016
+                return hosts.Count > 0
+                    ? HealthCheckResult.Healthy($"{hosts.Count} active silo(s).")
+                    : HealthCheckResult.Unhealthy("No active silo yet.");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy("No silo answers yet.", ex);
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ using OrderActors.EventLog.Streams;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Storage;
+using Orleans.Streams;
 
 namespace OrderActors.EventLog.Hosting;
 
@@ -38,6 +39,21 @@ public static class EventLogSiloBuilderExtensions
     }
 
     /// <summary>
+    /// Registers the event-log storage <paramref name="storageName"/> (added with <see cref="AddEventLogStorage"/>) also as
+    /// the Orleans grain storage <paramref name="name"/>, for <c>[PersistentState(..., name)]</c> of grains that append no
+    /// events. Use it on SQLite, where every writer of the process must share one queue; on PostgreSQL prefer Orleans'
+    /// ADO.NET grain storage.
+    /// </summary>
+    /// <param name="builder">The silo builder.</param>
+    /// <param name="name">The grain storage's name.</param>
+    /// <param name="storageName">The event-log storage whose table it uses.</param>
+    public static ISiloBuilder AddEventLogGrainStorage(this ISiloBuilder builder, string name, string storageName)
+    {
+        builder.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new EventLogGrainStorage(sp.GetRequiredKeyedService<EventedGrainStorage>(storageName)));
+        return builder;
+    }
+
+    /// <summary>
     /// Adds the Orleans persistent stream provider <paramref name="name"/> over the event log: implicit and explicit
     /// subscribers receive every event of their streams, in order per stream, at least once, with an
     /// <see cref="EventLogSequenceToken"/> that carries the event's global position.
@@ -53,7 +69,12 @@ public static class EventLogSiloBuilderExtensions
         builder.Services.Configure(name, configure);
         AddCommon(builder.Services, name);
         AddReader(builder.Services, name);
-        builder.AddPersistentStreams(name, EventLogQueueAdapterFactory.Create, configurator => configureStream?.Invoke(configurator));
+        builder.AddPersistentStreams(name, EventLogQueueAdapterFactory.Create, configurator =>
+        {
+            // Consumers are implicit subscribers: no pub-sub grain or table is consulted per stream.
+            configurator.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
+            configureStream?.Invoke(configurator);
+        });
         return builder;
     }
 
@@ -91,6 +112,7 @@ public static class EventLogSiloBuilderExtensions
         services.AddOptions<EventLogJsonOptions>();
         services.TryAddSingleton<EventPayloadSerializer>();
         services.TryAddSingleton<IAttributeToFactoryMapper<EventedStateAttribute>, EventedStateAttributeMapper>();
+        services.TryAddKeyedSingleton<Orleans.Streams.IStreamIdMapper, EventLogStreamIdMappers.SingleGrainMapper>(EventLogStreamIdMappers.SingleGrain);
         services.AddSingleton<IConfigurationValidator>(sp => EventLogOptionsValidator.Create(sp, name));
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp =>
         {

@@ -9,6 +9,7 @@ namespace OrderActors.Grains.Events;
 /// <c>payment.refunded</c>, <c>claim.opened</c>, <c>feedback.received</c>, <c>support.ticket_opened</c>, …) and
 /// <see cref="Aftercare"/>; events written before it existed read it as null.
 /// </summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Events.OrderEvent")]
 public sealed record OrderEvent(
     string OrderId,
     string Type,
@@ -42,4 +43,5 @@ public sealed record OrderEvent(
 /// Units of the line whose money went back (refunded returns, claims and unit refunds; a SKU on several lines gives
 /// its cheapest units first, as refunds value them). Events written before this field existed read as 0.
 /// </param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Events.OrderEventLine")]
 public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0, int Refunded = 0);

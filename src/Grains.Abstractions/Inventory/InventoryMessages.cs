@@ -3,17 +3,21 @@ namespace OrderActors.Grains.Inventory;
 /// <summary>On-hand quantity at one location.</summary>
 /// <param name="Location">The location (warehouse, store) id.</param>
 /// <param name="OnHand">Units physically there.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.LocationQuantity")]
 public sealed record LocationQuantity(string Location, int OnHand);
 
 /// <summary>Sets the stock of a SKU: on-hand per location (locations left out are removed) and its substitutes.</summary>
 /// <param name="Locations">On-hand per location, in allocation priority order.</param>
 /// <param name="Substitutes">SKUs offered when this one is short.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Inventory.SetStock")]
 public sealed record SetStock(IReadOnlyList<LocationQuantity> Locations, IReadOnlyList<string> Substitutes);
 
 /// <summary>Stock of a SKU at one location.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.LocationStockView")]
 public sealed record LocationStockView(string Location, int OnHand, int Reserved, int Available, int Committed);
 
 /// <summary>Stock levels of a SKU.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Inventory.InventoryView")]
 public sealed record InventoryView(
     string Sku,
     int OnHand,
@@ -27,24 +31,30 @@ public sealed record InventoryView(
 /// <param name="OrderId">The order; reservations are keyed by it.</param>
 /// <param name="Quantity">Units.</param>
 /// <param name="Confirm">Whether the order is confirmed: a confirmed reservation never expires.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.ReserveStock")]
 public sealed record ReserveStock(string OrderId, int Quantity, bool Confirm = false);
 
 /// <summary>Releases an order's reservation at one location, or everywhere when <paramref name="Location"/> is null.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.ReleaseStock")]
 public sealed record ReleaseStock(string OrderId, string? Location = null);
 
 /// <summary>Commits an order's reserved units at a location as they ship.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.CommitStock")]
 public sealed record CommitStock(string OrderId, string Location);
 
 /// <summary>
 /// Returned units received at a location: the resellable ones go back on hand there, the damaged ones are written
 /// off. Keyed by <paramref name="ReturnId"/>, so a repeat changes nothing.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.RestockStock")]
 public sealed record RestockStock(string ReturnId, string Location, int Resellable, int Damaged);
 
 /// <summary>Units reserved at one location.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.LocationAllocation")]
 public sealed record LocationAllocation(string Location, int Quantity);
 
 /// <summary>How a reservation request ended.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Inventory.ReservationOutcome")]
 public enum ReservationOutcome
 {
     /// <summary>The units are reserved (now or by an earlier identical request).</summary>
@@ -63,6 +73,7 @@ public enum ReservationOutcome
 /// <param name="Allocations">Where the units are reserved (empty unless reserved).</param>
 /// <param name="Available">Units available after the request.</param>
 /// <param name="Substitutes">The SKU's substitutes, for offering alternatives.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Inventory.ReservationResult")]
 public sealed record ReservationResult(
     string Sku,
     ReservationOutcome Outcome,

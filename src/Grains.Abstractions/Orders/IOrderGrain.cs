@@ -1,11 +1,10 @@
-using OrderActors.Runtime;
-
 namespace OrderActors.Grains.Orders;
 
 /// <summary>
 /// One order through its lifecycle. Key: the order id. The order is the aggregate root of its shipments: every
 /// shipment step goes through it (order → shipment → inventory), so calls never cycle.
 /// </summary>
+[Alias("OrderActors.Grains.Orders.IOrderGrain")]
 public interface IOrderGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -13,51 +12,67 @@ public interface IOrderGrain : IGrainWithStringKey
     /// location. Idempotent: the same command again returns the same outcome; a different command for an existing
     /// id is a conflict.
     /// </summary>
+    [Alias("PlaceAsync")]
+    [ResponseTimeout("00:00:30")] // a flash sale queues many callers on one SKU: legitimately longer than the default
     Task<PlaceOrderResult> PlaceAsync(PlaceOrder command);
 
     /// <summary>Returns the order, or null if no order was placed under this id.</summary>
+    [Alias("GetAsync")]
     Task<OrderView?> GetAsync();
 
     /// <summary>Cancels what has not shipped: releases its stock, voids or refunds its payment, notifies the customer.</summary>
+    [Alias("CancelAsync")]
     Task<OrderView> CancelAsync(CancelOrder command);
 
     /// <summary>Runs a step of one of the order's shipments and updates the order (fulfilment, payment, notifications).</summary>
+    [Alias("UpdateShipmentAsync")]
     Task<Shipments.ShipmentView> UpdateShipmentAsync(ShipmentCommand command);
 
     /// <summary>The customer notifications the order has produced, oldest first.</summary>
+    [Alias("GetNotificationsAsync")]
     Task<IReadOnlyList<CustomerNotification>> GetNotificationsAsync();
 
     /// <summary>
     /// Opens a return of delivered units within the return window; refuses more units than were delivered less
     /// those already in returns and claims (open ones included). Authorized at once within the policy.
     /// </summary>
+    [Alias("RequestReturnAsync")]
     Task<ReturnView> RequestReturnAsync(RequestReturn command);
 
     /// <summary>Authorizes (return label and instructions) or rejects a requested return.</summary>
+    [Alias("DecideReturnAsync")]
     Task<ReturnView> DecideReturnAsync(DecideReturn command);
 
     /// <summary>Records a return parcel's receipt and inspection, then restocks, refunds or places the exchange.</summary>
+    [Alias("ReceiveReturnAsync")]
     Task<ReturnView> ReceiveReturnAsync(ReceiveReturn command);
 
     /// <summary>Refunds units and/or shipping; all refunds together never exceed what was captured.</summary>
+    [Alias("RefundAsync")]
     Task<RefundView> RefundAsync(RefundPayment command);
 
     /// <summary>Tries a refund the gateway declined again (a new gateway key); its return or claim is credited once it is approved.</summary>
+    [Alias("RetryRefundAsync")]
     Task<RefundView> RetryRefundAsync(RetryRefund command);
 
     /// <summary>Opens a claim (missing, wrong or damaged units, a lost parcel).</summary>
+    [Alias("OpenClaimAsync")]
     Task<ClaimView> OpenClaimAsync(OpenClaim command);
 
     /// <summary>Resolves an open claim by a refund or a replacement order at no charge.</summary>
+    [Alias("ResolveClaimAsync")]
     Task<ClaimView> ResolveClaimAsync(ResolveClaim command);
 
     /// <summary>Records the customer's rating, once per order, after delivery; a low rating opens a support ticket.</summary>
+    [Alias("GiveFeedbackAsync")]
     Task<FeedbackView> GiveFeedbackAsync(GiveFeedback command);
 
     /// <summary>Opens a support ticket on the order.</summary>
+    [Alias("OpenTicketAsync")]
     Task<TicketView> OpenTicketAsync(OpenTicket command);
 
     /// <summary>Replies to, assigns or resolves one of the order's tickets.</summary>
+    [Alias("UpdateTicketAsync")]
     Task<TicketView> UpdateTicketAsync(TicketCommand command);
 
     /// <summary>
@@ -65,10 +80,12 @@ public interface IOrderGrain : IGrainWithStringKey
     /// Read-only and interleaving, so it answers even while a placement is in flight.
     /// </summary>
     [AlwaysInterleave]
+    [Alias("VouchForReservationAsync")]
     Task<ReservationVerdict> VouchForReservationAsync(string sku);
 }
 
 /// <summary>An order's answer about one of its reservations.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ReservationVerdict")]
 public enum ReservationVerdict
 {
     /// <summary>The order is confirmed: the reservation is permanent.</summary>

@@ -1,6 +1,7 @@
 namespace OrderActors.Grains.Orders;
 
 /// <summary>Where an order came from.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.SalesChannel")]
 public enum SalesChannel
 {
     /// <summary>The web storefront.</summary>
@@ -23,6 +24,7 @@ public enum SalesChannel
 }
 
 /// <summary>How urgently an order is fulfilled; higher priorities are picked first.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderPriority")]
 public enum OrderPriority
 {
     /// <summary>Normal.</summary>
@@ -36,6 +38,7 @@ public enum OrderPriority
 }
 
 /// <summary>The order's own status (payment and fulfilment have theirs).</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderStatus")]
 public enum OrderStatus
 {
     /// <summary>Not placed (yet).</summary>
@@ -58,6 +61,7 @@ public enum OrderStatus
 }
 
 /// <summary>Payment status.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.PaymentStatus")]
 public enum PaymentStatus
 {
     /// <summary>No payment taken yet.</summary>
@@ -83,6 +87,7 @@ public enum PaymentStatus
 }
 
 /// <summary>Fulfilment status, derived from the order's shipments.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.FulfillmentStatus")]
 public enum FulfillmentStatus
 {
     /// <summary>Nothing shipped.</summary>
@@ -102,23 +107,29 @@ public enum FulfillmentStatus
 }
 
 /// <summary>The customer who placed an order.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.Customer")]
 public sealed record Customer(string Id, string? Email, string? Name);
 
 /// <summary>A postal address.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.Address")]
 public sealed record Address(string? Name, string Line1, string? Line2, string City, string? Region, string PostalCode, string Country);
 
 /// <summary>How the order is to be paid.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.PaymentDetails")]
 public sealed record PaymentDetails(string Method, string? Token);
 
 /// <summary>One requested line.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.OrderLineRequest")]
 public sealed record OrderLineRequest(string Sku, int Quantity, decimal UnitPrice);
 
 /// <summary>Who asked for a change, and how (for the timeline).</summary>
 /// <param name="Kind">api-key role, customer or system.</param>
 /// <param name="Id">The API key's name, the customer id, or the system component.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.Actor")]
 public sealed record Actor(string Kind, string Id);
 
 /// <summary>Places an order; <paramref name="Replacement"/> is set only when an order places its own replacement (exchange, claim).</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.PlaceOrder")]
 public sealed record PlaceOrder(
     Customer Customer,
     SalesChannel Channel,
@@ -131,12 +142,15 @@ public sealed record PlaceOrder(
     ReplacementTerms? Replacement = null);
 
 /// <summary>A SKU that could not be reserved.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.Shortage")]
 public sealed record Shortage(string Sku, int Requested, int Available, IReadOnlyList<Alternative> Alternatives);
 
 /// <summary>An in-stock substitute for a short SKU.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.Alternative")]
 public sealed record Alternative(string Sku, int Available);
 
 /// <summary>How placement ended.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.PlacementOutcome")]
 public enum PlacementOutcome
 {
     /// <summary>The order is placed.</summary>
@@ -158,9 +172,11 @@ public enum PlacementOutcome
 /// <summary>Why a payment did not go through.</summary>
 /// <param name="Reason">The gateway's machine-readable reason, e.g. <c>insufficient_funds</c>.</param>
 /// <param name="Message">For people.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.PaymentProblem")]
 public sealed record PaymentProblem(string Reason, string Message);
 
 /// <summary>The result of <see cref="IOrderGrain.PlaceAsync"/>.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.PlaceOrderResult")]
 public sealed record PlaceOrderResult(
     PlacementOutcome Outcome,
     OrderView? Order,
@@ -169,9 +185,11 @@ public sealed record PlaceOrderResult(
     PaymentProblem? PaymentProblem = null);
 
 /// <summary>One line of an order and where its units are reserved.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderLineView")]
 public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal Total, IReadOnlyList<Inventory.LocationAllocation> Allocations);
 
 /// <summary>A shipment of the order, as listed on it.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ShipmentSummary")]
 public sealed record ShipmentSummary(string Id, string Location, string Status, string? Carrier, string? TrackingNumber);
 
 /// <summary>One entry of an order's history.</summary>
@@ -180,15 +198,18 @@ public sealed record ShipmentSummary(string Id, string Location, string Status, 
 /// <param name="Actor">Who.</param>
 /// <param name="Channel">Through which sales channel, when the change came from one.</param>
 /// <param name="Details">A sentence for people.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.TimelineEntry")]
 public sealed record TimelineEntry(DateTimeOffset At, string Type, Actor Actor, SalesChannel? Channel, string Details);
 
 /// <summary>The money side of an order.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.PaymentView")]
 public sealed record PaymentView(string Method, PaymentStatus Status, decimal Authorized, decimal Captured, decimal Refunded, string? Authorization);
 
 /// <summary>
 /// An order as readers see it, with its after-sales side: returns, claims, refunds, feedback, support tickets, and
 /// the order it replaces (<paramref name="ReplacementFor"/>) or the orders that replace its units (<paramref name="Replacements"/>).
 /// </summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderView")]
 public sealed record OrderView(
     string Id,
     OrderStatus Status,
@@ -216,6 +237,7 @@ public sealed record OrderView(
     IReadOnlyList<string> Replacements);
 
 /// <summary>Cancels what has not shipped.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.CancelOrder")]
 public sealed record CancelOrder(string Reason, Actor Actor);
 
 /// <summary>A step of a shipment asked of its order (the order coordinates its shipments).</summary>
@@ -224,9 +246,11 @@ public sealed record CancelOrder(string Reason, Actor Actor);
 /// <param name="Carrier">For ship: the carrier to use, or null for the cheapest that meets the promise.</param>
 /// <param name="Tracking">For track: the carrier's event.</param>
 /// <param name="Actor">Who asks.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ShipmentCommand")]
 public sealed record ShipmentCommand(string ShipmentId, ShipmentAction Action, string? Carrier, Shipments.TrackingEvent? Tracking, Actor Actor);
 
 /// <summary>What can be done to a shipment.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ShipmentAction")]
 public enum ShipmentAction
 {
     /// <summary>Take the units off the shelves.</summary>
@@ -250,4 +274,5 @@ public enum ShipmentAction
 /// <param name="Subject">The subject line.</param>
 /// <param name="Body">The text.</param>
 /// <param name="CreatedAt">When it was queued.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.CustomerNotification")]
 public sealed record CustomerNotification(string Id, string Type, string? To, string Subject, string Body, DateTimeOffset CreatedAt);

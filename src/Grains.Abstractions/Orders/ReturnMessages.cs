@@ -1,6 +1,7 @@
 namespace OrderActors.Grains.Orders;
 
 /// <summary>Why a customer sends units back (a fixed list, so reports can count them).</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ReturnReason")]
 public enum ReturnReason
 {
     /// <summary>Damaged in the customer's hands or on arrival.</summary>
@@ -26,6 +27,7 @@ public enum ReturnReason
 }
 
 /// <summary>What the customer gets for a return.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ReturnResolution")]
 public enum ReturnResolution
 {
     /// <summary>The money for the received units, through the payment gateway.</summary>
@@ -36,6 +38,7 @@ public enum ReturnResolution
 }
 
 /// <summary>Where a return (RMA) is.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ReturnStatus")]
 public enum ReturnStatus
 {
     /// <summary>Opened, waiting for ops to authorize it (outside the auto-authorization policy).</summary>
@@ -55,6 +58,7 @@ public enum ReturnStatus
 }
 
 /// <summary>A returned unit's condition at inspection.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ItemCondition")]
 public enum ItemCondition
 {
     /// <summary>Goes back to available stock at the receiving location.</summary>
@@ -65,12 +69,15 @@ public enum ItemCondition
 }
 
 /// <summary>Units of a SKU.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.SkuQuantity")]
 public sealed record SkuQuantity(string Sku, int Quantity);
 
 /// <summary>A line of a return request.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ReturnLineRequest")]
 public sealed record ReturnLineRequest(string Sku, int Quantity, ReturnReason Reason, string? Comment);
 
 /// <summary>A line of the replacement an exchange asks for (same or another SKU), at <paramref name="UnitPrice"/>.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ExchangeLine")]
 public sealed record ExchangeLine(string Sku, int Quantity, decimal UnitPrice);
 
 /// <summary>Opens a return of delivered units.</summary>
@@ -80,6 +87,7 @@ public sealed record ExchangeLine(string Sku, int Quantity, decimal UnitPrice);
 /// <param name="Comment">The customer's words.</param>
 /// <param name="IdempotencyKey">The client's key (scoped by the caller): a retry gets the same return.</param>
 /// <param name="Actor">Who asks.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.RequestReturn")]
 public sealed record RequestReturn(
     IReadOnlyList<ReturnLineRequest> Lines,
     ReturnResolution Resolution,
@@ -89,27 +97,34 @@ public sealed record RequestReturn(
     Actor Actor);
 
 /// <summary>Ops authorize (<paramref name="Authorize"/> true) or reject a requested return; a retry with the same <paramref name="IdempotencyKey"/> gets the return.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.DecideReturn")]
 public sealed record DecideReturn(string ReturnId, bool Authorize, string? Reason, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>Units of a SKU found in a return parcel, in one condition.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.InspectedUnits")]
 public sealed record InspectedUnits(string Sku, int Quantity, ItemCondition Condition);
 
 /// <summary>
 /// A return parcel arrived at <paramref name="Location"/> (null: where the return was sent; otherwise a stock location
 /// of every SKU received) and was inspected; a retry with the same <paramref name="IdempotencyKey"/> gets the return.
 /// </summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ReceiveReturn")]
 public sealed record ReceiveReturn(string ReturnId, string? Location, IReadOnlyList<InspectedUnits> Lines, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>A return line as readers see it.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ReturnLineView")]
 public sealed record ReturnLineView(string Sku, int Quantity, decimal UnitPrice, ReturnReason Reason, string? Comment);
 
 /// <summary>What inspection found of one SKU.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.InspectionResult")]
 public sealed record InspectionResult(string Sku, int Resellable, int Damaged);
 
 /// <summary>The return label the customer prints.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ReturnLabel")]
 public sealed record ReturnLabel(string Carrier, string TrackingNumber, string Format, string Document);
 
 /// <summary>A return (RMA) as readers see it. Its id is <c>{orderId}-r{n}</c>.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ReturnView")]
 public sealed record ReturnView(
     string Id,
     string OrderId,
@@ -133,9 +148,11 @@ public sealed record ReturnView(
     IReadOnlyList<string> AllowedActions);
 
 /// <summary>Refunds captured money outside a return: units (unit price × quantity) plus an optional amount for shipping.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.RefundPayment")]
 public sealed record RefundPayment(IReadOnlyList<SkuQuantity> Lines, decimal Shipping, string Reason, string? IdempotencyKey, Actor Actor);
 
 /// <summary>Where a refund is.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.RefundStatus")]
 public enum RefundStatus
 {
     /// <summary>Written ahead, not yet answered by the gateway (finished before the order's next request).</summary>
@@ -149,6 +166,7 @@ public enum RefundStatus
 }
 
 /// <summary>Ops try a failed refund again, under a new gateway key.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.RetryRefund")]
 public sealed record RetryRefund(string RefundId, Actor Actor);
 
 /// <summary>Money given back. Its id is <c>{orderId}-f{n}</c>.</summary>
@@ -163,6 +181,7 @@ public sealed record RetryRefund(string RefundId, Actor Actor);
 /// <param name="Status">Pending, refunded or failed; only refunded ones count in the payment's <c>refunded</c>.</param>
 /// <param name="Failure">Why the gateway declined it, for a failed refund.</param>
 /// <param name="Attempt">Retries after a decline so far; each uses a new gateway key.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.RefundView")]
 public sealed record RefundView(
     string Id,
     string? Cause,
@@ -177,6 +196,7 @@ public sealed record RefundView(
     int Attempt = 0);
 
 /// <summary>A problem with a delivery that needs no return parcel.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ClaimType")]
 public enum ClaimType
 {
     /// <summary>Units missing from the parcel.</summary>
@@ -193,6 +213,7 @@ public enum ClaimType
 }
 
 /// <summary>Where a claim is.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ClaimStatus")]
 public enum ClaimStatus
 {
     /// <summary>Waiting for ops.</summary>
@@ -206,6 +227,7 @@ public enum ClaimStatus
 }
 
 /// <summary>How a claim is made good.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ClaimResolution")]
 public enum ClaimResolution
 {
     /// <summary>The claimed units' money back.</summary>
@@ -216,12 +238,15 @@ public enum ClaimResolution
 }
 
 /// <summary>Opens a claim; for a lost parcel <paramref name="ShipmentId"/> names it and the lines may be left out (the whole shipment).</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.OpenClaim")]
 public sealed record OpenClaim(ClaimType Type, string? ShipmentId, IReadOnlyList<SkuQuantity> Lines, string Description, string? IdempotencyKey, Actor Actor);
 
 /// <summary>Ops resolve a claim; a retry with the same <paramref name="IdempotencyKey"/> gets the claim.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ResolveClaim")]
 public sealed record ResolveClaim(string ClaimId, ClaimResolution Resolution, string? Note, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>A claim as readers see it. Its id is <c>{orderId}-c{n}</c>.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.ClaimView")]
 public sealed record ClaimView(
     string Id,
     string OrderId,
@@ -243,4 +268,5 @@ public sealed record ClaimView(
 /// <param name="OriginalOrderId">The order whose units it replaces.</param>
 /// <param name="Cause">The return (exchange) or claim.</param>
 /// <param name="Credit">Value already paid on the original order: only the subtotal above it is charged.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ReplacementTerms")]
 public sealed record ReplacementTerms(string OriginalOrderId, string Cause, decimal Credit);

@@ -5,12 +5,15 @@ namespace OrderActors.Grains.Orders;
 /// <param name="Comment">Free text.</param>
 /// <param name="IdempotencyKey">The client's key: a retry with the same key and body gets the same answer.</param>
 /// <param name="Actor">Who gives it.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.GiveFeedback")]
 public sealed record GiveFeedback(int Rating, string? Comment, string? IdempotencyKey, Actor Actor);
 
 /// <summary>Feedback as readers see it; a low rating opened <paramref name="TicketId"/>.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.FeedbackView")]
 public sealed record FeedbackView(int Rating, string? Comment, DateTimeOffset At, string? TicketId);
 
 /// <summary>Where a support ticket is.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.TicketStatus")]
 public enum TicketStatus
 {
     /// <summary>Waiting for an answer or a resolution.</summary>
@@ -21,6 +24,7 @@ public enum TicketStatus
 }
 
 /// <summary>How soon a ticket needs attention.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.TicketPriority")]
 public enum TicketPriority
 {
     /// <summary>When there is time.</summary>
@@ -37,9 +41,11 @@ public enum TicketPriority
 }
 
 /// <summary>Opens a support ticket on an order.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.OpenTicket")]
 public sealed record OpenTicket(string Subject, string Message, TicketPriority Priority, string? IdempotencyKey, Actor Actor);
 
 /// <summary>What can be done to a ticket.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.TicketAction")]
 public enum TicketAction
 {
     /// <summary>Add a message (customer or ops); reopens a resolved ticket.</summary>
@@ -53,12 +59,15 @@ public enum TicketAction
 }
 
 /// <summary>A step on a ticket: the reply, the assignee, or the resolution in <paramref name="Text"/>; a retry with the same <paramref name="IdempotencyKey"/> is done once.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.TicketCommand")]
 public sealed record TicketCommand(string TicketId, TicketAction Action, string Text, Actor Actor, string? IdempotencyKey = null);
 
 /// <summary>One message of a ticket.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.TicketMessage")]
 public sealed record TicketMessage(DateTimeOffset At, Actor Author, string Body);
 
 /// <summary>A support ticket as readers see it. Its id is <c>{orderId}-t{n}</c>.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Orders.TicketView")]
 public sealed record TicketView(
     string Id,
     string OrderId,

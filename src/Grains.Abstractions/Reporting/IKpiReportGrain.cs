@@ -1,14 +1,14 @@
-using OrderActors.Runtime;
-
 namespace OrderActors.Grains.Reporting;
 
 /// <summary>
 /// Order KPIs from the orders streams, computed from the events' own times (never the clock), so a rebuild
 /// gives the same figures. Key: <c>default</c>.
 /// </summary>
-public interface IKpiReportGrain : IStreamConsumer
+[Alias("OrderActors.Grains.Reporting.IKpiReportGrain")]
+public interface IKpiReportGrain : IGrainWithStringKey
 {
     /// <summary>The KPIs over every order seen.</summary>
+    [Alias("GetAsync")]
     Task<KpiReport> GetAsync();
 }
 
@@ -22,6 +22,7 @@ public interface IKpiReportGrain : IStreamConsumer
 /// <param name="Returns">Orders with a return (not rejected) out of completed orders.</param>
 /// <param name="Refunded">Amount refunded (cancellations, returns, claims, refunds of their own), per currency.</param>
 /// <param name="Rating">Average customer rating.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Reporting.KpiReport")]
 public sealed record KpiReport(
     long Checkpoint,
     KpiCounts Orders,
@@ -39,16 +40,21 @@ public sealed record KpiReport(
 /// <param name="Completed">Orders whose live shipments were all delivered.</param>
 /// <param name="Cancelled">Orders cancelled before anything shipped.</param>
 /// <param name="PartiallyCancelled">Orders whose unshipped part was cancelled after something shipped.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.KpiCounts")]
 public sealed record KpiCounts(int Confirmed, int Shipped, int Completed, int Cancelled, int PartiallyCancelled);
 
 /// <summary>A duration's distribution in hours; percentiles null when <paramref name="Count"/> is 0.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.DurationStats")]
 public sealed record DurationStats(int Count, double? P50, double? P95);
 
 /// <summary>A rate with what is behind it: <paramref name="Count"/> / <paramref name="OutOf"/>, null when <paramref name="OutOf"/> is 0.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.RateStat")]
 public sealed record RateStat(double? Rate, int Count, int OutOf);
 
 /// <summary>An amount in one currency, and how many orders make it up.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.CurrencyAmount")]
 public sealed record CurrencyAmount(string Currency, decimal Amount, int Orders);
 
 /// <summary>Average rating (1–5) and how many ratings; null and 0 until feedback exists.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.RatingStat")]
 public sealed record RatingStat(double? Average, int Count);

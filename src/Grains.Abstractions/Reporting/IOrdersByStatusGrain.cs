@@ -1,11 +1,11 @@
-using OrderActors.Runtime;
-
 namespace OrderActors.Grains.Reporting;
 
 /// <summary>Orders by status and by channel, live from the orders streams. Key: <c>default</c>.</summary>
-public interface IOrdersByStatusGrain : IStreamConsumer
+[Alias("OrderActors.Grains.Reporting.IOrdersByStatusGrain")]
+public interface IOrdersByStatusGrain : IGrainWithStringKey
 {
     /// <summary>The report as of the projection's checkpoint.</summary>
+    [Alias("GetAsync")]
     Task<OrdersByStatusReport> GetAsync();
 }
 
@@ -14,6 +14,7 @@ public interface IOrdersByStatusGrain : IStreamConsumer
 /// <param name="Total">Orders counted.</param>
 /// <param name="ByStatus">Orders per status.</param>
 /// <param name="ByChannel">Orders per channel, then per status.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Reporting.OrdersByStatusReport")]
 public sealed record OrdersByStatusReport(
     long Checkpoint,
     int Total,

@@ -1,5 +1,3 @@
-using OrderActors.Runtime;
-
 namespace OrderActors.Grains.Reporting;
 
 /// <summary>
@@ -15,13 +13,16 @@ namespace OrderActors.Grains.Reporting;
 /// nothing, an exchange replacement counts once it is captured. Amounts are per currency and never added across
 /// currencies.
 /// </remarks>
-public interface ISalesReportGrain : IStreamConsumer
+[Alias("OrderActors.Grains.Reporting.ISalesReportGrain")]
+public interface ISalesReportGrain : IGrainWithStringKey
 {
     /// <summary>Sales confirmed from <see cref="SalesQuery.From"/> to <see cref="SalesQuery.To"/> (inclusive), grouped.</summary>
+    [Alias("GetAsync")]
     Task<SalesReport> GetAsync(SalesQuery query);
 }
 
 /// <summary>How sales rows are grouped.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Reporting.SalesGrouping")]
 public enum SalesGrouping
 {
     /// <summary>One row per UTC day of confirmation (and currency).</summary>
@@ -35,6 +36,7 @@ public enum SalesGrouping
 }
 
 /// <summary>A sales report request: UTC dates of confirmation, both inclusive.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.SalesQuery")]
 public sealed record SalesQuery(DateOnly From, DateOnly To, SalesGrouping GroupBy)
 {
     /// <summary>The longest range a report covers, in days.</summary>
@@ -48,6 +50,7 @@ public sealed record SalesQuery(DateOnly From, DateOnly To, SalesGrouping GroupB
 /// <param name="GroupBy">The grouping of <paramref name="Rows"/>.</param>
 /// <param name="Rows">One row per group and currency, ordered by key then currency; groups without sales are left out.</param>
 /// <param name="Totals">Per currency, over the whole range.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Reporting.SalesReport")]
 public sealed record SalesReport(long Checkpoint, DateOnly From, DateOnly To, SalesGrouping GroupBy, IReadOnlyList<SalesRow> Rows, IReadOnlyList<SalesTotal> Totals);
 
 /// <summary>Sales of one group in one currency.</summary>
@@ -56,7 +59,9 @@ public sealed record SalesReport(long Checkpoint, DateOnly From, DateOnly To, Sa
 /// <param name="Units">Confirmed, not cancelled units.</param>
 /// <param name="Revenue">Unit price × <paramref name="Units"/>.</param>
 /// <param name="Orders">Orders with at least one such unit in the group.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.SalesRow")]
 public sealed record SalesRow(string Key, string Currency, long Units, decimal Revenue, long Orders);
 
 /// <summary>Sales in one currency over the whole range.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.SalesTotal")]
 public sealed record SalesTotal(string Currency, long Units, decimal Revenue, long Orders);

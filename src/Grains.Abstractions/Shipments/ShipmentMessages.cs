@@ -3,6 +3,7 @@ using OrderActors.Grains.Orders;
 namespace OrderActors.Grains.Shipments;
 
 /// <summary>Where a shipment is.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Shipments.ShipmentStatus")]
 public enum ShipmentStatus
 {
     /// <summary>Not created.</summary>
@@ -40,6 +41,7 @@ public enum ShipmentStatus
 }
 
 /// <summary>A carrier's tracking status.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Shipments.TrackingStatus")]
 public enum TrackingStatus
 {
     /// <summary>Moving through the carrier's network.</summary>
@@ -62,12 +64,15 @@ public enum TrackingStatus
 /// <param name="Status">The new status.</param>
 /// <param name="Detail">The carrier's words, e.g. "Left at front door".</param>
 /// <param name="At">When it happened (the carrier's clock), or null for now.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.TrackingEvent")]
 public sealed record TrackingEvent(TrackingStatus Status, string? Detail, DateTimeOffset? At);
 
 /// <summary>One unit line of a shipment.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentLine")]
 public sealed record ShipmentLine(string Sku, int Quantity);
 
 /// <summary>Creates a shipment.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Shipments.CreateShipment")]
 public sealed record CreateShipment(
     string OrderId,
     string Location,
@@ -78,12 +83,15 @@ public sealed record CreateShipment(
     DateTimeOffset PromisedBy);
 
 /// <summary>A step applied to a shipment.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentStep")]
 public sealed record ShipmentStep(ShipmentAction Action, string? Carrier, TrackingEvent? Tracking, Actor Actor);
 
 /// <summary>Something that happened to a shipment.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentEvent")]
 public sealed record ShipmentEvent(DateTimeOffset At, string Type, string Details, Actor Actor);
 
 /// <summary>A shipment as readers see it.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Shipments.ShipmentView")]
 public sealed record ShipmentView(
     string Id,
     string OrderId,
@@ -106,4 +114,5 @@ public sealed record ShipmentView(
 /// <param name="TrackingNumber">The carrier's tracking number.</param>
 /// <param name="Format">The document format, e.g. <c>zpl</c>.</param>
 /// <param name="Document">The document.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentLabelView")]
 public sealed record ShipmentLabelView(string TrackingNumber, string Format, string Document);

@@ -1,5 +1,3 @@
-using OrderActors.Runtime;
-
 namespace OrderActors.Grains.Webhooks;
 
 /// <summary>
@@ -8,16 +6,24 @@ namespace OrderActors.Grains.Webhooks;
 /// records it as a pending delivery. Its checkpoint and the endpoints' high-water marks make that recording happen
 /// exactly once per (endpoint, event).
 /// </summary>
-public interface IWebhookDispatcherGrain : IStreamConsumer
+[Alias("OrderActors.Grains.Webhooks.IWebhookDispatcherGrain")]
+public interface IWebhookDispatcherGrain : IGrainWithStringKey
 {
     /// <summary>Registers an endpoint (url and event-type patterns already validated); the result carries its secret.</summary>
+    [Alias("RegisterAsync")]
     Task<WebhookRegistration> RegisterAsync(RegisterWebhook command);
 
     /// <summary>The registered endpoints, oldest first, without secrets.</summary>
+    [Alias("ListAsync")]
     Task<IReadOnlyList<WebhookSummary>> ListAsync();
 
     /// <summary>Removes an endpoint and its delivery log; false if there is no such endpoint.</summary>
+    [Alias("UnregisterAsync")]
     Task<bool> UnregisterAsync(string webhookId);
+
+    /// <summary>Activates every registered endpoint, so deliveries left pending by a stopped silo go out again at once.</summary>
+    [Alias("ResumeEndpointsAsync")]
+    Task ResumeEndpointsAsync();
 }
 
 /// <summary>
@@ -25,31 +31,39 @@ public interface IWebhookDispatcherGrain : IStreamConsumer
 /// delivery log. It sends pending deliveries one at a time in position order, retries failures with exponential
 /// back-off, and keeps a durable reminder so that deliveries resume after a restart.
 /// </summary>
+[Alias("OrderActors.Grains.Webhooks.IWebhookEndpointGrain")]
 public interface IWebhookEndpointGrain : IGrainWithStringKey
 {
     /// <summary>Creates the endpoint; repeating it with the same definition changes nothing.</summary>
+    [Alias("CreateAsync")]
     Task CreateAsync(WebhookDefinition definition);
 
     /// <summary>The endpoint with its delivery counts, or null if it does not exist.</summary>
+    [Alias("GetAsync")]
     Task<WebhookView?> GetAsync();
 
     /// <summary>
     /// Records a pending delivery for each event after the endpoint's high-water mark (earlier ones are repeats of a
     /// batch the dispatcher retried, and ignored). Events come in position order.
     /// </summary>
+    [Alias("EnqueueAsync")]
     Task EnqueueAsync(IReadOnlyList<WebhookEventRef> events);
 
     /// <summary>The delivery log, newest first, optionally only deliveries in <paramref name="state"/>.</summary>
     /// <exception cref="DomainException"><c>webhook-not-found</c>.</exception>
+    [Alias("GetDeliveriesAsync")]
     Task<IReadOnlyList<WebhookDeliveryView>> GetDeliveriesAsync(int limit, WebhookDeliveryState? state);
 
     /// <summary>Sends a delivery again (same event id), now, whatever its state; a failing endpoint's back-off is skipped once.</summary>
     /// <exception cref="DomainException"><c>webhook-not-found</c> or <c>delivery-not-found</c>.</exception>
+    [Alias("RedeliverAsync")]
     Task<WebhookDeliveryView> RedeliverAsync(string deliveryId);
 
     /// <summary>Deletes the endpoint: nothing more is sent, the log is gone. Repeating it changes nothing.</summary>
+    [Alias("DeleteAsync")]
     Task DeleteAsync();
 
     /// <summary>The outcome of an HTTP attempt, reported by the sender that ran it outside the grain's turn.</summary>
+    [Alias("ReportAttemptAsync")]
     Task ReportAttemptAsync(WebhookAttemptReport report);
 }

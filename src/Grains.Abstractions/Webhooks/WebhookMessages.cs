@@ -1,20 +1,23 @@
 using System.Text.Json.Serialization;
-using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Webhooks;
 
 /// <summary>Registers an endpoint.</summary>
 /// <param name="Url">An absolute http or https url.</param>
 /// <param name="EventTypes">Exact event types, prefixes ending in <c>.*</c>, or <c>*</c> for every event.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.RegisterWebhook")]
 public sealed record RegisterWebhook(string Url, IReadOnlyList<string> EventTypes);
 
 /// <summary>A newly registered endpoint; the only time its secret is shown.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookRegistration")]
 public sealed record WebhookRegistration(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
 
 /// <summary>A registered endpoint as listed (no secret).</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookSummary")]
 public sealed record WebhookSummary(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
 
 /// <summary>What an endpoint grain is created with.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookDefinition")]
 public sealed record WebhookDefinition(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
 
 /// <summary>An endpoint with its delivery counts (no secret).</summary>
@@ -27,6 +30,7 @@ public sealed record WebhookDefinition(string Id, string Url, IReadOnlyList<stri
 /// <param name="Failed">Deliveries in the log that used up their attempts.</param>
 /// <param name="ConsecutiveFailures">Failed attempts since the last success: the back-off grows with it.</param>
 /// <param name="NextAttemptAt">When a failing endpoint is tried next; null when it is not backing off.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookView")]
 public sealed record WebhookView(
     string Id,
     string Url,
@@ -44,7 +48,8 @@ public sealed record WebhookView(
 /// <param name="Sequence">Its number on the stream.</param>
 /// <param name="Type">Its type.</param>
 /// <param name="CreatedAt">When it was committed.</param>
-public sealed record WebhookEventRef(long Position, StreamId Stream, long Sequence, string Type, DateTimeOffset CreatedAt)
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Webhooks.WebhookEventRef")]
+public sealed record WebhookEventRef(long Position, Events.StreamRef Stream, long Sequence, string Type, DateTimeOffset CreatedAt)
 {
     /// <summary>The event id receivers de-duplicate by: <c>{namespace}/{key}:{sequence}</c>, the same on every attempt.</summary>
     [JsonIgnore]
@@ -52,6 +57,7 @@ public sealed record WebhookEventRef(long Position, StreamId Stream, long Sequen
 }
 
 /// <summary>Where a delivery stands.</summary>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookDeliveryState")]
 public enum WebhookDeliveryState
 {
     /// <summary>Waiting to be sent, or to be retried.</summary>
@@ -78,6 +84,7 @@ public enum WebhookDeliveryState
 /// <param name="LastAttemptAt">When it was last tried.</param>
 /// <param name="DeliveredAt">When it was last delivered.</param>
 /// <param name="RecentAttempts">The last few attempts, oldest first.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookDeliveryView")]
 public sealed record WebhookDeliveryView(
     string Id,
     string EventId,
@@ -98,6 +105,7 @@ public sealed record WebhookDeliveryView(
 /// <param name="StatusCode">The answer's status code; null when there was none (timeout, connection refused).</param>
 /// <param name="Error">Why it failed; null on 2xx.</param>
 /// <param name="DurationMs">How long it took.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Webhooks.WebhookAttempt")]
 public sealed record WebhookAttempt(DateTimeOffset At, int? StatusCode, string? Error, long DurationMs)
 {
     /// <summary>True for a 2xx answer.</summary>
@@ -109,12 +117,13 @@ public sealed record WebhookAttempt(DateTimeOffset At, int? StatusCode, string? 
 /// <param name="DeliveryId">The delivery.</param>
 /// <param name="AttemptId">Identifies the attempt the grain started, so a late report of an earlier activation is told apart.</param>
 /// <param name="Attempt">What happened.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Webhooks.WebhookAttemptReport")]
 public sealed record WebhookAttemptReport(string DeliveryId, string AttemptId, WebhookAttempt Attempt);
 
 /// <summary>Event ids as receivers see them.</summary>
 public static class WebhookEventIds
 {
     /// <summary><c>{namespace}/{key}:{sequence}</c>: unique, and stable across retries and redeliveries.</summary>
-    public static string Create(StreamId stream, long sequence)
+    public static string Create(Events.StreamRef stream, long sequence)
         => $"{stream}:{sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

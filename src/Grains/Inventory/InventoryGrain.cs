@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Inventory;
 
@@ -16,9 +15,11 @@ namespace OrderActors.Grains.Inventory;
 /// it. So a crashed placement never holds stock for more than about one and a quarter timeouts, also across a
 /// restart, and the happy path costs no extra write.
 /// </remarks>
+[GrainType("inventory")]
 public sealed class InventoryGrain(
-    [PersistentState("inventory")] IPersistentState<InventoryState> inventory,
-    IOptions<OrderOptions> options)
+    [EventedState("inventory", OrderActorsStorage.EventLog)] IEventedState<InventoryState> inventory,
+    IOptions<OrderOptions> options,
+    TimeProvider timeProvider)
     : Grain, IInventoryGrain, IRemindable
 {
     private const string ExpiryReminder = "reservation-expiry";
@@ -26,7 +27,7 @@ public sealed class InventoryGrain(
     private StockLedger? _ledger;
 
     // The ledger keeps running totals over the state object; it is rebuilt only if the state was reloaded.
-    private StockLedger Ledger => ReferenceEquals(_ledger?.State, inventory.State) ? _ledger! : _ledger = new(GetPrimaryKeyString(), inventory.State);
+    private StockLedger Ledger => ReferenceEquals(_ledger?.State, inventory.State) ? _ledger! : _ledger = new(this.GetPrimaryKeyString(), inventory.State);
 
     private TimeSpan Timeout => options.Value.ReservationTimeout;
 
@@ -43,13 +44,13 @@ public sealed class InventoryGrain(
 
     public async Task<ReservationResult> ReserveAsync(ReserveStock request)
     {
-        var (result, changed) = Ledger.Reserve(request, TimeProvider.GetUtcNow(), Timeout, options.Value.AllocationStrategy);
+        var (result, changed) = Ledger.Reserve(request, timeProvider.GetUtcNow(), Timeout, options.Value.AllocationStrategy);
         if (changed)
         {
             if (!request.Confirm && !inventory.State.ExpiryReminderRegistered)
             {
                 var sweep = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, Timeout.Ticks / 4));
-                await RegisterOrUpdateReminderAsync(ExpiryReminder, Timeout, sweep);
+                await this.RegisterOrUpdateReminder(ExpiryReminder, Timeout, sweep);
                 inventory.State.ExpiryReminderRegistered = true;
             }
 
@@ -93,8 +94,8 @@ public sealed class InventoryGrain(
     private Task SaveAsync(string type, string? orderId)
     {
         var view = Ledger.View();
-        inventory.AppendEvent(new StreamId(StreamNamespaces.Inventory, GetPrimaryKeyString()), type,
-            new InventoryChanged(view.Sku, type, TimeProvider.GetUtcNow(), orderId, view.OnHand, view.Reserved, view.Available, view.Committed));
+        inventory.Append(StreamId.Create(StreamNamespaces.Inventory, this.GetPrimaryKeyString()), type,
+            new InventoryChanged(view.Sku, type, timeProvider.GetUtcNow(), orderId, view.OnHand, view.Reserved, view.Available, view.Committed));
         return inventory.WriteStateAsync();
     }
 
@@ -102,7 +103,7 @@ public sealed class InventoryGrain(
     {
         try
         {
-            return await GrainFactory.GetGrain<IOrderGrain>(orderId).VouchForReservationAsync(GetPrimaryKeyString());
+            return await GrainFactory.GetGrain<IOrderGrain>(orderId).VouchForReservationAsync(this.GetPrimaryKeyString());
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -110,7 +111,7 @@ public sealed class InventoryGrain(
         }
     }
 
-    public async Task ReceiveReminderAsync(string reminderName, TickStatus status)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != ExpiryReminder)
         {
@@ -119,7 +120,7 @@ public sealed class InventoryGrain(
 
         // Each timed-out reservation's order decides; an order that cannot be reached keeps it for another round
         // (releasing stock a confirmed order still needs would oversell).
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var ledger = Ledger;
         var due = ledger.DueForCheck(now);
         var verdicts = await Task.WhenAll(due.Select(AskAsync));
@@ -153,7 +154,10 @@ public sealed class InventoryGrain(
         // leave future reservations without expiry.
         if (idle)
         {
-            await UnregisterReminderAsync(ExpiryReminder);
+            if (await this.GetReminder(ExpiryReminder) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
         }
     }
 }

@@ -1,8 +1,6 @@
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipments;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Locations;
 
@@ -18,12 +16,14 @@ public sealed record PickQueueModel
 /// ready-to-pick and leaves the queue with its next change (picked, cancelled). Placing an order therefore costs no
 /// call and no write here; the queue is written once per batch of shipment events.
 /// </summary>
-[StreamSubscription(StreamNamespaces.Shipments)]
+[ImplicitStreamSubscription(StreamNamespaces.Shipments, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("pick-queue")]
 public sealed class PickQueueGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<PickQueueModel>> projection,
-    GrainSerializer serializer)
-    : ProjectionGrain<PickQueueModel>(projection), IPickQueueGrain
+    [PersistentState("pick-queue", OrderActorsStorage.State)] IPersistentState<ProjectionState<PickQueueModel>> projection)
+    : NamespaceProjectionGrain<PickQueueModel>(projection, OrderActorsStorage.EventLog), IPickQueueGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Shipments };
+
     public Task<PickQueueView> ListAsync(string location, int limit)
     {
         if (!Model.Locations.TryGetValue(location, out var queue))
@@ -40,9 +40,9 @@ public sealed class PickQueueGrain(
         return Task.FromResult(new PickQueueView(location, Position, queue.Count, first));
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        var change = (ShipmentChanged)serializer.Deserialize(streamEvent.Payload, typeof(ShipmentChanged))!;
+        var change = (ShipmentChanged)payload!;
         if (change.Status == ShipmentStatus.ReadyToPick)
         {
             if (!Model.Locations.TryGetValue(change.Location, out var queue))

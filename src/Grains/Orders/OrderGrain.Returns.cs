@@ -30,7 +30,7 @@ public sealed partial class OrderGrain
         }
 
         EnsureDelivered("return");
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var units = Units(command.Lines.Select(l => new SkuQuantity(l.Sku, l.Quantity)));
         var window = returnOptions.Value.WindowDays;
         foreach (var line in units)
@@ -103,7 +103,7 @@ public sealed partial class OrderGrain
             throw DomainException.InvalidTransition($"return '{record.Id}'", command.Authorize ? "authorize" : "reject", ReportName(record.Status), ReturnActions(record));
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         if (command.Authorize)
         {
             AuthorizeReturn(record, ReturnLabelFor(record), now, command.Actor);
@@ -170,7 +170,7 @@ public sealed partial class OrderGrain
             }
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var location = command.Location ?? record.Location;
         record.Status = ReturnStatus.Received;
         record.ReceivedAt = now;
@@ -227,7 +227,7 @@ public sealed partial class OrderGrain
 
         EnsureRefundable(amount);
         Commit(takes, +1);
-        var refund = new RefundView(NextRefundId(), null, amount, [.. units], command.Shipping, command.Reason, null, TimeProvider.GetUtcNow(), RefundStatus.Pending);
+        var refund = new RefundView(NextRefundId(), null, amount, [.. units], command.Shipping, command.Reason, null, timeProvider.GetUtcNow(), RefundStatus.Pending);
         State.Refunds.Add(refund);
         Remember(command.IdempotencyKey, command.Actor, "refund", request, refund.Id);
         await SaveAsync(); // written ahead with its gateway key: a crash from here on is finished under the same key
@@ -267,7 +267,7 @@ public sealed partial class OrderGrain
             return ClaimView(State.Claims.Single(c => c.Id == known));
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         IReadOnlyList<SkuQuantity> units;
         string? shipmentId = null;
         if (command.Type == ClaimType.ParcelLost)
@@ -416,7 +416,7 @@ public sealed partial class OrderGrain
             // A decline does not leave the settlement stuck: its refund is recorded as failed, for ops to retry.
             var issued = State.Refunds.FirstOrDefault(r => r.Cause == settlement.Cause)
                 ?? await SendRefundAsync(new RefundView(NextRefundId(), settlement.Cause, refund, [.. settlement.RefundLines], 0, $"settles {settlement.Cause}", null,
-                    TimeProvider.GetUtcNow(), RefundStatus.Pending), settlement.Actor);
+                    timeProvider.GetUtcNow(), RefundStatus.Pending), settlement.Actor);
             if (issued.Status != RefundStatus.Refunded)
             {
                 notes.Add($"The refund {issued.Id} of {refund:0.00} {currency} was declined ({issued.Failure}); ops may retry it.");
@@ -424,7 +424,7 @@ public sealed partial class OrderGrain
             }
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var note = notes.Count == 0 ? null : string.Join(" ", notes);
         if (State.Returns.FirstOrDefault(r => r.Id == settlement.Cause) is { } returned)
         {
@@ -462,7 +462,7 @@ public sealed partial class OrderGrain
         var currency = State.Request!.Currency;
         var purpose = (refund.Cause ?? refund.Id) + (refund.Attempt > 0 ? $":retry{refund.Attempt}" : "");
         var result = await payments.RefundAsync(Id, purpose, payment.Capture!, refund.Amount, currency);
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         RefundView done;
         switch (result.Outcome)
         {

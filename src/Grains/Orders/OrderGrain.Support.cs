@@ -26,7 +26,7 @@ public sealed partial class OrderGrain
         }
 
         EnsureDelivered("give feedback on");
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         string? ticketId = null;
         if (command.Rating <= LowRating)
         {
@@ -51,7 +51,7 @@ public sealed partial class OrderGrain
             return TicketView(State.Tickets.Single(t => t.Id == known));
         }
 
-        var ticket = AddTicket(command.Subject, command.Message, command.Priority, command.Actor, TimeProvider.GetUtcNow());
+        var ticket = AddTicket(command.Subject, command.Message, command.Priority, command.Actor, timeProvider.GetUtcNow());
         Remember(command.IdempotencyKey, command.Actor, "ticket", request, ticket.Id);
         await SaveAsync();
         return TicketView(ticket);
@@ -75,7 +75,7 @@ public sealed partial class OrderGrain
             throw DomainException.InvalidTransition($"ticket '{ticket.Id}'", action, ReportName(ticket.Status), TicketActions(ticket));
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         switch (command.Action)
         {
             case TicketAction.Reply:

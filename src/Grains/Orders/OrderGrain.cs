@@ -8,7 +8,6 @@ using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipments;
 using OrderActors.Grains.Shipping;
-using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Orders;
 
@@ -20,12 +19,14 @@ namespace OrderActors.Grains.Orders;
 /// up, an inventory grain asking whether a reservation is still wanted, is read-only and interleaving. After-sales
 /// (returns, exchanges, refunds, claims, feedback, support) lives in the other parts of this class.
 /// </summary>
+[GrainType("order")]
 public sealed partial class OrderGrain(
-    [PersistentState("order")] IPersistentState<OrderState> order,
+    [EventedState("order", OrderActorsStorage.EventLog)] IEventedState<OrderState> order,
     PaymentProcessor payments,
     IOptions<OrderOptions> options,
     IOptions<ReturnOptions> returnOptions,
     ICarrierSelector carriers,
+    TimeProvider timeProvider,
     ILogger<OrderGrain> logger)
     : Grain, IOrderGrain
 {
@@ -40,7 +41,7 @@ public sealed partial class OrderGrain(
 
     private OrderState State => order.State;
 
-    private string Id => GetPrimaryKeyString();
+    private string Id => this.GetPrimaryKeyString();
 
     // Repairs run before the first request, never in OnActivateAsync: an activation may be caused by an inventory
     // grain's reservation check, and calling back into that inventory grain while it waits would deadlock.
@@ -130,7 +131,7 @@ public sealed partial class OrderGrain(
         }
 
         Validate(command);
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         State.Status = OrderStatus.Reserving;
         State.Fingerprint = fingerprint;
         State.Request = command;
@@ -393,7 +394,7 @@ public sealed partial class OrderGrain(
         var anyShipped = State.Shipments.Any(s => ShipmentStateMachine.HasShipped(s.Status));
         var payment = State.Payment;
         var currency = State.Request!.Currency;
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         string money;
         if (payment.Status is PaymentStatus.Captured or PaymentStatus.PartiallyRefunded)
         {
@@ -452,7 +453,7 @@ public sealed partial class OrderGrain(
         var payment = State.Payment;
         var currency = State.Request!.Currency;
         var amount = payment.Authorized - payment.CancelledValue;
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var result = amount <= 0
             ? new PaymentResult(PaymentOutcome.Approved, null, null, null)
             : await payments.CaptureAsync(Id, payment.CaptureAttempts, payment.Authorization!, amount, currency);
@@ -495,7 +496,7 @@ public sealed partial class OrderGrain(
 
     private void RecordShipmentChange(ShipmentRecord before, ShipmentView view, Actor actor)
     {
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var last = view.Events[^1];
         Record(last.At, last.Type, actor, $"Shipment {view.Id} ({view.Location}): {last.Details}");
         switch (view.Status)
@@ -561,15 +562,15 @@ public sealed partial class OrderGrain(
     {
         if (State.Request is not null)
         {
-            var stream = new StreamId(StreamNamespaces.Orders, Id);
+            var stream = StreamId.Create(StreamNamespaces.Orders, Id);
             foreach (var entry in State.Timeline.Skip(State.PublishedTimeline))
             {
-                order.AppendEvent(stream, entry.Type, ToEvent(entry));
+                order.Append(stream, entry.Type, ToEvent(entry));
             }
 
             foreach (var notification in State.Notifications.Skip(State.PublishedNotifications))
             {
-                order.AppendEvent(stream, CustomerNotificationEvent.Type, new CustomerNotificationEvent(Id, notification));
+                order.Append(stream, CustomerNotificationEvent.Type, new CustomerNotificationEvent(Id, notification));
             }
         }
 

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Events;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -23,14 +21,16 @@ public sealed record LowStockThresholds
 }
 
 /// <summary>Stock levels and low stock from the inventory streams; see <see cref="IInventoryReportGrain"/>.</summary>
-[StreamSubscription(StreamNamespaces.Inventory)]
+[ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("inventory-report")]
 public sealed class InventoryReportGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<InventoryLevelsModel>> projection,
-    [PersistentState("thresholds")] IPersistentState<LowStockThresholds> thresholds,
-    GrainSerializer serializer,
+    [PersistentState("inventory-report", OrderActorsStorage.State)] IPersistentState<ProjectionState<InventoryLevelsModel>> projection,
+    [PersistentState("inventory-report-thresholds", OrderActorsStorage.State)] IPersistentState<LowStockThresholds> thresholds,
     IOptions<ReportOptions> options)
-    : ProjectionGrain<InventoryLevelsModel>(projection), IInventoryReportGrain
+    : NamespaceProjectionGrain<InventoryLevelsModel>(projection, OrderActorsStorage.EventLog), IInventoryReportGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Inventory };
+
     private int DefaultThreshold => options.Value.LowStockThreshold;
 
     public Task<InventoryLevelsPage> GetLevelsAsync(string? afterSku, int limit)
@@ -87,12 +87,12 @@ public sealed class InventoryReportGrain(
         return new LowStockThreshold(sku, ThresholdOf(sku), threshold is null);
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        var change = (InventoryChanged?)serializer.Deserialize(streamEvent.Payload, typeof(InventoryChanged));
+        var change = (InventoryChanged?)payload;
         if (change is not { Sku.Length: > 0 })
         {
-            throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.Type}) on {streamEvent.Stream} is not an inventory change.");
+            throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.EventType}) on {streamEvent.StreamId} is not an inventory change.");
         }
 
         Model.Skus[change.Sku] = new StockLevels(change.OnHand, change.Reserved, change.Available, change.Committed, change.At);

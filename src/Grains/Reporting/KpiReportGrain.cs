@@ -1,7 +1,5 @@
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -54,12 +52,14 @@ public sealed record OrderFacts
 }
 
 /// <summary>Order KPIs from the orders streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
-[StreamSubscription(StreamNamespaces.Orders)]
+[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("kpi-report")]
 public sealed class KpiReportGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<KpiModel>> projection,
-    GrainSerializer serializer)
-    : ProjectionGrain<KpiModel>(projection), IKpiReportGrain
+    [PersistentState("kpi-report", OrderActorsStorage.State)] IPersistentState<ProjectionState<KpiModel>> projection)
+    : NamespaceProjectionGrain<KpiModel>(projection, OrderActorsStorage.EventLog), IKpiReportGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
+
     public Task<KpiReport> GetAsync()
     {
         var orders = Model.Orders.Values.Where(o => !o.Replacement).ToArray();
@@ -81,9 +81,9 @@ public sealed class KpiReportGrain(
             Rating(orders.Where(o => o.Rating is not null).Select(o => o.Rating!.Value).ToArray())));
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        if (ReportEvents.ReadOrderEvent(streamEvent, serializer) is not { } change)
+        if (ReportEvents.ReadOrderEvent(streamEvent, payload) is not { } change)
         {
             return;
         }

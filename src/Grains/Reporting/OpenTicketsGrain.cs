@@ -1,7 +1,5 @@
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -17,15 +15,17 @@ public sealed record OpenTicketsModel
 public sealed record OpenTicketEntry(string OrderId, TicketSummary Ticket);
 
 /// <summary>Open support tickets from the orders streams, so ops list them without visiting order grains.</summary>
-[StreamSubscription(StreamNamespaces.Orders)]
+[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("open-tickets")]
 public sealed class OpenTicketsGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<OpenTicketsModel>> projection,
-    GrainSerializer serializer)
-    : ProjectionGrain<OpenTicketsModel>(projection), IOpenTicketsGrain
+    [PersistentState("open-tickets", OrderActorsStorage.State)] IPersistentState<ProjectionState<OpenTicketsModel>> projection)
+    : NamespaceProjectionGrain<OpenTicketsModel>(projection, OrderActorsStorage.EventLog), IOpenTicketsGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
+
     public Task<OpenTicketsReport> GetAsync(int limit)
     {
-        var now = TimeProvider.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var open = Model.Tickets.Values
             .OrderByDescending(t => t.Ticket.Priority)
             .ThenBy(t => t.Ticket.OpenedAt)
@@ -39,9 +39,9 @@ public sealed class OpenTicketsGrain(
                 t.Ticket.OpenedAt, t.Ticket.LastMessageAt, t.Ticket.Messages, Math.Round((now - t.Ticket.OpenedAt).TotalHours, 2))).ToArray()));
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        if (ReportEvents.ReadOrderEvent(streamEvent, serializer) is not { Aftercare.Tickets: { } tickets } change)
+        if (ReportEvents.ReadOrderEvent(streamEvent, payload) is not { Aftercare.Tickets: { } tickets } change)
         {
             return;
         }

@@ -1,6 +1,4 @@
 using OrderActors.Grains.Events;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -18,12 +16,14 @@ public sealed record OrderListModel
 /// of orders; beyond that the list belongs in a database table (or a projection partitioned by month). Filters
 /// walk the index from the cursor, so a filter that matches few orders reads many entries to fill a page.
 /// </remarks>
-[StreamSubscription(StreamNamespaces.Orders)]
+[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("order-list")]
 public sealed class OrderListGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<OrderListModel>> projection,
-    GrainSerializer serializer)
-    : ProjectionGrain<OrderListModel>(projection), IOrderListGrain
+    [PersistentState("order-list", OrderActorsStorage.State)] IPersistentState<ProjectionState<OrderListModel>> projection)
+    : NamespaceProjectionGrain<OrderListModel>(projection, OrderActorsStorage.EventLog), IOrderListGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
+
     // Newest first: placed time descending, then id descending (ordinal), so a cursor is a strict position.
     private static readonly Comparer<(DateTimeOffset PlacedAt, string Id)> NewestFirst = Comparer<(DateTimeOffset PlacedAt, string Id)>.Create(
         (a, b) => b.PlacedAt.CompareTo(a.PlacedAt) is var byTime and not 0 ? byTime : string.CompareOrdinal(b.Id, a.Id));
@@ -78,9 +78,9 @@ public sealed class OrderListGrain(
         return Task.FromResult(new OrderListPage(Position, page, more ? new OrderListCursor(page[^1].PlacedAt, page[^1].Id) : null));
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        if (ReportEvents.ReadOrderEvent(streamEvent, serializer) is not { } change)
+        if (ReportEvents.ReadOrderEvent(streamEvent, payload) is not { } change)
         {
             return;
         }

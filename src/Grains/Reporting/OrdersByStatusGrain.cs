@@ -1,8 +1,6 @@
 using System.Text.Json;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -17,30 +15,32 @@ public sealed record OrdersByStatusModel
 public sealed record OrderStatusSlot(OrderStatus Status, SalesChannel Channel);
 
 /// <summary>Counts orders by status and channel from the <c>orders</c> streams.</summary>
-[StreamSubscription(StreamNamespaces.Orders)]
+[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("orders-by-status")]
 public sealed class OrdersByStatusGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<OrdersByStatusModel>> projection,
-    GrainSerializer serializer)
-    : ProjectionGrain<OrdersByStatusModel>(projection), IOrdersByStatusGrain
+    [PersistentState("orders-by-status", OrderActorsStorage.State)] IPersistentState<ProjectionState<OrdersByStatusModel>> projection)
+    : NamespaceProjectionGrain<OrdersByStatusModel>(projection, OrderActorsStorage.EventLog), IOrdersByStatusGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
+
     public Task<OrdersByStatusReport> GetAsync()
     {
         var orders = Model.Orders.Values;
         return Task.FromResult(new OrdersByStatusReport(
-            Checkpoint,
+            Position,
             orders.Count,
             Count(orders),
             orders.GroupBy(o => Name(o.Channel)).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, int>)Count(g))));
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        if (streamEvent.Type == CustomerNotificationEvent.Type)
+        if (streamEvent.EventType == CustomerNotificationEvent.Type)
         {
             return; // not an order change
         }
 
-        var change = (OrderEvent)serializer.Deserialize(streamEvent.Payload, typeof(OrderEvent))!;
+        var change = (OrderEvent)payload!;
         Model.Orders[change.OrderId] = new OrderStatusSlot(change.Status, change.Channel);
     }
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Shipments;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -19,17 +17,17 @@ internal static class ReportEvents
     /// The order event on an orders stream, or null for the events there that are not order changes (customer
     /// notifications). Anything that does not read as an order event throws, which parks the subscription at it.
     /// </summary>
-    public static OrderEvent? ReadOrderEvent(StreamEvent streamEvent, GrainSerializer serializer)
+    public static OrderEvent? ReadOrderEvent(EventLogEntry streamEvent, object? payload)
     {
-        if (streamEvent.Type == CustomerNotificationEvent.Type)
+        if (streamEvent.EventType == CustomerNotificationEvent.Type)
         {
             return null;
         }
 
-        var change = (OrderEvent?)serializer.Deserialize(streamEvent.Payload, typeof(OrderEvent));
+        var change = payload as OrderEvent;
         return change is { OrderId.Length: > 0, Lines: not null }
             ? change
-            : throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.Type}) on {streamEvent.Stream} is not an order event.");
+            : throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.EventType}) on {streamEvent.StreamId} is not an order event.");
     }
 
     /// <summary>An enum value as the API writes it (snake_case).</summary>

@@ -1,8 +1,6 @@
 using System.Globalization;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Serialization;
 
 namespace OrderActors.Grains.Reporting;
 
@@ -69,12 +67,14 @@ public sealed class SalesBucket
 }
 
 /// <summary>Sales by day, SKU and channel from the orders streams; see <see cref="ISalesReportGrain"/> for what counts.</summary>
-[StreamSubscription(StreamNamespaces.Orders)]
+[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[GrainType("sales-report")]
 public sealed class SalesReportGrain(
-    [PersistentState("projection")] IPersistentState<ProjectionState<SalesModel>> projection,
-    GrainSerializer serializer)
-    : ProjectionGrain<SalesModel>(projection), ISalesReportGrain
+    [PersistentState("sales-report", OrderActorsStorage.State)] IPersistentState<ProjectionState<SalesModel>> projection)
+    : NamespaceProjectionGrain<SalesModel>(projection, OrderActorsStorage.EventLog), ISalesReportGrain
 {
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
+
     public Task<SalesReport> GetAsync(SalesQuery query)
     {
         if (query.To < query.From || query.To.DayNumber - query.From.DayNumber >= SalesQuery.MaxDays)
@@ -119,9 +119,9 @@ public sealed class SalesReportGrain(
                 .Select(t => new SalesTotal(t.Key, t.Value.Units, t.Value.Revenue, t.Value.Orders)).ToArray()));
     }
 
-    protected override void Apply(StreamEvent streamEvent)
+    protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
-        if (ReportEvents.ReadOrderEvent(streamEvent, serializer) is not { } change)
+        if (ReportEvents.ReadOrderEvent(streamEvent, payload) is not { } change)
         {
             return;
         }

@@ -2,7 +2,6 @@ using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipping;
-using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Shipments;
 
@@ -10,14 +9,16 @@ namespace OrderActors.Grains.Shipments;
 /// The part of an order that leaves from one location: picked, packed, shipped with a carrier, tracked to the door.
 /// Only its order calls the changing methods, so order and shipment never wait on each other.
 /// </summary>
+[GrainType("shipment")]
 public sealed class ShipmentGrain(
-    [PersistentState("shipment")] IPersistentState<ShipmentState> shipment,
-    ICarrierSelector carriers)
+    [EventedState("shipment", OrderActorsStorage.EventLog)] IEventedState<ShipmentState> shipment,
+    ICarrierSelector carriers,
+    TimeProvider timeProvider)
     : Grain, IShipmentGrain
 {
     private ShipmentState State => shipment.State;
 
-    private string Id => GetPrimaryKeyString();
+    private string Id => this.GetPrimaryKeyString();
 
     // Finishes what a crash interrupted. Safe here: nothing this grain calls (inventory) ever calls a shipment.
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -32,7 +33,7 @@ public sealed class ShipmentGrain(
     {
         if (State.Status == ShipmentStatus.None)
         {
-            var now = TimeProvider.GetUtcNow();
+            var now = timeProvider.GetUtcNow();
             State.Status = ShipmentStatus.ReadyToPick;
             State.OrderId = command.OrderId;
             State.Location = command.Location;
@@ -55,7 +56,7 @@ public sealed class ShipmentGrain(
     {
         EnsureExists();
         ShipmentStateMachine.Ensure(Id, State.Status, ShipmentStateMachine.Name(step.Action));
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         switch (step.Action)
         {
             case ShipmentAction.Pick:
@@ -88,7 +89,7 @@ public sealed class ShipmentGrain(
 
         ShipmentStateMachine.Ensure(Id, State.Status, "cancel");
         await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).ReleaseAsync(new ReleaseStock(State.OrderId, State.Location))));
-        Move(ShipmentStatus.Cancelled, TimeProvider.GetUtcNow(), "shipment.cancelled", $"Cancelled: {reason}. Stock released at {State.Location}.", actor);
+        Move(ShipmentStatus.Cancelled, timeProvider.GetUtcNow(), "shipment.cancelled", $"Cancelled: {reason}. Stock released at {State.Location}.", actor);
         await SaveAsync();
         return View();
     }
@@ -149,10 +150,10 @@ public sealed class ShipmentGrain(
     // Every write publishes the events it records, in the same transaction (the shipment's stream).
     private Task SaveAsync()
     {
-        var stream = new StreamId(StreamNamespaces.Shipments, Id);
+        var stream = StreamId.Create(StreamNamespaces.Shipments, Id);
         foreach (var e in State.Events.Skip(State.PublishedEvents))
         {
-            shipment.AppendEvent(stream, e.Type, new ShipmentChanged(Id, State.OrderId, State.Location, e.Type, e.At, e.Actor, e.Details,
+            shipment.Append(stream, e.Type, new ShipmentChanged(Id, State.OrderId, State.Location, e.Type, e.At, e.Actor, e.Details,
                 State.Status, State.Carrier, State.TrackingNumber, [.. State.Lines], State.Priority, State.OrderPlacedAt));
         }
 

@@ -1,8 +1,8 @@
+using OrderActors.Grains.Events;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Webhooks;
 
@@ -26,31 +26,31 @@ public static class WebhookRequests
     /// The body <c>{"id","type","createdAt","stream","sequence","data"}</c> (<c>data</c> is the event's own JSON), signed
     /// at <paramref name="now"/>, with the event id, type, timestamp, signature and delivery id headers.
     /// </summary>
-    public static WebhookHttpRequest Create(Uri url, string secret, string deliveryId, StreamEvent streamEvent, DateTimeOffset now)
+    public static WebhookHttpRequest Create(Uri url, string secret, string deliveryId, EventLogEntry streamEvent, DateTimeOffset now)
     {
-        var eventId = WebhookEventIds.Create(streamEvent.Stream, streamEvent.Sequence);
+        var eventId = WebhookEventIds.Create(new StreamRef(streamEvent.Namespace, streamEvent.Key), streamEvent.Sequence);
         var body = Body(eventId, streamEvent);
         var timestamp = now.ToUnixTimeSeconds();
         return new WebhookHttpRequest(url, body,
         [
             new(WebhookHeaders.EventId, eventId),
-            new(WebhookHeaders.EventType, streamEvent.Type),
+            new(WebhookHeaders.EventType, streamEvent.EventType),
             new(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new(WebhookHeaders.Signature, WebhookSignature.Compute(secret, timestamp, body)),
             new(WebhookHeaders.DeliveryId, deliveryId),
         ]);
     }
 
-    private static byte[] Body(string eventId, StreamEvent streamEvent)
+    private static byte[] Body(string eventId, EventLogEntry streamEvent)
     {
         var buffer = new ArrayBufferWriter<byte>(streamEvent.Payload.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("id", eventId);
-            writer.WriteString("type", streamEvent.Type);
+            writer.WriteString("type", streamEvent.EventType);
             writer.WriteString("createdAt", streamEvent.CreatedAt.ToUniversalTime());
-            writer.WriteString("stream", streamEvent.Stream.ToString());
+            writer.WriteString("stream", $"{streamEvent.Namespace}/{streamEvent.Key}");
             writer.WriteNumber("sequence", streamEvent.Sequence);
             writer.WritePropertyName("data");
             writer.WriteRawValue(streamEvent.Payload);

@@ -1,6 +1,7 @@
+using OrderActors.Grains.Events;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrderActors.Runtime;
 
 namespace OrderActors.Grains.Webhooks;
 
@@ -23,11 +24,13 @@ namespace OrderActors.Grains.Webhooks;
 /// receiver answered 2xx: an attempt lost with its process is simply made again (at least once).
 /// </para>
 /// </remarks>
+[GrainType("webhook-endpoint")]
 public sealed class WebhookEndpointGrain(
-    [PersistentState("webhook")] IPersistentState<WebhookEndpointState> endpoint,
-    IStreamReader streams,
+    [PersistentState("webhook-endpoint", OrderActorsStorage.State)] IPersistentState<WebhookEndpointState> endpoint,
+    [FromKeyedServices(OrderActorsStorage.EventLog)] IEventLogReader streams,
     IWebhookSender sender,
     IOptions<WebhookOptions> options,
+    TimeProvider timeProvider,
     ILogger<WebhookEndpointGrain> logger)
     : Grain, IWebhookEndpointGrain, IRemindable
 {
@@ -63,7 +66,7 @@ public sealed class WebhookEndpointGrain(
         }
 
         // The reminder first: if the write below never happens, its first tick finds no endpoint and removes it.
-        await RegisterOrUpdateReminderAsync(Watchdog, WatchdogFirstTick, WatchdogPeriod);
+        await this.RegisterOrUpdateReminder(Watchdog, WatchdogFirstTick, WatchdogPeriod);
         State.Created = true;
         State.Id = definition.Id;
         State.Url = definition.Url;
@@ -96,7 +99,7 @@ public sealed class WebhookEndpointGrain(
             return; // deleted while the dispatcher still listed it (a delete that did not finish); nothing to deliver to
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         var added = false;
         foreach (var streamEvent in events)
         {
@@ -164,7 +167,7 @@ public sealed class WebhookEndpointGrain(
         _inFlight = null;
         _wake?.Dispose();
         _wake = null;
-        await UnregisterReminderAsync(Watchdog);
+        await UnregisterWatchdogAsync();
         await endpoint.ClearStateAsync();
     }
 
@@ -184,7 +187,7 @@ public sealed class WebhookEndpointGrain(
         Pump();
     }
 
-    public async Task ReceiveReminderAsync(string reminderName, TickStatus status)
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != Watchdog)
         {
@@ -193,12 +196,12 @@ public sealed class WebhookEndpointGrain(
 
         if (!State.Created)
         {
-            await UnregisterReminderAsync(Watchdog);
+            await UnregisterWatchdogAsync();
             return;
         }
 
         // An attempt whose report never came back (the report call itself failed) must not hold the endpoint forever.
-        if (_inFlight is { } inFlight && TimeProvider.GetUtcNow() - inFlight.StartedAt > Options.Timeout * 2 + WatchdogPeriod)
+        if (_inFlight is { } inFlight && timeProvider.GetUtcNow() - inFlight.StartedAt > Options.Timeout * 2 + WatchdogPeriod)
         {
             logger.LogWarning("Webhook {Webhook}: attempt {Attempt} of {Delivery} never reported back; trying again.", State.Id, inFlight.AttemptId, inFlight.DeliveryId);
             _inFlight = null;
@@ -222,7 +225,7 @@ public sealed class WebhookEndpointGrain(
         if (attempt.Succeeded)
         {
             delivery.State = WebhookDeliveryState.Delivered;
-            delivery.DeliveredAt = TimeProvider.GetUtcNow();
+            delivery.DeliveredAt = timeProvider.GetUtcNow();
             delivery.FailuresInARow = 0;
             State.ConsecutiveFailures = 0;
             State.RetryAt = null;
@@ -232,7 +235,7 @@ public sealed class WebhookEndpointGrain(
         {
             delivery.FailuresInARow++;
             State.ConsecutiveFailures++;
-            State.RetryAt = TimeProvider.GetUtcNow() + Options.Backoff(State.ConsecutiveFailures);
+            State.RetryAt = timeProvider.GetUtcNow() + Options.Backoff(State.ConsecutiveFailures);
             if (delivery.FailuresInARow >= Options.MaxAttempts)
             {
                 delivery.State = WebhookDeliveryState.Failed;
@@ -257,7 +260,7 @@ public sealed class WebhookEndpointGrain(
             return;
         }
 
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         if (State.RetryAt is { } retryAt && retryAt > now)
         {
             WakeAfter(retryAt - now);
@@ -274,8 +277,8 @@ public sealed class WebhookEndpointGrain(
         var attempt = new InFlight(next.Id, Guid.NewGuid().ToString("N"), now);
         _inFlight = attempt;
         var job = new SendJob(State.Id, url, State.Secret, next.Id, attempt.AttemptId, next.Stream, next.Sequence);
-        var self = GrainFactory.GetGrain<IWebhookEndpointGrain>(GetPrimaryKeyString());
-        var time = TimeProvider;
+        var self = GrainFactory.GetGrain<IWebhookEndpointGrain>(this.GetPrimaryKeyString());
+        var time = timeProvider;
         var token = _lifetime.Token;
 
         // Off the activation's scheduler and without its call chain: the attempt is not part of this turn.
@@ -288,12 +291,12 @@ public sealed class WebhookEndpointGrain(
     private void WakeAfter(TimeSpan delay)
     {
         _wake?.Dispose();
-        _wake = RegisterTimer(_ =>
+        _wake = this.RegisterGrainTimer(() =>
         {
             _wake = null;
             Pump();
             return Task.CompletedTask;
-        }, delay, Timeout.InfiniteTimeSpan);
+        }, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { Interleave = false, KeepAlive = true });
     }
 
     // Runs on the thread pool: reads the event, signs it, sends it, and reports the outcome to the grain.
@@ -304,7 +307,7 @@ public sealed class WebhookEndpointGrain(
         WebhookAttempt outcome;
         try
         {
-            var found = await streams.ReadStreamAsync(job.Stream, job.Sequence - 1, 1, token);
+            var found = await streams.ReadStreamAsync(job.Stream.Namespace, job.Stream.Key, job.Sequence - 1, 1, token);
             if (found.Count == 0 || found[0].Sequence != job.Sequence)
             {
                 outcome = new WebhookAttempt(startedAt, null, $"Event {WebhookEventIds.Create(job.Stream, job.Sequence)} was not found on its stream.", 0);
@@ -380,7 +383,7 @@ public sealed class WebhookEndpointGrain(
     {
         if (!State.Created)
         {
-            throw new DomainException(DomainErrorKind.NotFound, "webhook-not-found", $"There is no webhook '{GetPrimaryKeyString()}'.");
+            throw new DomainException(DomainErrorKind.NotFound, "webhook-not-found", $"There is no webhook '{this.GetPrimaryKeyString()}'.");
         }
     }
 
@@ -388,5 +391,13 @@ public sealed class WebhookEndpointGrain(
 
     private sealed record InFlight(string DeliveryId, string AttemptId, DateTimeOffset StartedAt);
 
-    private sealed record SendJob(string WebhookId, Uri Url, string Secret, string DeliveryId, string AttemptId, StreamId Stream, long Sequence);
+    private sealed record SendJob(string WebhookId, Uri Url, string Secret, string DeliveryId, string AttemptId, StreamRef Stream, long Sequence);
+
+    private async Task UnregisterWatchdogAsync()
+    {
+        if (await this.GetReminder(Watchdog) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
 }

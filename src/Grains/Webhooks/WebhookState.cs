@@ -1,4 +1,4 @@
-using OrderActors.Runtime;
+using OrderActors.Grains.Events;
 
 namespace OrderActors.Grains.Webhooks;
 
@@ -40,7 +40,7 @@ public sealed class WebhookDeliveryRecord
 
     public long Position { get; set; }
 
-    public StreamId Stream { get; set; }
+    public StreamRef Stream { get; set; }
 
     public long Sequence { get; set; }
 
@@ -70,15 +70,11 @@ public sealed class WebhookDeliveryRecord
             CreatedAt, LastAttemptAt, DeliveredAt, [.. RecentAttempts]);
 }
 
-/// <summary>What the dispatcher stores: its checkpoint, the registered endpoints, and events an admin skipped.</summary>
-public sealed class WebhookDispatcherState
+/// <summary>The dispatcher's model: the registered webhooks (the checkpoint lives beside it in its projection state).</summary>
+public sealed class WebhookRegistry
 {
-    /// <summary>The global position of the last event dispatched.</summary>
-    public long Checkpoint { get; set; }
-
+    /// <summary>The registered webhooks, in registration order.</summary>
     public List<WebhookRegistryEntry> Webhooks { get; set; } = [];
-
-    public List<SkippedEvent> Skipped { get; set; } = [];
 }
 
 /// <summary>A registered endpoint as the dispatcher knows it.</summary>

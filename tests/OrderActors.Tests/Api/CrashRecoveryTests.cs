@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
@@ -168,7 +169,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         return await client.SendAsync(request);
     }
 
-    // A request that may be cut off by the kill: null when it got no response.
+    // A request that may be cut off by the kill: null when it got no (complete) response. Only a response read in full
+    // counts as an answer, so an order acknowledged here is one the caller saw acknowledged.
     internal static async Task<(string Key, HttpResponseMessage? Response)> TryPostAsync(HttpClient client, object body, string key)
     {
         try
@@ -177,10 +179,36 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             await response.Content.LoadIntoBufferAsync();
             return (key, response);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception ex) when (IsConnectionLoss(ex))
         {
             return (key, null);
         }
+    }
+
+    /// <summary>
+    /// Whether a request failed because its connection was lost, as when the process it talks to is killed: the crash
+    /// tests count every such failure alike as "no answer". Depending on where the kill catches the request, the client
+    /// reports it as an <see cref="HttpRequestException"/>, an <see cref="IOException"/> (an <c>HttpIOException</c>
+    /// while the body is read), a bare <see cref="SocketException"/> (connection reset, "Transport endpoint is not
+    /// connected") or a <see cref="TaskCanceledException"/>, thrown directly or wrapped at any depth; anything else (an
+    /// assertion, a deserialization error) is not a lost connection and fails the test.
+    /// </summary>
+    internal static bool IsConnectionLoss(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException or IOException or SocketException or TaskCanceledException)
+            {
+                return true;
+            }
+
+            if (e is AggregateException { InnerExceptions.Count: > 1 } aggregate)
+            {
+                return aggregate.InnerExceptions.All(IsConnectionLoss);
+            }
+        }
+
+        return false;
     }
 
     internal static async Task WhenSomeCompleteAsync<T>(Task<T>[] tasks, int count, TimeSpan timeout)

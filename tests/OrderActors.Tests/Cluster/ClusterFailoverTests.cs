@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
+using OrderActors.Tests.Api;
 using OrderActors.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -17,8 +18,9 @@ namespace OrderActors.Tests.Cluster;
 public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(3);
+    // Membership as configured for the silos below: a silo missing 3 probes of 1 s is suspected and voted dead.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(10);
     private static readonly string[] Skus = ["fo-a", "fo-b", "fo-c", "fo-d"];
     private const int UnitsPerSku = 5000; // plenty: orders keep flowing through the whole test
 
@@ -93,7 +95,7 @@ public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHel
         await Eventually.TrueAsync(() => acknowledged.Count >= 40, "40 orders are acknowledged before the kill", ReadyTimeout);
 
         // SIGKILL the first silo mid-traffic.
-        var firstAddress = (await ActiveSilosAsync(admin)).Single(s => s.EndsWith($":{firstPort}", StringComparison.Ordinal) || s.Contains($":{firstPort}@", StringComparison.Ordinal));
+        var firstAddress = (await ActiveSilosAsync(admin)).Single(s => s.Contains($":{firstPort}:", StringComparison.Ordinal));
         var killedAt = clock.Elapsed;
         var acknowledgedAtKill = acknowledged.Count;
         await first.KillAsync();
@@ -157,8 +159,8 @@ public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHel
             ["OrderActors__Cluster__Enabled"] = "true",
             ["OrderActors__Cluster__AdvertisedHost"] = "127.0.0.1",
             ["OrderActors__Cluster__SiloPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["OrderActors__Cluster__HeartbeatPeriod"] = HeartbeatPeriod.ToString(),
-            ["OrderActors__Cluster__DeathTimeout"] = DeathTimeout.ToString(),
+            ["OrderActors__Cluster__GatewayPort"] = ChildProcess.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OrderActors__Cluster__ProbeTimeout"] = ProbeTimeout.ToString(),
         }, ReadyTimeout);
         _processes.Add(silo);
         return (silo, port);
@@ -169,7 +171,6 @@ public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHel
         var api = await ApiProcess.StartAsync(new Dictionary<string, string?>(Storage)
         {
             ["OrderActors__Cluster__Mode"] = "Client",
-            ["OrderActors__Cluster__HeartbeatPeriod"] = HeartbeatPeriod.ToString(),
         }, ReadyTimeout);
         _processes.Add(api);
         return api;
@@ -212,7 +213,7 @@ public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHel
             using var response = await client.SendAsync(request);
             return (response.StatusCode, await response.Content.ReadAsStringAsync());
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+        catch (Exception ex) when (CrashRecoveryTests.IsConnectionLoss(ex))
         {
             return (null, ex.Message);
         }

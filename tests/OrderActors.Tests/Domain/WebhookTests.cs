@@ -4,8 +4,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OrderActors.EventLog;
 using OrderActors.Grains.Webhooks;
-using OrderActors.Runtime;
 
 namespace OrderActors.Tests.Domain;
 
@@ -52,7 +52,7 @@ public sealed class WebhookTests
     public void A_request_is_signed_over_timestamp_and_body_and_carries_the_event_as_data()
     {
         var payload = Encoding.UTF8.GetBytes("""{"orderId":"ord_1","type":"order.confirmed","total":12.5}""");
-        var streamEvent = new StreamEvent(42, new StreamId("orders", "ord_1"), 3, "order.confirmed", payload, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+        var streamEvent = new EventLogEntry(42, "orders", "ord_1", 3, "order.confirmed", "OrderActors.Grains.Events.OrderEvent", payload, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
         var now = new DateTimeOffset(2026, 1, 2, 3, 4, 9, TimeSpan.Zero);
         var request = WebhookRequests.Create(new Uri("https://shop.example.com/hooks"), "whsec_test", "dlv_42", streamEvent, now);
 

@@ -9,8 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace OrderActors.Tests.Grains;
 
 /// <summary>Valuation of returned units, refusals that change nothing, and commitments counted per parcel.</summary>
-[Collection(SharedSiloCollection.Name)]
-public sealed class AftercareValuationTests(SharedSiloFixture cluster)
+[Collection(SharedClusterCollection.Name)]
+public sealed class AftercareValuationTests(SharedClusterFixture cluster)
 {
     private static readonly Actor Ops = new("api-key:ops", "test-ops");
 
@@ -131,9 +131,9 @@ public sealed class SettlementFaultTests
     [Fact]
     public async Task A_refused_return_changes_nothing()
     {
-        await using var silo = await TestSilo.StartAsync(settings: new Dictionary<string, string?> { ["OrderActors:Returns:Carrier"] = "no-such-carrier" });
+        await using var cluster = await OrderActorsTestCluster.StartAsync(settings: new Dictionary<string, string?> { ["OrderActors:Returns:Carrier"] = "no-such-carrier" });
         var sku = $"sku-{Guid.NewGuid():N}";
-        var (order, before) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 2));
+        var (order, before) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 2));
 
         var refused = await Assert.ThrowsAsync<DomainException>(() => order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1)));
         Assert.Equal("no-carrier", refused.Code);
@@ -146,9 +146,9 @@ public sealed class SettlementFaultTests
     public async Task A_gateway_that_throws_while_settling_does_not_block_the_order()
     {
         var gateway = new ScriptedGateway();
-        await using var silo = await TestSilo.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway));
+        await using var cluster = await OrderActorsTestCluster.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway));
         var sku = $"sku-{Guid.NewGuid():N}";
-        var (order, _) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 3));
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 3));
         var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
 
         gateway.ThrowOnRefund = true;
@@ -173,17 +173,18 @@ public sealed class RefundLedgerTests
     public async Task A_refund_retried_after_a_crash_reaches_the_gateway_once_even_if_another_refund_came_between()
     {
         var gateway = new ScriptedGateway();
-        var failNext = false;
-        await using var silo = await TestSilo.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway),
-            decorateStorage: inner => new FaultyGrainStorage(inner, (id, json) => failNext && id.Type == "order" && json.Contains("\"reference\":\"ref_", StringComparison.Ordinal)));
+        await using var cluster = await OrderActorsTestCluster.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway));
         var sku = $"sku-{Guid.NewGuid():N}";
-        var (order, _) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 3));
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 3));
         var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
         var goodwill = new RefundPayment([], 5m, "late delivery", "refund-1", Ops);
+        // Fails the write that records a refund the gateway made (its reference); the one ahead of the gateway call goes through.
+        var fault = await StateWriteFault.CreateAsync(cluster.Database, "order", order.GetPrimaryKeyString(), "\"reference\":\"ref_");
 
-        failNext = true;
-        await Assert.ThrowsAsync<IOException>(() => order.RefundAsync(goodwill)); // the gateway refunded, the write after it failed
-        failNext = false;
+        await fault.ArmAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => order.RefundAsync(goodwill)); // the gateway refunded, the write after it failed
+        Assert.True(fault.Caused(failure), $"the refund failed on the injected fault, not on: {failure}");
+        await fault.DisarmAsync();
         await order.ReceiveReturnAsync(new ReceiveReturn(opened.Id, null, [new InspectedUnits(sku, 1, ItemCondition.Resellable)], Ops)); // another refund
         var retried = await order.RefundAsync(goodwill);
 
@@ -198,9 +199,9 @@ public sealed class RefundLedgerTests
     public async Task A_declined_settlement_refund_is_marked_failed_not_retried_held_against_the_capture_and_retried_by_ops()
     {
         var gateway = new ScriptedGateway();
-        await using var silo = await TestSilo.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway));
+        await using var cluster = await OrderActorsTestCluster.StartAsync(services: s => s.AddSingleton<IPaymentGateway>(gateway));
         var sku = $"sku-{Guid.NewGuid():N}";
-        var (order, _) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 3));
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 3));
         var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 1));
 
         gateway.DeclineRefunds = true;

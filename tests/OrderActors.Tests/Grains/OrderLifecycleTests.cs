@@ -1,16 +1,16 @@
+using OrderActors.EventLog;
 using OrderActors.Grains;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipments;
-using OrderActors.Runtime;
 using OrderActors.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace OrderActors.Tests.Grains;
 
-[Collection(SharedSiloCollection.Name)]
-public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
+[Collection(SharedClusterCollection.Name)]
+public sealed class OrderLifecycleTests(SharedClusterFixture cluster)
 {
     private static readonly Actor Ops = new("api-key:ops", "test-ops");
     private readonly IGrainFactory _grains = cluster.Grains;
@@ -161,7 +161,7 @@ public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
         }
 
         // The queue is a projection of the shipment streams: it shows them once it has read that far.
-        var queue = _grains.GetGrain<IPickQueueGrain>(StreamSubscriptionAttribute.ConsumerKey);
+        var queue = _grains.GetGrain<IPickQueueGrain>(EventLogStreamIdMappers.SingleGrainKey);
         await Eventually.TrueAsync(async () => (await queue.ListAsync(location, 10)).Waiting == ids.Count, "the pick queue shows the four shipments");
         var listed = await queue.ListAsync(location, 10);
         Assert.Equal([ids[2].Shipment, ids[3].Shipment, ids[0].Shipment, ids[1].Shipment], listed.Shipments.Select(e => e.ShipmentId));
@@ -174,91 +174,88 @@ public sealed class OrderLifecycleTests(SharedSiloFixture cluster)
     }
 }
 
+/// <summary>
+/// Reservations nobody confirms are released by the inventory grain's expiry reminder. Reminders tick on real time: a
+/// 2 s timeout makes the reminder due after 2 s and sweep every second. Which reservations are due is decided on the
+/// silo's clock, a fake one that moves only when the test moves it, so nothing expires before the test says so.
+/// </summary>
 public sealed class ReservationExpiryTests
 {
+    private static readonly Dictionary<string, string?> Settings = new() { ["OrderActors:Orders:ReservationTimeout"] = "00:00:02" };
+
     private static PlaceOrder Order(string sku) => OrderPlacementTests.Order((sku, 2));
+
+    private static FakeTimeProvider Clock() => new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public async Task Timed_out_reservations_are_released_unless_their_order_vouches_for_them_even_across_a_restart()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"orderactors-expiry-{Guid.NewGuid():N}.db");
-        var settings = new Dictionary<string, string?> { ["OrderActors:Orders:ReservationTimeout"] = "00:10:00" };
-        var time = new ManualTimeProvider();
+        using var database = new TestDatabase();
+        var time = Clock();
         const string sku = "expiring-sku";
-        try
+        await using (var first = await OrderActorsTestCluster.StartAsync(database, time, Settings))
         {
-            await using (var first = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time, settings: settings))
-            {
-                var inventory = first.Grains.GetGrain<IInventoryGrain>(sku);
-                await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
-                // A placement that died after reserving, before its order recorded anything: nobody will confirm it.
-                await inventory.ReserveAsync(new ReserveStock("o-crashed", 2));
-                // A placement that died after reserving, with its order still saying "reserving".
-                await inventory.ReserveAsync(new ReserveStock("o-half", 3));
-                await WriteOrderStateAsync(first, "o-half", new OrderState { Status = OrderStatus.Reserving, Request = Order(sku), Fingerprint = "x" });
-                // A placement that completed.
-                Assert.Equal(PlacementOutcome.Placed, (await first.Grains.GetGrain<IOrderGrain>("o-fine").PlaceAsync(Order(sku))).Outcome);
-                Assert.Equal(7, (await inventory.GetAsync())!.Reserved);
-            }
-
-            time.Advance(TimeSpan.FromMinutes(15));
-            await using var second = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time, settings: settings);
-            var restarted = second.Grains.GetGrain<IInventoryGrain>(sku);
-            time.Advance(TimeSpan.Zero);
-            await Eventually.TrueAsync(async () => (await restarted.GetAsync())!.Reserved == 2, "only the confirmed order's reservation is left");
-            var view = (await restarted.GetAsync())!;
-            Assert.Equal((10, 2, 8, 0), (view.OnHand, view.Reserved, view.Available, view.Committed));
-            Assert.Equal(OrderStatus.Confirmed, (await second.Grains.GetGrain<IOrderGrain>("o-fine").GetAsync())!.Status);
-
-            // Confirmed now: no further sweep touches it.
-            time.Advance(TimeSpan.FromHours(2));
-            await Task.Delay(100);
-            Assert.Equal(2, (await restarted.GetAsync())!.Reserved);
+            var inventory = first.Grains.GetGrain<IInventoryGrain>(sku);
+            await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+            // A placement that died after reserving, before its order recorded anything: nobody will confirm it.
+            await inventory.ReserveAsync(new ReserveStock("o-crashed", 2));
+            // A placement that died after reserving, with its order still saying "reserving".
+            await inventory.ReserveAsync(new ReserveStock("o-half", 3));
+            await first.WriteEventedStateAsync("order", "o-half", "order", new OrderState { Status = OrderStatus.Reserving, Request = Order(sku), Fingerprint = "x" });
+            // A placement that completed.
+            Assert.Equal(PlacementOutcome.Placed, (await first.Grains.GetGrain<IOrderGrain>("o-fine").PlaceAsync(Order(sku))).Outcome);
+            Assert.Equal(7, (await inventory.GetAsync())!.Reserved);
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            File.Delete(file);
-        }
+
+        // The reminder and the reservations are in the database only: the second silo's reminder service loads them.
+        Assert.Equal(1L, await ExpiryRemindersAsync(database, sku));
+        time.Advance(TimeSpan.FromMinutes(15));
+        await using var second = await OrderActorsTestCluster.StartAsync(database, time, Settings);
+        var restarted = second.Grains.GetGrain<IInventoryGrain>(sku);
+        await Eventually.TrueAsync(async () => (await restarted.GetAsync())!.Reserved == 2, "only the confirmed order's reservation is left", TimeSpan.FromSeconds(20));
+        var view = (await restarted.GetAsync())!;
+        Assert.Equal((10, 2, 8, 0), (view.OnHand, view.Reserved, view.Available, view.Committed));
+        Assert.Equal(OrderStatus.Confirmed, (await second.Grains.GetGrain<IOrderGrain>("o-fine").GetAsync())!.Status);
+
+        // Confirmed now: nothing is left to expire, so the grain drops its reminder and no further sweep touches it.
+        await Eventually.TrueAsync(async () => await ExpiryRemindersAsync(database, sku) == 0, "the idle inventory grain unregistered its reminder");
+        time.Advance(TimeSpan.FromHours(2));
+        Assert.Equal(2, (await restarted.GetAsync())!.Reserved);
     }
 
     [Fact]
     public async Task A_storage_failure_when_confirming_leaves_no_stock_held_once_the_reservation_times_out()
     {
-        var time = new ManualTimeProvider();
-        var failNext = true;
-        FaultyGrainStorage? faulty = null;
-        await using var silo = await TestSilo.StartAsync(
-            time: time,
-            settings: new Dictionary<string, string?> { ["OrderActors:Orders:ReservationTimeout"] = "00:10:00" },
-            decorateStorage: inner => faulty = new FaultyGrainStorage(inner, (id, json) =>
-                id.Type == "order" && json.Contains("\"status\":\"confirmed\"", StringComparison.Ordinal) && failNext));
+        var time = Clock();
+        await using var cluster = await OrderActorsTestCluster.StartAsync(time: time, settings: Settings);
+        const string orderId = "o-storage";
+        var fault = await StateWriteFault.CreateAsync(cluster.Database, "order", orderId, "\"status\":\"confirmed\"");
         var sku = $"sku-{Guid.NewGuid():N}";
-        var inventory = silo.Grains.GetGrain<IInventoryGrain>(sku);
+        var inventory = cluster.Grains.GetGrain<IInventoryGrain>(sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
 
-        await Assert.ThrowsAsync<IOException>(() => silo.Grains.GetGrain<IOrderGrain>("o-storage").PlaceAsync(Order(sku)));
-        Assert.Equal(1, faulty!.Failures);
-        failNext = false;
+        await fault.ArmAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => cluster.Grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(Order(sku)));
+        Assert.True(fault.Caused(failure), $"the placement failed on the injected fault, not on: {failure}");
+        await fault.DisarmAsync();
         Assert.Equal(2, (await inventory.GetAsync())!.Reserved); // held until the order is asked
 
         time.Advance(TimeSpan.FromMinutes(13));
-        await Eventually.TrueAsync(async () => (await inventory.GetAsync())!.Reserved == 0, "the reservation of the order that never confirmed was released");
+        await Eventually.TrueAsync(async () => (await inventory.GetAsync())!.Reserved == 0, "the reservation of the order that never confirmed was released", TimeSpan.FromSeconds(20));
         var view = (await inventory.GetAsync())!;
         Assert.Equal(10, view.Available + view.Reserved + view.Committed);
-        Assert.Null(await silo.Grains.GetGrain<IOrderGrain>("o-storage").GetAsync());
+        Assert.Null(await cluster.Grains.GetGrain<IOrderGrain>(orderId).GetAsync());
     }
 
-    private static Task WriteOrderStateAsync(TestSilo silo, string orderId, OrderState state)
-    {
-        var storage = silo.Services.GetRequiredService<OrderActors.Runtime.Persistence.IGrainStorage>();
-        var serializer = silo.Services.GetRequiredService<OrderActors.Runtime.Serialization.GrainSerializer>();
-        return storage.WriteAsync(new GrainId("order", orderId), "order", serializer.Serialize(state, typeof(OrderState)), 0);
-    }
+    private static async Task<long> ExpiryRemindersAsync(TestDatabase database, string sku)
+        => (long)(await database.ScalarAsync(
+            "SELECT count(*) FROM orleans_reminders WHERE service_id = @service AND grain_id = @grain AND reminder_name = 'reservation-expiry'",
+            ("@service", OrderActorsTestCluster.ServiceId), ("@grain", $"inventory/{sku}")))!;
 }
 
 /// <summary>What the order and its shipments do after a crash left them out of step.</summary>
-public sealed class OrderShipmentRecoveryTests(SharedSiloFixture cluster) : IClassFixture<SharedSiloFixture>
+[Collection(SharedClusterCollection.Name)]
+public sealed class OrderShipmentRecoveryTests(SharedClusterFixture cluster)
 {
     private static readonly Actor Ops = new("api-key:ops", "test-ops");
 
@@ -311,21 +308,20 @@ public sealed class OrderShipmentRecoveryTests(SharedSiloFixture cluster) : ICla
     [Fact]
     public async Task A_shipment_that_crashed_after_shipping_commits_its_stock_when_it_next_activates()
     {
-        await using var silo = await TestSilo.StartAsync();
+        var grains = cluster.Grains;
         var sku = $"sku-{Guid.NewGuid():N}";
-        var inventory = silo.Grains.GetGrain<IInventoryGrain>(sku);
+        var (orderId, shipmentId) = ($"o-shipped-{Guid.NewGuid():N}", $"shp-crashed-{Guid.NewGuid():N}");
+        var inventory = grains.GetGrain<IInventoryGrain>(sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
-        await inventory.ReserveAsync(new ReserveStock("o-shipped", 2, Confirm: true));
+        await inventory.ReserveAsync(new ReserveStock(orderId, 2, Confirm: true));
         var crashed = new ShipmentState
         {
-            Status = ShipmentStatus.Shipped, OrderId = "o-shipped", Location = "main", Lines = [new ShipmentLine(sku, 2)],
+            Status = ShipmentStatus.Shipped, OrderId = orderId, Location = "main", Lines = [new ShipmentLine(sku, 2)],
             Carrier = "ground-co", TrackingNumber = "GC1", StockCommitted = false,
         };
-        var storage = silo.Services.GetRequiredService<OrderActors.Runtime.Persistence.IGrainStorage>();
-        var serializer = silo.Services.GetRequiredService<OrderActors.Runtime.Serialization.GrainSerializer>();
-        await storage.WriteAsync(new GrainId("shipment", "shp-crashed"), "shipment", serializer.Serialize(crashed, typeof(ShipmentState)), 0);
+        await cluster.Cluster.WriteEventedStateAsync("shipment", shipmentId, "shipment", crashed);
 
-        Assert.Equal(ShipmentStatus.Shipped, (await silo.Grains.GetGrain<IShipmentGrain>("shp-crashed").GetAsync())!.Status);
+        Assert.Equal(ShipmentStatus.Shipped, (await grains.GetGrain<IShipmentGrain>(shipmentId).GetAsync())!.Status);
         var stock = (await inventory.GetAsync())!;
         Assert.Equal((3, 0, 3, 2), (stock.OnHand, stock.Reserved, stock.Available, stock.Committed));
     }

@@ -1,15 +1,12 @@
 using OrderActors.Grains;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Persistence;
 using OrderActors.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace OrderActors.Tests.Grains;
 
-[Collection(SharedSiloCollection.Name)]
-public sealed class OrderPlacementTests(SharedSiloFixture cluster)
+[Collection(SharedClusterCollection.Name)]
+public sealed class OrderPlacementTests(SharedClusterFixture cluster)
 {
     private readonly IGrainFactory _grains = cluster.Grains;
 
@@ -111,30 +108,29 @@ public sealed class OrderPlacementTests(SharedSiloFixture cluster)
     }
 }
 
-public sealed class PlacementCrashRepairTests
+[Collection(SharedClusterCollection.Name)]
+public sealed class PlacementCrashRepairTests(SharedClusterFixture cluster)
 {
     [Fact]
     public async Task An_order_found_mid_placement_releases_its_reservations_when_it_reactivates()
     {
-        await using var silo = await TestSilo.StartAsync();
+        var grains = cluster.Grains;
         var sku = $"sku-{Guid.NewGuid():N}";
-        const string orderId = "o-crashed";
-        var inventory = silo.Grains.GetGrain<IInventoryGrain>(sku);
+        var orderId = $"o-crashed-{Guid.NewGuid():N}";
+        var inventory = grains.GetGrain<IInventoryGrain>(sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
 
         // The state a process leaves behind when it dies after reserving but before recording the outcome.
         await inventory.ReserveAsync(new ReserveStock(orderId, 2));
-        var storage = silo.Services.GetRequiredService<IGrainStorage>();
-        var serializer = silo.Services.GetRequiredService<OrderActors.Runtime.Serialization.GrainSerializer>();
         var command = OrderPlacementTests.Order((sku, 2));
         var crashed = new OrderState { Status = OrderStatus.Reserving, Request = command, Fingerprint = "x" };
-        await storage.WriteAsync(new GrainId("order", orderId), "order", serializer.Serialize(crashed, typeof(OrderState)), 0);
+        await cluster.Cluster.WriteEventedStateAsync("order", orderId, "order", crashed);
 
-        Assert.Null(await silo.Grains.GetGrain<IOrderGrain>(orderId).GetAsync());
+        Assert.Null(await grains.GetGrain<IOrderGrain>(orderId).GetAsync());
         Assert.Equal(0, (await inventory.GetAsync())!.Reserved);
 
         // The client's retry of the same placement now succeeds from a clean slate.
-        var retry = await silo.Grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command);
+        var retry = await grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(command);
         Assert.Equal(PlacementOutcome.Placed, retry.Outcome);
         Assert.Equal(2, (await inventory.GetAsync())!.Reserved);
     }

@@ -3,12 +3,13 @@ using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipments;
 using OrderActors.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace OrderActors.Tests.Grains;
 
 /// <summary>The invariants of returns and refunds, on the order grain: units, money, stock, and crashes in between.</summary>
-[Collection(SharedSiloCollection.Name)]
-public sealed class ReturnInvariantTests(SharedSiloFixture cluster)
+[Collection(SharedClusterCollection.Name)]
+public sealed class ReturnInvariantTests(SharedClusterFixture cluster)
 {
     private static readonly Actor Ops = new("api-key:ops", "test-ops");
     private static readonly Actor Customer = new("api-key:storefront", "test-shop");
@@ -17,7 +18,7 @@ public sealed class ReturnInvariantTests(SharedSiloFixture cluster)
         => new([new ReturnLineRequest(sku, quantity, ReturnReason.NoLongerNeeded, null)], ReturnResolution.Refund, [], null, null, Customer);
 
     // Places an order for the lines (10.00 a unit, all at "main") and delivers it.
-    internal static async Task<(IOrderGrain Order, OrderView View)> DeliveredAsync(OrderActors.Runtime.IGrainFactory grains, params (string Sku, int Quantity)[] lines)
+    internal static async Task<(IOrderGrain Order, OrderView View)> DeliveredAsync(IGrainFactory grains, params (string Sku, int Quantity)[] lines)
     {
         foreach (var (sku, _) in lines)
         {
@@ -124,31 +125,32 @@ public sealed class ReturnInvariantTests(SharedSiloFixture cluster)
 }
 
 /// <summary>A storage failure in the middle of settling a return: the next request finishes it, moving stock and money once.</summary>
-public sealed class ReturnCrashTests
+[Collection(SharedClusterCollection.Name)]
+public sealed class ReturnCrashTests(SharedClusterFixture cluster)
 {
     [Fact]
     public async Task A_return_whose_final_write_failed_is_settled_once_by_the_next_request()
     {
-        var failNext = false;
-        FaultyGrainStorage? faulty = null;
-        await using var silo = await TestSilo.StartAsync(decorateStorage: inner => faulty = new FaultyGrainStorage(inner, (id, json) =>
-            failNext && id.Type == "order" && json.Contains("\"pendingSettlements\":[]", StringComparison.Ordinal) && json.Contains("\"inspection\":[{", StringComparison.Ordinal)));
         var sku = $"sku-{Guid.NewGuid():N}";
-        var (order, _) = await ReturnInvariantTests.DeliveredAsync(silo.Grains, (sku, 3));
+        var (order, _) = await ReturnInvariantTests.DeliveredAsync(cluster.Grains, (sku, 3));
         var opened = await order.RequestReturnAsync(ReturnInvariantTests.Return(sku, 2));
+        // The write that records the settlement done (nothing pending, the inspection recorded) fails; the one before
+        // it, which wrote the settlement ahead, went through.
+        var fault = await StateWriteFault.CreateAsync(cluster.Cluster.Database, "order", order.GetPrimaryKeyString(),
+            "\"pendingSettlements\":[]", "\"inspection\":[{");
 
-        failNext = true;
-        await Assert.ThrowsAsync<IOException>(() => order.ReceiveReturnAsync(new ReceiveReturn(opened.Id, null,
+        await fault.ArmAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => order.ReceiveReturnAsync(new ReceiveReturn(opened.Id, null,
             [new InspectedUnits(sku, 1, ItemCondition.Resellable), new InspectedUnits(sku, 1, ItemCondition.Damaged)], new Actor("api-key:ops", "ops"))));
-        Assert.Equal(1, faulty!.Failures);
-        failNext = false;
+        Assert.True(fault.Caused(failure), $"the receipt failed on the injected fault, not on: {failure}");
+        await fault.DisarmAsync();
 
         var view = (await order.GetAsync())!; // the next request finishes the settlement written ahead
         var settled = Assert.Single(view.Returns);
         Assert.Equal((ReturnStatus.Completed, 20m), (settled.Status, settled.Refunded));
         Assert.Equal((20m, 1), (view.Payment.Refunded, view.Refunds.Count));
         Assert.Single(view.Timeline, t => t.Type == "payment.refunded");
-        var stock = (await silo.Grains.GetGrain<IInventoryGrain>(sku).GetAsync())!;
+        var stock = (await cluster.Grains.GetGrain<IInventoryGrain>(sku).GetAsync())!;
         Assert.Equal(8, stock.OnHand); // 10 − 3 shipped + 1 resellable, once
     }
 }
@@ -162,11 +164,11 @@ public sealed class LostParcelTests
     [Fact]
     public async Task A_parcel_not_delivered_a_week_after_the_promised_date_can_be_claimed_lost_and_is_refunded_once()
     {
-        var time = new ManualTimeProvider();
-        await using var silo = await TestSilo.StartAsync(time: time);
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var cluster = await OrderActorsTestCluster.StartAsync(time: time);
         var sku = $"sku-{Guid.NewGuid():N}";
-        await silo.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
-        var order = silo.Grains.GetGrain<IOrderGrain>("o-lost");
+        await cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+        var order = cluster.Grains.GetGrain<IOrderGrain>("o-lost");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
         foreach (var action in new[] { ShipmentAction.Pick, ShipmentAction.Pack, ShipmentAction.Ship })
         {

@@ -1,19 +1,22 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using OrderActors.EventLog;
+using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Webhooks;
-using OrderActors.Runtime;
 using OrderActors.Tests.Infrastructure;
 
 namespace OrderActors.Tests.Grains;
 
 /// <summary>
-/// The webhook grains on the silo's clock (a manual one) with a scripted sender in place of HTTP: back-off,
-/// exactly-once recording, failed deliveries and redelivery, the bounded log.
+/// The webhook grains on the silo's clock (a fake one: the endpoint's back-off timer is a grain timer, which follows
+/// it) with a scripted sender in place of HTTP: back-off, exactly-once recording, failed deliveries and redelivery,
+/// the bounded log. The streams' pulling agents run on grain timers too, so events reach the dispatcher only while a
+/// test advances the clock, which it does only while no back-off is pending.
 /// </summary>
 public sealed class WebhookEndpointTests
 {
-    private const string Dispatcher = "webhookdispatcher";
     private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>Answers 500 while told to fail, 200 otherwise, and remembers when each request was made.</summary>
@@ -36,35 +39,38 @@ public sealed class WebhookEndpointTests
         }
     }
 
-    private static async Task<(TestSilo Silo, ScriptedSender Sender, ManualTimeProvider Time)> StartAsync(params (string Key, string Value)[] settings)
+    private static async Task<(OrderActorsTestCluster Cluster, ScriptedSender Sender, FakeTimeProvider Time)> StartAsync(params (string Key, string Value)[] settings)
     {
-        var time = new ManualTimeProvider(Start);
+        var time = new FakeTimeProvider(Start);
         var sender = new ScriptedSender(time);
-        var silo = await TestSilo.StartAsync(time: time, services: s => s.AddSingleton<IWebhookSender>(sender),
+        var cluster = await OrderActorsTestCluster.StartAsync(time: time, services: s => s.AddSingleton<IWebhookSender>(sender),
             settings: settings.ToDictionary(s => $"OrderActors:Webhooks:{s.Key}", s => (string?)s.Value));
-        return (silo, sender, time);
+        return (cluster, sender, time);
     }
 
-    private static async Task<IWebhookEndpointGrain> RegisterAsync(TestSilo silo)
+    private static IWebhookDispatcherGrain Dispatcher(OrderActorsTestCluster cluster) => cluster.Grains.GetGrain<IWebhookDispatcherGrain>(WebhookDispatcherGrain.Key);
+
+    private static async Task<IWebhookEndpointGrain> RegisterAsync(OrderActorsTestCluster cluster)
     {
-        var registration = await silo.Grains.GetGrain<IWebhookDispatcherGrain>(StreamSubscriptionAttribute.ConsumerKey)
-            .RegisterAsync(new RegisterWebhook("http://receiver.invalid/hooks", ["inventory.stocked"]));
-        return silo.Grains.GetGrain<IWebhookEndpointGrain>(registration.Id);
+        var registration = await Dispatcher(cluster).RegisterAsync(new RegisterWebhook("http://receiver.invalid/hooks", ["inventory.stocked"]));
+        return cluster.Grains.GetGrain<IWebhookEndpointGrain>(registration.Id);
     }
 
-    private static Task StockAsync(TestSilo silo, string sku, int onHand)
-        => silo.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", onHand)], []));
+    private static Task StockAsync(OrderActorsTestCluster cluster, string sku, int onHand)
+        => cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", onHand)], []));
 
     [Fact]
     public async Task Retries_wait_one_two_four_eight_seconds_on_the_silo_clock_and_a_repeated_batch_is_recorded_once()
     {
-        var (silo, sender, time) = await StartAsync();
-        await using var _ = silo;
+        var (cluster, sender, time) = await StartAsync();
+        await using var _ = cluster;
         sender.FailNext = 4;
-        var endpoint = await RegisterAsync(silo);
-        await StockAsync(silo, "sku-backoff", 5);
+        var endpoint = await RegisterAsync(cluster);
+        await StockAsync(cluster, "sku-backoff", 5);
 
+        await cluster.AdvanceUntilAsync(time, async () => await endpoint.GetAsync() is { Pending: 1 }, "the endpoint recorded the delivery");
         await Eventually.TrueAsync(() => sender.Calls.Count == 1, "the first attempt");
+        var first = sender.Calls.Single().At;
         foreach (var wait in new[] { 1, 2, 4, 8 })
         {
             var calls = sender.Calls.Count;
@@ -78,35 +84,42 @@ public sealed class WebhookEndpointTests
         }
 
         await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { Delivered: 1, Pending: 0, ConsecutiveFailures: 0, NextAttemptAt: null }, "delivered");
-        var offsets = sender.Calls.Select(c => (c.At - Start).TotalSeconds).ToArray();
+        var offsets = sender.Calls.Select(c => (c.At - first).TotalSeconds).ToArray();
         Assert.Equal([0, 1, 3, 7, 15], offsets);
         Assert.Equal(sender.Calls.Select(c => c.At.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)), sender.Calls.Select(c => c.Timestamp));
         var delivery = Assert.Single(await endpoint.GetDeliveriesAsync(10, null));
         Assert.Equal((WebhookDeliveryState.Delivered, 5, 200), (delivery.State, delivery.Attempts, delivery.LastStatusCode));
         Assert.Equal([500, 500, 500, 500, 200], delivery.RecentAttempts.Select(a => a.StatusCode ?? 0));
 
-        // The dispatcher repeating a batch (it stored the endpoints' deliveries but not its checkpoint) records nothing new ...
-        await endpoint.EnqueueAsync([new WebhookEventRef(delivery.Position, new StreamId("inventory", "sku-backoff"), 1, "inventory.stocked", Start)]);
+        // The dispatcher repeating a batch (it handed the event over but did not write its checkpoint) records nothing new ...
+        await endpoint.EnqueueAsync([new WebhookEventRef(delivery.Position, new StreamRef(StreamNamespaces.Inventory, "sku-backoff"), 1, "inventory.stocked", Start)]);
         Assert.Single(await endpoint.GetDeliveriesAsync(10, null));
 
-        // ... nor does an admin reset that makes it read every stream again.
-        var dispatcher = silo.Grains.GetGrain<IWebhookDispatcherGrain>(StreamSubscriptionAttribute.ConsumerKey);
-        Assert.True(await silo.Services.GetRequiredService<IStreamSubscriptions>().ResetAsync(Dispatcher));
-        await Eventually.TrueAsync(async () => await dispatcher.GetCheckpointAsync() >= delivery.Position, "the dispatcher read the streams again");
+        // ... nor does an admin rebuild that makes it read every stream again.
+        var dispatcher = Dispatcher(cluster).AsReference<IEventLogProjection>();
+        var rebuilt = await dispatcher.RebuildAsync();
+        Assert.True(rebuilt.Position >= delivery.Position, $"the dispatcher read the streams again, up to {rebuilt.Position}");
         Assert.Single(await endpoint.GetDeliveriesAsync(10, null));
         Assert.Equal(5, sender.Calls.Count);
+
+        // The rebuild kept the registration: the next event is delivered, once.
+        Assert.Equal([endpoint.GetPrimaryKeyString()], (await Dispatcher(cluster).ListAsync()).Select(w => w.Id));
+        await StockAsync(cluster, "sku-backoff", 6);
+        await cluster.AdvanceUntilAsync(time, async () => await endpoint.GetAsync() is { Delivered: 2, Pending: 0 }, "the event after the rebuild delivered");
+        Assert.Equal(6, sender.Calls.Count);
     }
 
     [Fact]
     public async Task A_delivery_that_uses_up_its_attempts_is_failed_lets_the_next_one_go_and_can_be_redelivered()
     {
-        var (silo, sender, time) = await StartAsync(("MaxAttempts", "2"));
-        await using var _ = silo;
+        var (cluster, sender, time) = await StartAsync(("MaxAttempts", "2"));
+        await using var _ = cluster;
         sender.AlwaysFail = true;
-        var endpoint = await RegisterAsync(silo);
-        await StockAsync(silo, "sku-failing", 1);
-        await StockAsync(silo, "sku-failing", 2);
-        await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { Pending: 2, ConsecutiveFailures: 1 }, "both recorded, the first attempt failed");
+        var endpoint = await RegisterAsync(cluster);
+        await StockAsync(cluster, "sku-failing", 1);
+        await StockAsync(cluster, "sku-failing", 2);
+        await cluster.AdvanceUntilAsync(time, async () => await endpoint.GetAsync() is { Pending: 2 }, "both recorded");
+        await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { Pending: 2, ConsecutiveFailures: 1 }, "the first attempt failed");
 
         time.Advance(TimeSpan.FromSeconds(1)); // the first delivery's second and last attempt
         await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { Failed: 1, Pending: 1, ConsecutiveFailures: 2 }, "the first is failed");
@@ -130,15 +143,15 @@ public sealed class WebhookEndpointTests
     [Fact]
     public async Task The_log_keeps_the_newest_deliveries_up_to_its_limit()
     {
-        var (silo, sender, _) = await StartAsync(("DeliveryLogLimit", "10"));
-        await using var __ = silo;
-        var endpoint = await RegisterAsync(silo);
+        var (cluster, sender, time) = await StartAsync(("DeliveryLogLimit", "10"));
+        await using var __ = cluster;
+        var endpoint = await RegisterAsync(cluster);
         for (var i = 1; i <= 15; i++)
         {
-            await StockAsync(silo, "sku-log", i);
+            await StockAsync(cluster, "sku-log", i);
         }
 
-        await Eventually.TrueAsync(() => sender.Calls.Count == 15, "all 15 sent");
+        await cluster.AdvanceUntilAsync(time, () => Task.FromResult(sender.Calls.Count == 15), "all 15 sent");
         await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { Delivered: 10, Pending: 0 }, "the log holds 10");
         var log = await endpoint.GetDeliveriesAsync(100, null);
         Assert.Equal(sender.Calls.Select(c => c.DeliveryId).TakeLast(10).Reverse(), log.Select(d => d.Id));

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using OrderActors.Api.Infrastructure;
 
 namespace OrderActors.Tests.Infrastructure;
@@ -44,19 +43,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.ConfigureAppConfiguration((_, config) =>
+        // UseSetting, not ConfigureAppConfiguration: the API reads its storage and cluster settings while it builds
+        // its host (Orleans is configured then), and only host settings are there that early.
+        builder.UseSetting("OrderActors:Storage:Provider", _provider);
+        builder.UseSetting("OrderActors:Storage:ConnectionString", _connectionString);
+        builder.UseSetting("OrderActors:Api:MaxRequestBodyBytes", "65536");
+        foreach (var (key, value) in _settings ?? new Dictionary<string, string?>())
         {
-            config.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["OrderActors:Storage:Provider"] = _provider,
-                ["OrderActors:Storage:ConnectionString"] = _connectionString,
-                ["OrderActors:Api:MaxRequestBodyBytes"] = "65536",
-            });
-            if (_settings is not null)
-            {
-                config.AddInMemoryCollection(_settings);
-            }
-        });
+            builder.UseSetting(key, value);
+        }
     }
 
     public HttpClient ClientWithKey(string? apiKey)

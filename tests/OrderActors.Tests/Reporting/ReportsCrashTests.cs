@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -22,8 +23,11 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
     private const int MaxBursts = 5;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
 
-    // The projections of the orders streams, by grain type, as stored in grain_state.
-    private static readonly string[] OrderProjections = ["salesreport", "kpireport", "orderlist", "ordersbystatus"];
+    // The projections of the orders streams, by state name, as stored in the grain-state table of the provider.
+    private static readonly string[] OrderProjections = ["sales-report", "kpi-report", "order-list", "orders-by-status"];
+
+    /// <summary>The table projections keep their state in: the event log's on SQLite, Orleans' ADO.NET storage's on PostgreSQL.</summary>
+    protected abstract string StateTable { get; }
 
     protected abstract string Provider { get; }
 
@@ -44,6 +48,7 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
         var connectionString = await CreateDatabaseAsync();
         IReadOnlyDictionary<int, OrderView> placed;
         var orders = new List<string>();
+        var acknowledged = new Dictionary<int, OrderView>(); // burst orders whose 201 arrived in full before a kill
         await using (var api = await ApiProcess.StartAsync(connectionString, ReadyTimeout, Provider))
         {
             var ops = api.Client(ApiFactory.OpsKey);
@@ -51,7 +56,7 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
             await ReportsAcceptanceTests.StockAsync(ops);
             placed = await ReportsAcceptanceTests.PlaceAsync(storefront, 0, Orders);
             await ReportsAcceptanceTests.DriveAsync(storefront, ops, placed);
-            await BurstAndKillAsync(api, 0);
+            await BurstAndKillAsync(api, 0, acknowledged);
         }
 
         // Whether a kill catches the projections behind the feed is a race, so the test goes through more lives (each
@@ -63,7 +68,7 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
             output.WriteLine($"Kill {bursts} found every projection caught up ({lastOrderEvent}); another life.");
             await using (var api = await ApiProcess.StartAsync(connectionString, ReadyTimeout, Provider))
             {
-                await BurstAndKillAsync(api, bursts++);
+                await BurstAndKillAsync(api, bursts++, acknowledged);
             }
 
             (lastOrderEvent, checkpoints) = await StoredAsync(connectionString);
@@ -78,19 +83,24 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
         await using (var api = await ApiProcess.StartAsync(connectionString, ReadyTimeout, Provider))
         {
             // Every burst order retried with its key: an order placed before a kill answers as it is, one cut off
-            // before it committed is placed now. Either way each is placed once.
+            // before it committed is placed now. Either way each is placed once. An order acknowledged before a kill
+            // must answer as that same order (placed then, not now).
             var storefront = api.Client(ApiFactory.StorefrontKey);
             orders.AddRange(placed.Values.Select(o => o.Id));
             foreach (var i in Enumerable.Range(Orders, bursts * FinalBurst))
             {
                 var response = await CrashRecoveryTests.PostRawAsync(storefront, ReportsAcceptanceTests.OrderBody(i), BurstKey(i));
-                if ((int)response.StatusCode == 409)
+                var before = acknowledged.GetValueOrDefault(i);
+                if ((int)response.StatusCode == 409 && before is null)
                 {
                     await response.AssertProblemAsync(409, "out-of-stock", $"retry of burst order {i}");
                     continue;
                 }
 
-                orders.Add((await response.ReadAsync<OrderView>(201, $"retry of burst order {i}")).Id);
+                var order = await response.ReadAsync<OrderView>(201, $"retry of burst order {i}{(before is null ? "" : $", acknowledged before a kill as {before.Id}")}");
+                Assert.True(before is null || (order.Id == before.Id && order.PlacedAt == before.PlacedAt),
+                    $"Burst order {i} was acknowledged before a kill as {before?.Id} placed at {before?.PlacedAt:O}; its retry answered {order.Id} placed at {order.PlacedAt:O}.");
+                orders.Add(order.Id);
             }
 
             var analytics = api.Client(ApiFactory.AnalyticsKey);
@@ -102,12 +112,15 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
     }
 
     // A burst of placements (with Idempotency-Keys) killed part-way: the projections are still reading them. They go
-    // a few at a time, so that some are answered, some in flight and some not sent yet when the kill comes.
-    private async Task BurstAndKillAsync(ChildProcess api, int burst)
+    // a few at a time, so that some are answered, some in flight and some not sent yet when the kill comes. A request
+    // the kill cuts off (whatever the client reports the lost connection as) has no answer; the orders answered 201
+    // are added to acknowledged.
+    private async Task BurstAndKillAsync(ChildProcess api, int burst, Dictionary<int, OrderView> acknowledged)
     {
         var storefront = api.Client(ApiFactory.StorefrontKey);
         using var gate = new SemaphoreSlim(8);
-        var requests = Enumerable.Range(Orders + burst * FinalBurst, FinalBurst)
+        var first = Orders + burst * FinalBurst;
+        var requests = Enumerable.Range(first, FinalBurst)
             .Select(async i =>
             {
                 await gate.WaitAsync();
@@ -124,7 +137,16 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
         await CrashRecoveryTests.WhenSomeCompleteAsync(requests, FinalBurst / 3, TimeSpan.FromSeconds(60));
         await api.KillAsync();
         var outcomes = await Task.WhenAll(requests);
-        output.WriteLine($"Burst {burst} of {FinalBurst} at the kill: {outcomes.Count(o => o.Response is not null)} answered, {outcomes.Count(o => o.Response is null)} cut off.");
+        for (var n = 0; n < outcomes.Length; n++)
+        {
+            if (outcomes[n].Response is { StatusCode: HttpStatusCode.Created } response)
+            {
+                acknowledged[first + n] = await response.ReadAsync<OrderView>(201, $"burst order {first + n}");
+            }
+        }
+
+        output.WriteLine($"Burst {burst} of {FinalBurst} at the kill: {outcomes.Count(o => o.Response is not null)} answered " +
+            $"({outcomes.Count(o => o.Response is { StatusCode: HttpStatusCode.Created })} acknowledged), {outcomes.Count(o => o.Response is null)} cut off.");
     }
 
     private static string BurstKey(int i) => $"report-burst-{i}";
@@ -134,16 +156,16 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
         await using var connection = Connect(connectionString);
         await connection.OpenAsync();
         await using var last = connection.CreateCommand();
-        last.CommandText = "SELECT COALESCE(max(global_position), 0) FROM stream_events WHERE stream_namespace = 'orders'";
+        last.CommandText = "SELECT COALESCE(max(global_position), 0) FROM orderactors_events WHERE stream_namespace = 'orders'";
         var lastOrderEvent = Convert.ToInt64(await last.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
 
         await using var states = connection.CreateCommand();
-        states.CommandText = $"SELECT grain_type, payload FROM grain_state WHERE grain_type IN ({string.Join(", ", OrderProjections.Select(p => $"'{p}'"))})";
+        states.CommandText = $"SELECT state_name, payload FROM {StateTable} WHERE state_name IN ({string.Join(", ", OrderProjections.Select(p => $"'{p}'"))})";
         var checkpoints = OrderProjections.ToDictionary(p => p, _ => 0L); // a projection that never stored a state is at 0
         await using var reader = await states.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            checkpoints[reader.GetString(0)] = JsonDocument.Parse((byte[])reader.GetValue(1)).RootElement.GetProperty("checkpoint").GetInt64();
+            checkpoints[reader.GetString(0)] = JsonDocument.Parse((byte[])reader.GetValue(1)).RootElement.GetProperty("Position").GetInt64();
         }
 
         return (lastOrderEvent, checkpoints);
@@ -155,6 +177,8 @@ public sealed class SqliteReportsCrashTests(ITestOutputHelper output) : ReportsC
     private readonly string _directory = Directory.CreateTempSubdirectory("orderactors-reports-crash-").FullName;
 
     protected override string Provider => "Sqlite";
+
+    protected override string StateTable => "orderactors_grain_state";
 
     protected override bool TrailsAtTheKill => true; // one writer at a time: the projections' writes queue behind the placements
 
@@ -173,6 +197,8 @@ public sealed class SqliteReportsCrashTests(ITestOutputHelper output) : ReportsC
 public sealed class PostgreSqlReportsCrashTests(PostgresServer server, ITestOutputHelper output) : ReportsCrashTests(output)
 {
     protected override string Provider => "PostgreSql";
+
+    protected override string StateTable => "orleans_grain_state";
 
     protected override bool TrailsAtTheKill => false;
 

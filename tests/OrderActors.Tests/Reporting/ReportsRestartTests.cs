@@ -3,8 +3,10 @@ using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
 using OrderActors.Grains.Shipments;
-using OrderActors.Runtime;
-using OrderActors.Runtime.Persistence;
+using Microsoft.Extensions.Time.Testing;
+using OrderActors.EventLog;
+using OrderActors.Grains;
+using Orleans.Storage;
 using OrderActors.Tests.Infrastructure;
 
 namespace OrderActors.Tests.Reporting;
@@ -17,19 +19,19 @@ namespace OrderActors.Tests.Reporting;
 public sealed class ReportsRestartTests
 {
     private static readonly string[] Projections = ["salesreport", "kpireport", "orderlist", "inventoryreport"];
+    private static readonly string[] ProjectionGrainTypes = ["sales-report", "kpi-report", "order-list", "inventory-report"];
     private static readonly Actor Ops = new("api-key:ops", "test-ops");
     private static readonly string[] Skus = ["rs-a", "rs-b", "rs-c"];
 
     [Fact]
     public async Task Reports_stopped_mid_stream_resume_on_a_new_silo_without_counting_twice_or_missing_anything()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"orderactors-reports-{Guid.NewGuid():N}.db");
-        var time = new ManualTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero)); // a Monday
+        using var database = new TestDatabase();
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero)); // a Monday
         var placed = new List<(int Index, OrderView Order)>();
         try
         {
-            await using (var first = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time,
-                decorateStorage: storage => new SlowWrites(storage, Projections, TimeSpan.FromMilliseconds(250))))
+            await using (var first = await OrderActorsTestCluster.StartAsync(database, time, silo: SlowProjectionWrites))
             {
                 var grains = first.Grains;
                 await grains.GetGrain<IInventoryGrain>("rs-a").SetStockAsync(new SetStock([new("main", 30), new("east", 1000)], []));
@@ -52,16 +54,15 @@ public sealed class ReportsRestartTests
 
                 await Task.WhenAll(yesterday.Select(o => DeliverAsync(grains, o.Index, o.Order)));
                 var last = await LastPositionAsync(first);
-                Assert.Contains(first.Services.GetRequiredService<IStreamSubscriptions>().List(), s => Projections.Contains(s.Name) && s.Checkpoint < last);
+                Assert.Contains(await CheckpointsAsync(first), checkpoint => checkpoint < last);
             } // stopped while at least one report was still behind
 
-            await using var second = await TestSilo.StartAsync("Sqlite", $"Data Source={file}", time);
-            var subscriptions = second.Services.GetRequiredService<IStreamSubscriptions>();
+            await using var second = await OrderActorsTestCluster.StartAsync(database, time);
             await Eventually.TrueAsync(async () =>
             {
                 var end = await LastPositionAsync(second);
-                return subscriptions.List().Where(s => Projections.Contains(s.Name)).All(s => s.Checkpoint >= end);
-            }, "the reports caught up on the new silo", TimeSpan.FromSeconds(20));
+                return (await CheckpointsAsync(second)).All(checkpoint => checkpoint >= end);
+            }, "the reports caught up on the new silo", TimeSpan.FromSeconds(30));
 
             var orders = new List<OrderView>();
             foreach (var (_, order) in placed)
@@ -73,7 +74,7 @@ public sealed class ReportsRestartTests
             Assert.Contains(orders, o => o.Status == OrderStatus.Cancelled);
             Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.partially_cancelled"));
 
-            var sales = second.Grains.GetGrain<ISalesReportGrain>(StreamSubscriptionAttribute.ConsumerKey);
+            var sales = second.Grains.GetGrain<ISalesReportGrain>(EventLogStreamIdMappers.SingleGrainKey);
             foreach (var groupBy in Enum.GetValues<SalesGrouping>())
             {
                 ReportExpectations.AssertSales(orders, await sales.GetAsync(new SalesQuery(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31), groupBy)));
@@ -82,11 +83,11 @@ public sealed class ReportsRestartTests
             Assert.Equal(3, (await sales.GetAsync(new SalesQuery(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 31), SalesGrouping.Day))).Rows.Select(r => r.Key).Distinct().Count());
             ReportExpectations.AssertSales(orders, await sales.GetAsync(new SalesQuery(new DateOnly(2026, 3, 3), new DateOnly(2026, 3, 3), SalesGrouping.Sku)));
 
-            var kpis = await second.Grains.GetGrain<IKpiReportGrain>(StreamSubscriptionAttribute.ConsumerKey).GetAsync();
+            var kpis = await second.Grains.GetGrain<IKpiReportGrain>(EventLogStreamIdMappers.SingleGrainKey).GetAsync();
             ReportExpectations.AssertKpis(orders, kpis);
             Assert.True(kpis.CycleTimeHours.P50 >= 24, "delivered a day after placement, by the test's clock");
 
-            var list = second.Grains.GetGrain<IOrderListGrain>(StreamSubscriptionAttribute.ConsumerKey);
+            var list = second.Grains.GetGrain<IOrderListGrain>(EventLogStreamIdMappers.SingleGrainKey);
             var listed = new List<OrderListItem>();
             var query = new OrderListQuery(null, null, null, null, null, 13, null);
             while (true)
@@ -109,13 +110,12 @@ public sealed class ReportsRestartTests
                 stock.Add((await second.Grains.GetGrain<IInventoryGrain>(sku).GetAsync())!);
             }
 
-            var levels = await second.Grains.GetGrain<IInventoryReportGrain>(StreamSubscriptionAttribute.ConsumerKey).GetLevelsAsync(null, 100);
+            var levels = await second.Grains.GetGrain<IInventoryReportGrain>(EventLogStreamIdMappers.SingleGrainKey).GetLevelsAsync(null, 100);
             ReportExpectations.AssertInventory(stock, levels.Items, _ => 5);
         }
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            File.Delete(file);
         }
     }
 
@@ -180,9 +180,22 @@ public sealed class ReportsRestartTests
         }
     }
 
-    private static async Task<long> LastPositionAsync(TestSilo silo)
+    // The projections' writes go slowly on the first silo, so that it stops while they trail the log.
+    private static void SlowProjectionWrites(ISiloBuilder silo)
     {
-        var reader = silo.Services.GetRequiredService<IStreamReader>();
+        var registered = silo.Services.Last(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, OrderActorsStorage.State));
+        silo.Services.Remove(registered);
+        silo.Services.AddKeyedSingleton<IGrainStorage>(OrderActorsStorage.State, (sp, key) =>
+            new SlowStateWrites((IGrainStorage)registered.KeyedImplementationFactory!(sp, key), ProjectionGrainTypes, TimeSpan.FromMilliseconds(250)));
+    }
+
+    private static async Task<IReadOnlyList<long>> CheckpointsAsync(OrderActorsTestCluster cluster)
+        => await Task.WhenAll(OrderActors.Grains.Reporting.Projections.All.Where(p => Projections.Contains(p.Name))
+            .Select(async p => (await p.Grain(cluster.Grains).GetStatusAsync()).Position));
+
+    private static async Task<long> LastPositionAsync(OrderActorsTestCluster cluster)
+    {
+        var reader = cluster.SiloServices.GetRequiredKeyedService<IEventLogReader>(OrderActorsStorage.EventLog);
         long position = 0;
         while (await reader.ReadAllAsync(position, 1000) is { Count: > 0 } page)
         {

@@ -1,0 +1,249 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrderActors.EventLog.State;
+using Orleans.Runtime;
+using Orleans.Streams;
+using Orleans.Streams.Core;
+
+namespace OrderActors.EventLog;
+
+/// <summary>
+/// Base class of read-model grains built from every stream of some namespaces, in log order: reports, queues and
+/// dispatchers that aggregate across orders or SKUs. Mark the subclass
+/// <c>[ImplicitStreamSubscription("namespace", EventLogStreamIdMappers.SingleGrain)]</c> so that all streams of the
+/// namespace wake one grain (key <see cref="EventLogStreamIdMappers.SingleGrainKey"/>).
+/// </summary>
+/// <typeparam name="TModel">The read model.</typeparam>
+/// <remarks>
+/// <para>A delivery is a wake-up call: the grain reads the log itself after its checkpoint (the global position it
+/// has applied up to), applies what it finds in position order and writes the model and the checkpoint together.
+/// So deliveries from any number of queues, in any interleaving, repeated or missed, all lead to the same model,
+/// each event applied once; and under load one read and one write serve many events.</para>
+/// <para>An event whose apply throws is retried with back-off from the stored state, then the projection parks
+/// before it until an admin retries or skips it (<see cref="IEventLogProjection"/>).</para>
+/// </remarks>
+public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProjection, IStreamSubscriptionObserver, IAsyncObserver<EventLogEntry>
+    where TModel : new()
+{
+    private const int Page = 512;
+
+    private readonly IPersistentState<ProjectionState<TModel>> _state;
+    private readonly string _streamProvider;
+
+    /// <summary>Creates the projection over its state.</summary>
+    /// <param name="state">Where the model and checkpoint live.</param>
+    /// <param name="streamProvider">The event-log stream provider (and reader) name.</param>
+    protected NamespaceProjectionGrain(IPersistentState<ProjectionState<TModel>> state, string streamProvider)
+    {
+        _state = state;
+        _streamProvider = streamProvider;
+    }
+
+    /// <summary>The namespaces this projection reads.</summary>
+    protected abstract IReadOnlySet<string> Namespaces { get; }
+
+    /// <summary>
+    /// The model a rebuild starts from (default: a new one). A projection that also keeps settings no event records
+    /// (a registry, thresholds) returns them here so a rebuild does not forget them.
+    /// </summary>
+    /// <param name="current">The model before the rebuild.</param>
+    protected virtual TModel ModelForRebuild(TModel current) => new();
+
+    /// <summary>How often the projection reads the log by itself, besides when deliveries wake it (default 1 s).</summary>
+    protected virtual TimeSpan CatchUpPeriod => TimeSpan.FromSeconds(1);
+
+    /// <summary>How many times an event is tried before the projection parks (default 3).</summary>
+    protected virtual int ApplyAttempts => 3;
+
+    /// <summary>The pause before retry <paramref name="attempt"/> (default 100 ms, ×4 each time).</summary>
+    protected virtual TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempt - 1));
+
+    /// <summary>The model as built so far.</summary>
+    protected TModel Model => _state.State.Model;
+
+    /// <summary>The global position the model is complete up to.</summary>
+    protected long Position => _state.State.Position;
+
+    /// <summary>The clock of the silo.</summary>
+    protected TimeProvider Clock => ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System;
+
+    /// <summary>
+    /// Applies one event to <see cref="Model"/>; throwing retries it, then parks the projection. Override this or,
+    /// for a projection that calls other grains while applying, <see cref="ApplyAsync"/>.
+    /// </summary>
+    /// <param name="entry">The event as stored.</param>
+    /// <param name="payload">The payload as its .NET type, or null if the type is unknown in this process.</param>
+    protected virtual void Apply(EventLogEntry entry, object? payload)
+        => throw new NotImplementedException($"{GetType().Name} overrides neither Apply nor ApplyAsync.");
+
+    /// <summary>Applies one event, asynchronously; by default calls <see cref="Apply"/>.</summary>
+    /// <param name="entry">The event as stored.</param>
+    /// <param name="payload">The payload as its .NET type, or null if the type is unknown in this process.</param>
+    protected virtual ValueTask ApplyAsync(EventLogEntry entry, object? payload)
+    {
+        Apply(entry, payload);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Reads and applies whatever the log holds after the checkpoint, then writes the model and checkpoint.</summary>
+    /// <remarks>
+    /// An event that fails is retried from what storage holds (the state is read again, so nothing half-applied
+    /// survives); after <see cref="ApplyAttempts"/> failures at the same position the projection parks before it.
+    /// </remarks>
+    protected async Task CatchUpAsync()
+    {
+        var failingAt = 0L;
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                await ApplyLogAsync(stopAt: long.MaxValue);
+                return;
+            }
+            catch (ApplyFailedException failure)
+            {
+                await _state.ReadStateAsync();
+                failures = failure.Entry.Position == failingAt ? failures + 1 : 1;
+                failingAt = failure.Entry.Position;
+                if (failures >= ApplyAttempts)
+                {
+                    ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()).LogError(failure.InnerException,
+                        "Projection {Grain} parks at position {Position} ({Namespace}/{Key}#{Sequence}, {EventType}) after {Attempts} attempts.",
+                        GrainContext.GrainId, failure.Entry.Position, failure.Entry.Namespace, failure.Entry.Key, failure.Entry.Sequence, failure.Entry.EventType, failures);
+                    await ApplyLogAsync(stopAt: failingAt);
+                    _state.State.Parked = new ParkedEvent(failure.Entry.Sequence, failure.Entry.Position, failure.Entry.EventType,
+                        failure.InnerException!.Message, failures, Clock.GetUtcNow());
+                    await _state.WriteStateAsync();
+                    return;
+                }
+
+                await Task.Delay(RetryDelay(failures), Clock);
+            }
+        }
+    }
+
+    /// <summary>Writes the model and checkpoint as they stand, after a change a subclass made to <see cref="Model"/> itself.</summary>
+    protected Task WriteStateAsync() => _state.WriteStateAsync();
+
+    // Applies the log after the checkpoint up to (not including) stopAt, and writes once if anything moved.
+    private async Task ApplyLogAsync(long stopAt)
+    {
+        var reader = ServiceProvider.GetRequiredKeyedService<IEventLogReader>(_streamProvider);
+        var payloads = ServiceProvider.GetRequiredService<EventPayloadSerializer>();
+        var state = _state.State;
+        var changed = false;
+        while (state.Parked is null)
+        {
+            var page = await reader.ReadAllAsync(state.Position, Page);
+            foreach (var entry in page)
+            {
+                if (entry.Position >= stopAt)
+                {
+                    break;
+                }
+
+                if (Namespaces.Contains(entry.Namespace))
+                {
+                    try
+                    {
+                        await ApplyAsync(entry, payloads.Deserialize(entry));
+                    }
+                    catch (Exception exception) when (exception is not OutOfMemoryException)
+                    {
+                        throw new ApplyFailedException(entry, exception);
+                    }
+
+                    state.Checkpoint = entry.Position;
+                }
+
+                state.Position = entry.Position; // an event of another namespace: the model is complete past it all the same
+                changed = true;
+            }
+
+            if (page.Count < Page || (page.Count > 0 && page[^1].Position >= stopAt))
+            {
+                break;
+            }
+        }
+
+        if (changed)
+        {
+            await _state.WriteStateAsync();
+        }
+    }
+
+    private sealed class ApplyFailedException(EventLogEntry entry, Exception inner) : Exception(inner.Message, inner)
+    {
+        public EventLogEntry Entry { get; } = entry;
+    }
+
+    /// <inheritdoc />
+    public Task OnSubscribed(IStreamSubscriptionHandleFactory handleFactory) => handleFactory.Create<EventLogEntry>().ResumeAsync(this);
+
+    /// <inheritdoc />
+    public Task OnNextAsync(EventLogEntry item, StreamSequenceToken? token = null)
+        => item.Position <= _state.State.Position || _state.State.Parked is not null ? Task.CompletedTask : CatchUpAsync();
+
+    /// <inheritdoc />
+    public Task OnCompletedAsync() => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task<ProjectionStatus> GetStatusAsync() => Task.FromResult(Status());
+
+    /// <inheritdoc />
+    public async Task<ProjectionStatus> RetryAsync()
+    {
+        if (_state.State.Parked is not null)
+        {
+            _state.State.Parked = null;
+            await _state.WriteStateAsync();
+        }
+
+        await CatchUpAsync();
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public async Task<ProjectionStatus> SkipAsync(string reason)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        var state = _state.State;
+        if (state.Parked is { } parked)
+        {
+            state.Skipped.Add(new SkippedEvent(parked.Sequence, parked.Position, reason, Clock.GetUtcNow()));
+            state.Checkpoint = parked.Position;
+            state.Position = parked.Position;
+            state.Parked = null;
+            await _state.WriteStateAsync();
+        }
+
+        await CatchUpAsync();
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public async Task<ProjectionStatus> RebuildAsync()
+    {
+        _state.State = new ProjectionState<TModel> { Model = ModelForRebuild(_state.State.Model) };
+        await _state.WriteStateAsync();
+        await CatchUpAsync();
+        return Status();
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Catch up soon after activation, outside it, and then every CatchUpPeriod: a projection that trails the log
+        // (a restart, a write that did not happen, a delivery that timed out) answers up to date without waiting for
+        // the next event. A tick with nothing new costs one read and writes nothing.
+        this.RegisterGrainTimer(CatchUpAsync, new GrainTimerCreationOptions(TimeSpan.Zero, CatchUpPeriod) { KeepAlive = true });
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    private ProjectionStatus Status()
+        => new(_state.State.Checkpoint, _state.State.Position, _state.State.Parked, [.. _state.State.Skipped]);
+}

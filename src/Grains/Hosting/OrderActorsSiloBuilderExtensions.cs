@@ -1,0 +1,112 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OrderActors.EventLog.Hosting;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Serialization;
+
+namespace OrderActors.Grains.Hosting;
+
+/// <summary>Configures an Orleans silo to run OrderActors: storage, the event log, reminders, clustering, the domain.</summary>
+public static class OrderActorsSiloBuilderExtensions
+{
+    /// <summary>
+    /// Adds everything a silo of OrderActors needs, from configuration: evented state and the event-log streams
+    /// (<see cref="OrderActorsStorage.EventLog"/>), Orleans' ADO.NET grain storage (<see cref="OrderActorsStorage.State"/>)
+    /// and reminders on the same database, the schema, clustering (localhost, or ADO.NET on PostgreSQL when
+    /// <c>OrderActors:Cluster:Enabled</c>), the tuned timeouts and the domain's services.
+    /// </summary>
+    /// <param name="silo">The silo builder.</param>
+    /// <param name="configuration">The host's configuration.</param>
+    public static ISiloBuilder AddOrderActors(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageSettings.SectionName).Get<StorageSettings>() ?? new StorageSettings();
+        var cluster = configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
+        var settings = configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings();
+        var invariant = storage.Invariant;
+        var connectionString = storage.ConnectionString;
+
+        silo.UseOrderActorsSchema(invariant, connectionString);
+        silo.AddEventLogStorage(OrderActorsStorage.EventLog, EventLog(storage));
+        silo.AddEventLogStreams(OrderActorsStorage.EventLog, EventLog(storage), streams =>
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(100))));
+        silo.Services.Configure<EventLogJsonOptions>(o => DomainGrains.ConfigureDomainJson(o.SerializerOptions));
+        if (storage.IsPostgreSql)
+        {
+            silo.AddAdoNetGrainStorage(OrderActorsStorage.State, o => (o.Invariant, o.ConnectionString) = (invariant, connectionString));
+        }
+        else
+        {
+            // SQLite has one writer: state without events goes through the event log's storage, whose writes queue in
+            // the process, rather than through a second set of connections that would wait on the file's lock.
+            silo.AddEventLogGrainStorage(OrderActorsStorage.State, OrderActorsStorage.EventLog);
+        }
+
+        silo.UseSystemTextJsonGrainStorageSerializer();
+        silo.Services.Configure<SystemTextJsonGrainStorageSerializerOptions>(o => DomainGrains.ConfigureDomainJson(o.JsonSerializerOptions));
+        silo.UseAdoNetReminderService(o => (o.Invariant, o.ConnectionString) = (invariant, connectionString));
+
+        if (cluster.Enabled)
+        {
+            if (!storage.IsPostgreSql)
+            {
+                throw new InvalidOperationException("OrderActors:Cluster:Enabled needs OrderActors:Storage:Provider=PostgreSql: silos share their membership table and state there.");
+            }
+
+            silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (invariant, connectionString));
+            silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
+            silo.ConfigureEndpoints(cluster.AdvertisedHost, PortOrFree(cluster.SiloPort), cluster.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        else
+        {
+            // One process on its own: a free silo port and no gateway unless configured (the API calls in-process).
+            var section = configuration.GetSection(ClusterSettings.SectionName);
+            silo.UseLocalhostClustering(
+                PortOrFree(section[nameof(ClusterSettings.SiloPort)] is null ? 0 : cluster.SiloPort),
+                section[nameof(ClusterSettings.GatewayPort)] is null ? 0 : cluster.GatewayPort,
+                serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+        }
+
+        // A SIGKILLed silo is declared dead after about MissedProbesLimit × ProbeTimeout, and calls to its grains
+        // then go to their new owners: with the defaults, within 10 s.
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = cluster.ProbeTimeout;
+            o.NumMissedProbesLimit = cluster.MissedProbesLimit;
+            o.NumVotesForDeathDeclaration = cluster.VotesForDeath;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+        });
+        silo.Configure<SiloMessagingOptions>(o =>
+        {
+            o.ResponseTimeout = settings.CallTimeout;
+            o.SystemResponseTimeout = settings.CallTimeout;
+        });
+        silo.Configure<GrainCollectionOptions>(o => (o.CollectionAge, o.CollectionQuantum) = (settings.CollectionAge, settings.CollectionQuantum));
+        silo.Services.AddOrderActorsDomain(configuration);
+        silo.AddStartupTask((services, _) => Reporting.Projections.WakeAsync(services.GetRequiredService<IGrainFactory>()));
+        return silo;
+    }
+
+    private static Action<EventLogOptions> EventLog(StorageSettings storage) => o =>
+    {
+        o.Invariant = storage.Invariant;
+        o.ConnectionString = storage.ConnectionString;
+        o.ApplySchema = false; // UseOrderActorsSchema applies it once for every provider
+    };
+
+    // Port 0 asks for a free port: Orleans needs the number itself to advertise it.
+    private static int PortOrFree(int port)
+    {
+        if (port != 0)
+        {
+            return port;
+        }
+
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}
