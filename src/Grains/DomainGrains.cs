@@ -13,13 +13,15 @@ namespace OrderActors.Grains;
 public static class DomainGrains
 {
     /// <summary>
-    /// Configures <paramref name="options"/> (created with web defaults) the way the domain's JSON is written: enums as
+    /// Configures <paramref name="options"/> the way the domain's JSON is written: camelCase names, enums as
     /// snake_case strings, and the source-generated contracts of the messages, events and grain states first.
     /// </summary>
     /// <param name="options">Serializer options of the event log or of grain storage.</param>
     public static JsonSerializerOptions ConfigureDomainJson(JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.PropertyNameCaseInsensitive = true;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         options.RespectNullableAnnotations = false;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));

@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace OrderActors.EventLog;
 
 /// <summary>What a projection stores: its model, how far along its stream it has applied, and why it stopped, if it did.</summary>
@@ -70,8 +72,9 @@ public sealed record ProjectionStatus(
 [Alias("OrderActors.EventLog.IEventLogProjection")]
 public interface IEventLogProjection : IGrainWithStringKey
 {
-    /// <summary>Where the projection stands.</summary>
+    /// <summary>Where the projection stands; answers at once, even while the projection is catching up.</summary>
     [Alias("GetStatus")]
+    [AlwaysInterleave]
     Task<ProjectionStatus> GetStatusAsync();
 
     /// <summary>Unparks the projection and applies its stream from its checkpoint on, the parked event first.</summary>

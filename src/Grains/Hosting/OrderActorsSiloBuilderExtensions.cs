@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OrderActors.EventLog.Hosting;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -86,8 +87,27 @@ public static class OrderActorsSiloBuilderExtensions
         });
         silo.Configure<GrainCollectionOptions>(o => (o.CollectionAge, o.CollectionQuantum) = (settings.CollectionAge, settings.CollectionQuantum));
         silo.Services.AddOrderActorsDomain(configuration);
-        silo.AddStartupTask((services, _) => Reporting.Projections.WakeAsync(services.GetRequiredService<IGrainFactory>()));
+        silo.AddStartupTask((services, cancellationToken) =>
+        {
+            // In the background: a projection with a long log to catch up must not hold the silo's start.
+            _ = WakeProjectionsAsync(services);
+            return Task.CompletedTask;
+        });
         return silo;
+    }
+
+    private static async Task WakeProjectionsAsync(IServiceProvider services)
+    {
+        try
+        {
+            await Reporting.Projections.WakeAsync(services.GetRequiredService<IGrainFactory>());
+        }
+        catch (Exception ex)
+        {
+            // Each projection also wakes with the next event of its namespaces; this only makes it sooner.
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(OrderActorsSiloBuilderExtensions))
+                .LogWarning(ex, "Waking the projections at start-up failed; they resume with the next event.");
+        }
     }
 
     private static Action<EventLogOptions> EventLog(StorageSettings storage) => o =>

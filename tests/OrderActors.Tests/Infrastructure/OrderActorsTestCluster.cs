@@ -70,6 +70,7 @@ public sealed class OrderActorsTestCluster : IAsyncDisposable
             {
                 ["OrderActors:Storage:Provider"] = "Sqlite",
                 ["OrderActors:Storage:ConnectionString"] = database.ConnectionString,
+                // TestingHost replaces the endpoints and the membership (in-memory transport); the ids match its own.
                 ["OrderActors:Cluster:ServiceId"] = ServiceId,
                 ["OrderActors:Cluster:SiloPort"] = "0",
                 ["OrderActors:Cluster:GatewayPort"] = "0",
@@ -86,8 +87,9 @@ public sealed class OrderActorsTestCluster : IAsyncDisposable
             services?.Invoke(siloBuilder.Services);
             if (time is not null)
             {
-                // The last registration wins over Orleans' and the domain's TimeProvider.System; grain timers follow it
-                // (TimeProviderNames.Grains), every other area of the runtime is pinned to real time.
+                // The last registration wins over Orleans' and the domain's TimeProvider.System. Grain timers follow it
+                // (TimeProviderNames.Grains, which also drives the streams' pulling agents); every other area of the
+                // runtime is pinned to real time.
                 siloBuilder.Services.AddSingleton(time);
                 siloBuilder.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             }

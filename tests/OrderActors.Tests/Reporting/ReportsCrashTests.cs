@@ -165,7 +165,7 @@ public abstract class ReportsCrashTests(ITestOutputHelper output)
         await using var reader = await states.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            checkpoints[reader.GetString(0)] = JsonDocument.Parse((byte[])reader.GetValue(1)).RootElement.GetProperty("Position").GetInt64();
+            checkpoints[reader.GetString(0)] = JsonDocument.Parse((byte[])reader.GetValue(1)).RootElement.GetProperty("position").GetInt64();
         }
 
         return (lastOrderEvent, checkpoints);
