@@ -54,7 +54,7 @@ run() { # name silos(0 = embedded API)
   export ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning
   for i in $(seq 1 "$silos"); do
     local http; http=$(free_port)
-    ASPNETCORE_URLS="http://127.0.0.1:$http" OrderActors__Cluster__Enabled=true OrderActors__Cluster__SiloPort="$(free_port)" \
+    ASPNETCORE_URLS="http://127.0.0.1:$http" OrderActors__Cluster__Enabled=true OrderActors__Cluster__SiloPort="$(free_port)" OrderActors__Cluster__GatewayPort="$(free_port)" \
       dotnet "$SILO" --contentRoot "$PWD/$(dirname "$SILO")" >"$WORK/$name-silo-$i.log" 2>&1 &
     PIDS+=($!); started+=($!)
     wait_ready "$http"

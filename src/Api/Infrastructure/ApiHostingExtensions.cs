@@ -42,6 +42,7 @@ public static class ApiHostingExtensions
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (cluster.ClusterId, cluster.ServiceId));
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = silo.CallTimeout);
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+                client.AddActivityPropagation();
             });
             services.AddSingleton(new ApiMode(IsClient: true, cluster.ClusterId));
         }

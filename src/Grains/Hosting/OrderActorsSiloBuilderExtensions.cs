@@ -43,6 +43,11 @@ public static class OrderActorsSiloBuilderExtensions
             // SQLite has one writer: state without events goes through the event log's storage, whose writes queue in
             // the process, rather than through a second set of connections that would wait on the file's lock.
             silo.AddEventLogGrainStorage(OrderActorsStorage.State, OrderActorsStorage.EventLog);
+
+            // Microsoft.Data.Sqlite runs every command synchronously (an fsync blocks its thread): with the thread pool's
+            // default minimum of one thread per core, a burst of writes starves Orleans' scheduler until the pool grows.
+            ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+            ThreadPool.SetMinThreads(Math.Max(workers, 64), completionPorts);
         }
 
         silo.UseSystemTextJsonGrainStorageSerializer();
@@ -87,6 +92,7 @@ public static class OrderActorsSiloBuilderExtensions
         });
         silo.Configure<GrainCollectionOptions>(o => (o.CollectionAge, o.CollectionQuantum) = (settings.CollectionAge, settings.CollectionQuantum));
         silo.Services.AddOrderActorsDomain(configuration);
+        silo.AddActivityPropagation(); // one trace per request across HTTP, grain calls and storage
         silo.AddStartupTask((services, cancellationToken) =>
         {
             // In the background: a projection with a long log to catch up must not hold the silo's start.
