@@ -82,11 +82,10 @@ public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHel
                     }
 
                     failures.Enqueue((clock.Elapsed, $"{key}: {(status is null ? "no response" : ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture))} {Truncate(text)}"));
-                    if (stop.IsCancellationRequested)
-                    {
-                        return;
-                    }
 
+                    // A failed attempt may have placed the order (its outcome is unknown): like a storefront, keep
+                    // retrying it with its key until it answers, even while stopping, so that every reservation
+                    // belongs to an order the test knows the outcome of.
                     await Task.Delay(50);
                 }
             }
