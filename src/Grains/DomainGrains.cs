@@ -42,4 +42,13 @@ public static class DomainGrains
 [JsonSerializable(typeof(ProjectionState<OpenTicketsModel>))]
 [JsonSerializable(typeof(WebhookEndpointState))]
 [JsonSerializable(typeof(ProjectionState<WebhookRegistry>))]
+// Rows of the read models' state tables, written one by one.
+[JsonSerializable(typeof(OrderFacts))]
+[JsonSerializable(typeof(OrderListItem))]
+[JsonSerializable(typeof(OrderStatusSlot))]
+[JsonSerializable(typeof(OpenTicketEntry))]
+[JsonSerializable(typeof(StockLevels))]
+[JsonSerializable(typeof(SalesContribution))]
+[JsonSerializable(typeof(Dictionary<string, SalesBucket>))]
+[JsonSerializable(typeof(QueuedShipment))]
 internal sealed partial class GrainStateJsonContext : JsonSerializerContext;

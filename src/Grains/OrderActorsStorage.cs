@@ -9,6 +9,12 @@ public static class OrderActorsStorage
     /// </summary>
     public const string EventLog = "eventlog";
 
-    /// <summary>Orleans' ADO.NET grain storage, for state that appends no events (projections, webhooks).</summary>
+    /// <summary>Orleans' ADO.NET grain storage (the event log's table on SQLite), for state that appends no events (webhooks, settings).</summary>
     public const string State = "state";
+
+    /// <summary>
+    /// The event log's grain storage for read models: their <see cref="StateTable{TValue}"/> properties are written row
+    /// by row, so a projection's write follows its batch, not its history.
+    /// </summary>
+    public const string Projections = "projections";
 }

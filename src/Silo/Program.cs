@@ -1,4 +1,5 @@
 using OrderActors.Grains.Hosting;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 using OpenTelemetry.Metrics;
 
@@ -6,7 +7,15 @@ using OpenTelemetry.Metrics;
 // ASPNETCORE_URLS. Configuration (appsettings.json or environment variables, __ for :): OrderActors:Storage for the
 // database, OrderActors:Cluster (Enabled, AdvertisedHost, SiloPort, GatewayPort, ...) to join a cluster; see the README.
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOrleans(silo => silo.AddOrderActors(builder.Configuration));
+var settings = builder.Configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings();
+builder.UseOrleans(silo =>
+{
+    silo.AddOrderActors(builder.Configuration);
+    if (settings.Dashboard)
+    {
+        silo.AddDashboard(); // the API gateways serve the pages; this silo collects its statistics
+    }
+});
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("Microsoft.Orleans").AddPrometheusExporter());
 
 var app = builder.Build();

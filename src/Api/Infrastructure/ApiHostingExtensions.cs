@@ -13,6 +13,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrderActors.EventLog.Hosting;
 using OrderActors.Grains.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -43,13 +44,25 @@ public static class ApiHostingExtensions
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = silo.CallTimeout);
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
                 client.AddActivityPropagation();
+                if (silo.Dashboard)
+                {
+                    client.AddDashboard();
+                }
             });
             services.AddSingleton(new ApiMode(IsClient: true, cluster.ClusterId));
         }
         else if (string.Equals(cluster.Mode, "Embedded", StringComparison.OrdinalIgnoreCase))
         {
             EmbeddedDataFolder.Lock(services, storage, builder.Environment.ContentRootPath);
-            builder.UseOrleans(silo => silo.AddOrderActors(configuration));
+            var dashboard = (configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings()).Dashboard;
+            builder.UseOrleans(silo =>
+            {
+                silo.AddOrderActors(configuration);
+                if (dashboard)
+                {
+                    silo.AddDashboard();
+                }
+            });
             services.AddSingleton(new ApiMode(IsClient: false, cluster.ClusterId));
         }
         else
@@ -109,6 +122,11 @@ public static class ApiHostingExtensions
         app.MapEventsApiV1();
         app.MapReportsApiV1();
         app.MapClusterApiV1();
+        if ((app.Configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings()).Dashboard)
+        {
+            app.MapDashboard();
+        }
+
         return app;
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using OrderActors.Api.Endpoints;
 
 namespace OrderActors.Api.Infrastructure;
 
@@ -64,14 +65,26 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(HeaderName, out var values) || values.Count != 1 || string.IsNullOrEmpty(values[0]))
+        string? presented;
+        if (Request.Headers.TryGetValue(HeaderName, out var values))
+        {
+            presented = values.Count == 1 ? values[0] : null;
+        }
+        else if (Request.Path.StartsWithSegments(DashboardEndpoints.Path) && Request.Cookies.TryGetValue(DashboardEndpoints.CookieName, out var cookie))
+        {
+            presented = cookie; // the dashboard's pages cannot send the header: its sign-in keeps the key in a cookie of their path
+        }
+        else
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!));
-        var key = apiOptions.CurrentValue.Keys.FirstOrDefault(k =>
-            CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), digest));
+        if (string.IsNullOrEmpty(presented))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var key = Find(apiOptions.CurrentValue, presented);
         if (key is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
@@ -80,6 +93,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    /// <summary>The configured key equal to <paramref name="presented"/>, compared by SHA-256 digest in constant time.</summary>
+    public static ApiKeyOptions? Find(ApiOptions options, string presented)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        return options.Keys.FirstOrDefault(k => CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), digest));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

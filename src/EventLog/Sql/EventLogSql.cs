@@ -37,4 +37,31 @@ internal static class EventLogSql
         $"SELECT {Columns} FROM orderactors_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after" +
         (database.SingleWriter ? "" : $" AND global_position < {Horizon}") +
         " ORDER BY sequence LIMIT @limit";
+
+    private const string RowOwner = "grain_type = @type AND grain_key = @key AND state_name = @name";
+
+    /// <summary>The rows of every table of one grain state (@type, @key, @name): table_name, row_key, payload.</summary>
+    public const string ReadRows = $"SELECT table_name, row_key, payload FROM orderactors_grain_rows WHERE {RowOwner}";
+
+    /// <summary>Deletes every row of table @table of one grain state.</summary>
+    public const string DeleteTable = $"DELETE FROM orderactors_grain_rows WHERE {RowOwner} AND table_name = @table";
+
+    /// <summary>Deletes every row of every table of one grain state.</summary>
+    public const string DeleteAllRows = $"DELETE FROM orderactors_grain_rows WHERE {RowOwner}";
+
+    /// <summary>
+    /// Writes rows of table @table of one grain state: on PostgreSQL all at once from arrays @rows and @payloads; on
+    /// SQLite one per execution from @row and @payload.
+    /// </summary>
+    public static string UpsertRows(SqlDatabase database) =>
+        "INSERT INTO orderactors_grain_rows (grain_type, grain_key, state_name, table_name, row_key, payload) " +
+        (database.SingleWriter
+            ? "VALUES (@type, @key, @name, @table, @row, @payload)"
+            : "SELECT @type, @key, @name, @table, r, p FROM unnest(@rows, @payloads) AS u(r, p)") +
+        " ON CONFLICT (grain_type, grain_key, state_name, table_name, row_key) DO UPDATE SET payload = excluded.payload";
+
+    /// <summary>Deletes rows of table @table of one grain state: on PostgreSQL the keys of array @rows; on SQLite key @row.</summary>
+    public static string DeleteRows(SqlDatabase database) =>
+        $"DELETE FROM orderactors_grain_rows WHERE {RowOwner} AND table_name = @table AND " +
+        (database.SingleWriter ? "row_key = @row" : "row_key = ANY(@rows)");
 }

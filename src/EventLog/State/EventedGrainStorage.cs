@@ -33,6 +33,8 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         "WHERE grain_type = @type AND grain_key = @key AND state_name = @name AND version = @expected";
 
     private readonly string _appendSql = EventLogSql.Append(database);
+    private readonly string _upsertRowsSql = EventLogSql.UpsertRows(database);
+    private readonly string _deleteRowsSql = EventLogSql.DeleteRows(database);
 
     public string Name => name;
 
@@ -41,14 +43,44 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
     public async Task<(TState? State, string? Etag)> ReadAsync<TState>(GrainId grainId, string stateName, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var stored = await ReadAsync(connection, null, grainId, stateName, cancellationToken);
-        return stored switch
+        if (!StateTables.Declared(typeof(TState)))
         {
-            null => (default, null),
-            ({ } version, null) => (default, Etag(version)),
-            ({ } version, { } payload) => (stateSerializer.Deserialize<TState>(new BinaryData(payload)), Etag(version)),
-        };
+            return Read<TState>(await ReadAsync(connection, null, grainId, stateName, cancellationToken));
+        }
+
+        // Head and rows from one snapshot, so a write committed in between cannot mix two versions.
+        await using var transaction = await database.BeginSnapshotAsync(connection, cancellationToken);
+        var (state, etag) = Read<TState>(await ReadAsync(connection, transaction, grainId, stateName, cancellationToken));
+        if (state is not null)
+        {
+            var tables = StateTables.Of(state).ToDictionary(t => t.Name, t => t.Table, StringComparer.Ordinal);
+            var (type, key) = Columns(grainId);
+            await using var command = SqlDatabase.Command(connection, transaction, EventLogSql.ReadRows, ("@type", type), ("@key", key), ("@name", stateName));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (tables.TryGetValue(reader.GetString(0), out var table))
+                {
+                    table.Load(reader.GetString(1), new BinaryData((byte[])reader.GetValue(2)), stateSerializer);
+                }
+            }
+
+            foreach (var table in tables.Values)
+            {
+                table.Stored = true;
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return (state, etag);
     }
+
+    private (TState? State, string? Etag) Read<TState>((long Version, byte[]? Payload)? stored) => stored switch
+    {
+        null => (default, null),
+        ({ } version, null) => (default, Etag(version)),
+        ({ } version, { } payload) => (stateSerializer.Deserialize<TState>(new BinaryData(payload)), Etag(version)),
+    };
 
     public Task<string> WriteAsync<TState>(GrainId grainId, string stateName, TState state, string? etag, IReadOnlyList<PendingEvent> pending, CancellationToken cancellationToken)
     {
@@ -60,7 +92,29 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         }
 
         var payload = stateSerializer.Serialize(state).ToArray();
-        return SwapAsync(grainId, stateName, payload, etag, pending, cancellationToken);
+        var tables = StateTables.Of(state);
+        if (tables.Count == 0)
+        {
+            return SwapAsync(grainId, stateName, payload, etag, pending, [], cancellationToken);
+        }
+
+        return WriteWithTablesAsync(grainId, stateName, payload, etag, pending, tables, cancellationToken);
+    }
+
+    // A table the storage never saw replaces its stored rows; any other writes only what changed. What a write
+    // committed is forgotten afterwards; after a failed write every change is still there for the next one.
+    private async Task<string> WriteWithTablesAsync(GrainId grainId, string stateName, byte[] payload, string? etag, IReadOnlyList<PendingEvent> pending,
+        IReadOnlyList<(string Name, IStateTable Table)> tables, CancellationToken cancellationToken)
+    {
+        var changes = tables.Select(t => new TableChanges(t.Name, Replace: !t.Table.Stored, t.Table.TakeChanges(stateSerializer, all: !t.Table.Stored))).ToArray();
+        var written = await SwapAsync(grainId, stateName, payload, etag, pending, changes, cancellationToken);
+        for (var i = 0; i < tables.Count; i++)
+        {
+            tables[i].Table.Stored = true;
+            tables[i].Table.Written(changes[i].Rows.Select(r => r.Key));
+        }
+
+        return written;
     }
 
     public async Task<string?> ClearAsync(GrainId grainId, string stateName, string? etag, CancellationToken cancellationToken)
@@ -73,16 +127,22 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
             return existing is null ? null : throw Conflict(grainId, stateName, etag, existing.Value.Version);
         }
 
-        return await SwapAsync(grainId, stateName, null, etag, [], cancellationToken);
+        return await SwapAsync(grainId, stateName, null, etag, [], [TableChanges.All], cancellationToken);
     }
 
-    private Task<string> SwapAsync(GrainId grainId, string stateName, byte[]? payload, string? etag, IReadOnlyList<PendingEvent> pending, CancellationToken cancellationToken)
+    private Task<string> SwapAsync(GrainId grainId, string stateName, byte[]? payload, string? etag, IReadOnlyList<PendingEvent> pending,
+        IReadOnlyList<TableChanges> tables, CancellationToken cancellationToken)
         => database.WriteAsync(
             async connection =>
             {
-                // Without events the swap is one autocommitted statement; with events, state and events share a transaction.
-                await using var transaction = pending.Count == 0 ? null : await connection.BeginTransactionAsync(cancellationToken);
+                // Without events or rows the swap is one autocommitted statement; otherwise all of it is one transaction.
+                await using var transaction = pending.Count == 0 && tables.Count == 0 ? null : await connection.BeginTransactionAsync(cancellationToken);
                 var version = await SwapAsync(connection, transaction, grainId, stateName, payload, VersionOf(etag), cancellationToken);
+                foreach (var table in tables)
+                {
+                    await WriteRowsAsync(connection, transaction!, grainId, stateName, table, cancellationToken);
+                }
+
                 for (var i = 0; i < pending.Count; i++)
                 {
                     var e = pending[i];
@@ -100,6 +160,57 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
                 return Etag(version)!;
             },
             cancellationToken);
+
+    private async Task WriteRowsAsync(DbConnection connection, DbTransaction transaction, GrainId grainId, string stateName, TableChanges table, CancellationToken cancellationToken)
+    {
+        var (type, key) = Columns(grainId);
+        if (table.Name is null)
+        {
+            await using var clear = SqlDatabase.Command(connection, transaction, EventLogSql.DeleteAllRows, ("@type", type), ("@key", key), ("@name", stateName));
+            await clear.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        var owner = new (string, object?)[] { ("@type", type), ("@key", key), ("@name", stateName), ("@table", table.Name) };
+        if (table.Replace)
+        {
+            await using var delete = SqlDatabase.Command(connection, transaction, EventLogSql.DeleteTable, owner);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var upserts = table.Rows.Where(r => r.Value is not null).ToArray();
+        var deletes = table.Replace ? [] : table.Rows.Where(r => r.Value is null).Select(r => r.Key).ToArray();
+        if (database.SingleWriter)
+        {
+            // SQLite runs in the process: a prepared statement per row costs no round trip.
+            foreach (var (row, value) in upserts)
+            {
+                await using var upsert = SqlDatabase.Command(connection, transaction, _upsertRowsSql, [.. owner, ("@row", row), ("@payload", value!.ToArray())]);
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            foreach (var row in deletes)
+            {
+                await using var delete = SqlDatabase.Command(connection, transaction, _deleteRowsSql, [.. owner, ("@row", row)]);
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return;
+        }
+
+        if (upserts.Length > 0)
+        {
+            await using var upsert = SqlDatabase.Command(connection, transaction, _upsertRowsSql,
+                [.. owner, ("@rows", upserts.Select(r => r.Key).ToArray()), ("@payloads", upserts.Select(r => r.Value!.ToArray()).ToArray())]);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (deletes.Length > 0)
+        {
+            await using var delete = SqlDatabase.Command(connection, transaction, _deleteRowsSql, [.. owner, ("@rows", deletes)]);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     private static async Task<long> SwapAsync(DbConnection connection, DbTransaction? transaction, GrainId grainId, string stateName, byte[]? payload, long expected, CancellationToken cancellationToken)
     {
@@ -140,4 +251,10 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
     private static InconsistentStateException Conflict(GrainId grainId, string stateName, string? etag, long storedVersion)
         => new($"State '{stateName}' of {grainId} was written by another activation: this one holds version {etag ?? "none"}, storage holds {storedVersion}.",
             Etag(storedVersion) ?? "none", etag ?? "none");
+
+    /// <summary>What one write does to one table's rows; a null name with <c>Replace</c> deletes every table's rows (a clear).</summary>
+    private sealed record TableChanges(string? Name, bool Replace, IReadOnlyList<(string Key, BinaryData? Value)> Rows)
+    {
+        public static readonly TableChanges All = new(null, true, []);
+    }
 }

@@ -31,7 +31,10 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
     private readonly IPersistentState<ProjectionState<TModel>> _state;
     private readonly string _streamProvider;
     private long _lastWrite;
+    private long _lastRead;
     private bool _unwritten;
+    private IGrainTimer? _soon;
+    private bool _soonArmed;
 
     /// <summary>Creates the projection over its state.</summary>
     /// <param name="state">Where the model and checkpoint live.</param>
@@ -61,6 +64,13 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
     /// crash, so the interval costs nothing but a longer replay. The periodic catch-up and deactivation write the rest.
     /// </summary>
     protected virtual TimeSpan WriteInterval => TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The least time between two reads of the log that deliveries cause (default 100 ms). Deliveries that arrive
+    /// sooner arm one read at the end of the interval, which serves them all: under load the projection reads the
+    /// log a few times a second, not once per event and queue.
+    /// </summary>
+    protected virtual TimeSpan ReadInterval => TimeSpan.FromMilliseconds(100);
 
     /// <summary>How many times an event is tried before the projection parks (default 3).</summary>
     protected virtual int ApplyAttempts => 3;
@@ -139,6 +149,7 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
     // Applies the log after the checkpoint up to (not including) stopAt, and writes once if anything moved.
     private async Task ApplyLogAsync(long stopAt)
     {
+        _lastRead = Stopwatch.GetTimestamp();
         var reader = ServiceProvider.GetRequiredKeyedService<IEventLogReader>(_streamProvider);
         var payloads = ServiceProvider.GetRequiredService<EventPayloadSerializer>();
         var state = _state.State;
@@ -222,7 +233,29 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
 
     /// <inheritdoc />
     public Task OnNextAsync(EventLogEntry item, StreamSequenceToken? token = null)
-        => item.Position <= _state.State.Position || _state.State.Parked is not null ? Task.CompletedTask : CatchUpAsync();
+    {
+        if (item.Position <= _state.State.Position || _state.State.Parked is not null || _soonArmed)
+        {
+            return Task.CompletedTask;
+        }
+
+        var wait = ReadInterval - Stopwatch.GetElapsedTime(_lastRead);
+        if (wait <= TimeSpan.Zero)
+        {
+            return CatchUpAsync();
+        }
+
+        _soon ??= this.RegisterGrainTimer(ReadSoonAsync, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = false });
+        _soon.Change(wait, Timeout.InfiniteTimeSpan);
+        _soonArmed = true;
+        return Task.CompletedTask;
+    }
+
+    private Task ReadSoonAsync()
+    {
+        _soonArmed = false;
+        return _state.State.Parked is null ? CatchUpAsync() : Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public Task OnCompletedAsync() => Task.CompletedTask;

@@ -66,6 +66,12 @@ public sealed class SiloSettings
     /// <summary>The configuration section.</summary>
     public const string SectionName = "OrderActors:Silo";
 
+    /// <summary>
+    /// Whether silos collect the Orleans dashboard's statistics (a grain-call filter times every call) and the API
+    /// serves the dashboard at <c>/dashboard</c> to admin keys. Set it alike on every process of a cluster.
+    /// </summary>
+    public bool Dashboard { get; set; } = true;
+
     /// <summary>How long a grain call may take before it fails (Orleans' response timeout); clients use it too.</summary>
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(8);
 

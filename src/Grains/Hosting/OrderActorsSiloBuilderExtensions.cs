@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OrderActors.EventLog.Hosting;
+using OrderActors.EventLog.Sql;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Serialization;
@@ -27,13 +28,24 @@ public static class OrderActorsSiloBuilderExtensions
         var cluster = configuration.GetSection(ClusterSettings.SectionName).Get<ClusterSettings>() ?? new ClusterSettings();
         var settings = configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings();
         var invariant = storage.Invariant;
-        var connectionString = storage.ConnectionString;
+        var connectionString = storage.IsPostgreSql
+            ? PostgreSqlConnections.Tune(storage.ConnectionString) // Orleans' providers open connections as the event log does
+            : storage.ConnectionString;
 
         silo.UseOrderActorsSchema(invariant, connectionString);
         silo.AddEventLogStorage(OrderActorsStorage.EventLog, EventLog(storage));
         silo.AddEventLogStreams(OrderActorsStorage.EventLog, EventLog(storage), streams =>
-            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(100))));
+            streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+            {
+                o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(100);
+
+                // Each order, shipment and SKU is a stream of its own, busy for seconds and then quiet: a pulling agent
+                // forgets a stream after this period (Orleans' default is 30 minutes, which at volume keeps hundreds of
+                // thousands of idle streams that every queue read scans); a stream that wakes up is registered again.
+                o.StreamInactivityPeriod = TimeSpan.FromMinutes(1);
+            })));
         silo.Services.Configure<EventLogJsonOptions>(o => DomainGrains.ConfigureDomainJson(o.SerializerOptions));
+        silo.AddEventLogGrainStorage(OrderActorsStorage.Projections, OrderActorsStorage.EventLog);
         if (storage.IsPostgreSql)
         {
             silo.AddAdoNetGrainStorage(OrderActorsStorage.State, o => (o.Invariant, o.ConnectionString) = (invariant, connectionString));

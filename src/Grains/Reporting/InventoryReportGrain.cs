@@ -7,7 +7,7 @@ namespace OrderActors.Grains.Reporting;
 public sealed record InventoryLevelsModel
 {
     /// <summary>SKU → levels after its last change.</summary>
-    public Dictionary<string, StockLevels> Skus { get; set; } = [];
+    public StateTable<StockLevels> Skus { get; set; } = new();
 }
 
 /// <summary>A SKU's levels after a change, and the change's time.</summary>
@@ -24,7 +24,7 @@ public sealed record LowStockThresholds
 [ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("inventory-report")]
 public sealed class InventoryReportGrain(
-    [PersistentState("inventory-report", OrderActorsStorage.State)] IPersistentState<ProjectionState<InventoryLevelsModel>> projection,
+    [PersistentState("inventory-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<InventoryLevelsModel>> projection,
     [PersistentState("inventory-report-thresholds", OrderActorsStorage.State)] IPersistentState<LowStockThresholds> thresholds,
     IOptions<ReportOptions> options)
     : NamespaceProjectionGrain<InventoryLevelsModel>(projection, OrderActorsStorage.EventLog), IInventoryReportGrain
@@ -102,8 +102,8 @@ public sealed class InventoryReportGrain(
 
     private InventoryLevel Level(string sku)
     {
-        var levels = Model.Skus[sku];
+        Model.Skus.Peek(sku, out var levels);
         var threshold = ThresholdOf(sku);
-        return new InventoryLevel(sku, levels.OnHand, levels.Reserved, levels.Available, levels.Committed, threshold, levels.Available <= threshold, levels.UpdatedAt);
+        return new InventoryLevel(sku, levels!.OnHand, levels.Reserved, levels.Available, levels.Committed, threshold, levels.Available <= threshold, levels.UpdatedAt);
     }
 }

@@ -8,7 +8,7 @@ namespace OrderActors.Grains.Reporting;
 public sealed record KpiModel
 {
     /// <summary>Order id → its facts.</summary>
-    public Dictionary<string, OrderFacts> Orders { get; set; } = [];
+    public StateTable<OrderFacts> Orders { get; set; } = new();
 }
 
 /// <summary>What the KPIs need to know of one order, all times taken from its events.</summary>
@@ -55,7 +55,7 @@ public sealed record OrderFacts
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("kpi-report")]
 public sealed class KpiReportGrain(
-    [PersistentState("kpi-report", OrderActorsStorage.State)] IPersistentState<ProjectionState<KpiModel>> projection)
+    [PersistentState("kpi-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<KpiModel>> projection)
     : NamespaceProjectionGrain<KpiModel>(projection, OrderActorsStorage.EventLog), IKpiReportGrain
 {
     protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };

@@ -8,7 +8,7 @@ namespace OrderActors.Grains.Reporting;
 public sealed record OpenTicketsModel
 {
     /// <summary>Ticket id → the ticket and its order.</summary>
-    public Dictionary<string, OpenTicketEntry> Tickets { get; set; } = [];
+    public StateTable<OpenTicketEntry> Tickets { get; set; } = new();
 }
 
 /// <summary>An open ticket and its order.</summary>
@@ -18,7 +18,7 @@ public sealed record OpenTicketEntry(string OrderId, TicketSummary Ticket);
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("open-tickets")]
 public sealed class OpenTicketsGrain(
-    [PersistentState("open-tickets", OrderActorsStorage.State)] IPersistentState<ProjectionState<OpenTicketsModel>> projection)
+    [PersistentState("open-tickets", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OpenTicketsModel>> projection)
     : NamespaceProjectionGrain<OpenTicketsModel>(projection, OrderActorsStorage.EventLog), IOpenTicketsGrain
 {
     protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };

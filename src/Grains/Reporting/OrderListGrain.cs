@@ -6,7 +6,7 @@ namespace OrderActors.Grains.Reporting;
 public sealed record OrderListModel
 {
     /// <summary>Order id → its summary.</summary>
-    public Dictionary<string, OrderListItem> Orders { get; set; } = [];
+    public StateTable<OrderListItem> Orders { get; set; } = new();
 }
 
 /// <summary>Lists orders from the orders streams, newest first, with filters; see <see cref="IOrderListGrain"/>.</summary>
@@ -19,7 +19,7 @@ public sealed record OrderListModel
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("order-list")]
 public sealed class OrderListGrain(
-    [PersistentState("order-list", OrderActorsStorage.State)] IPersistentState<ProjectionState<OrderListModel>> projection)
+    [PersistentState("order-list", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OrderListModel>> projection)
     : NamespaceProjectionGrain<OrderListModel>(projection, OrderActorsStorage.EventLog), IOrderListGrain
 {
     protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
@@ -58,7 +58,11 @@ public sealed class OrderListGrain(
                 break; // everything further is older
             }
 
-            var order = Model.Orders[key.Id];
+            if (!Model.Orders.Peek(key.Id, out var order))
+            {
+                continue;
+            }
+
             if (query.Status is { } status && order.Status != status
                 || query.Channel is { } channel && order.Channel != channel
                 || query.CustomerId is { } customer && order.CustomerId != customer)

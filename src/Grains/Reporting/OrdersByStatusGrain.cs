@@ -8,7 +8,7 @@ namespace OrderActors.Grains.Reporting;
 public sealed record OrdersByStatusModel
 {
     /// <summary>Order id → latest status and channel.</summary>
-    public Dictionary<string, OrderStatusSlot> Orders { get; set; } = [];
+    public StateTable<OrderStatusSlot> Orders { get; set; } = new();
 }
 
 /// <summary>An order's latest status and its channel.</summary>
@@ -18,7 +18,7 @@ public sealed record OrderStatusSlot(OrderStatus Status, SalesChannel Channel);
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("orders-by-status")]
 public sealed class OrdersByStatusGrain(
-    [PersistentState("orders-by-status", OrderActorsStorage.State)] IPersistentState<ProjectionState<OrdersByStatusModel>> projection)
+    [PersistentState("orders-by-status", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OrdersByStatusModel>> projection)
     : NamespaceProjectionGrain<OrdersByStatusModel>(projection, OrderActorsStorage.EventLog), IOrdersByStatusGrain
 {
     protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
@@ -28,7 +28,7 @@ public sealed class OrdersByStatusGrain(
         var orders = Model.Orders.Values;
         return Task.FromResult(new OrdersByStatusReport(
             Position,
-            orders.Count,
+            Model.Orders.Count,
             Count(orders),
             orders.GroupBy(o => Name(o.Channel)).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, int>)Count(g))));
     }

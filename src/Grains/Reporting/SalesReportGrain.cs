@@ -14,10 +14,10 @@ namespace OrderActors.Grains.Reporting;
 public sealed record SalesModel
 {
     /// <summary>Order id → what the order adds to the sales.</summary>
-    public Dictionary<string, SalesContribution> Orders { get; set; } = [];
+    public StateTable<SalesContribution> Orders { get; set; } = new();
 
     /// <summary>Day (<c>yyyy-MM-dd</c>, UTC) → currency → the day's sales.</summary>
-    public Dictionary<string, Dictionary<string, SalesBucket>> Days { get; set; } = [];
+    public StateTable<Dictionary<string, SalesBucket>> Days { get; set; } = new();
 }
 
 /// <summary>What one order adds: its live (not cancelled) units per SKU, on its day of confirmation.</summary>
@@ -70,7 +70,7 @@ public sealed class SalesBucket
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("sales-report")]
 public sealed class SalesReportGrain(
-    [PersistentState("sales-report", OrderActorsStorage.State)] IPersistentState<ProjectionState<SalesModel>> projection)
+    [PersistentState("sales-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<SalesModel>> projection)
     : NamespaceProjectionGrain<SalesModel>(projection, OrderActorsStorage.EventLog), ISalesReportGrain
 {
     protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
@@ -87,7 +87,7 @@ public sealed class SalesReportGrain(
         for (var dayNumber = query.From.DayNumber; dayNumber <= query.To.DayNumber; dayNumber++)
         {
             var day = DateOnly.FromDayNumber(dayNumber).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-            if (!Model.Days.TryGetValue(day, out var currencies))
+            if (!Model.Days.Peek(day, out var currencies))
             {
                 continue;
             }

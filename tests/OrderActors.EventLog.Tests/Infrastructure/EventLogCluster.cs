@@ -35,6 +35,8 @@ public static class EventLogCluster
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddEventLogStorage(TestNames.Log, Configure(database));
+            silo.AddEventLogGrainStorage(TestNames.TableStore, TestNames.Log);
+            silo.UseSystemTextJsonGrainStorageSerializer();
             silo.AddEventLogStreams(TestNames.Log, Configure(database), streams =>
                 streams.ConfigurePullingAgent(o => o.Configure(p => p.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(50))));
             silo.AddMemoryGrainStorage("PubSubStore");

@@ -9,6 +9,7 @@ public static class TestNames
 {
     public const string Log = "log";
     public const string JournalNamespace = "journal";
+    public const string TableStore = "tables";
 }
 
 /// <summary>An event of a journal stream.</summary>
@@ -112,4 +113,75 @@ public sealed class JournalReaderGrain([EventedState("reader", TestNames.Log)] I
     public Task OnCompletedAsync() => Task.CompletedTask;
 
     public Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+}
+
+/// <summary>An entry of <see cref="TallyState"/>: mutable, so a test can change one in place.</summary>
+public sealed class Tally
+{
+    public int Count { get; set; }
+}
+
+/// <summary>A state with a head and a table, on the event-log grain storage.</summary>
+public sealed class TallyState
+{
+    public string Note { get; set; } = "";
+
+    public StateTable<Tally> Tallies { get; set; } = new();
+}
+
+/// <summary>A grain whose state keeps its entries in a <see cref="StateTable{TValue}"/>.</summary>
+[Alias("test.ITallyGrain")]
+public interface ITallyGrain : IGrainWithStringKey
+{
+    /// <summary>Sets <paramref name="key"/> to <paramref name="count"/> and writes.</summary>
+    [Alias("Set")] Task SetAsync(string key, int count);
+
+    /// <summary>Adds one to <paramref name="key"/> in place (through the indexer) and writes.</summary>
+    [Alias("Bump")] Task BumpAsync(string key);
+
+    /// <summary>Removes <paramref name="key"/> and writes.</summary>
+    [Alias("Remove")] Task RemoveAsync(string key);
+
+    /// <summary>Replaces the whole table with a new one holding <paramref name="counts"/>, and the note, and writes.</summary>
+    [Alias("Replace")] Task ReplaceAsync(Dictionary<string, int> counts, string note);
+
+    /// <summary>The note and the counts the state holds.</summary>
+    [Alias("Get")] Task<(string Note, Dictionary<string, int> Counts)> GetAsync();
+}
+
+[GrainType("test-tally")]
+public sealed class TallyGrain([PersistentState("tally", TestNames.TableStore)] IPersistentState<TallyState> tally) : Grain, ITallyGrain
+{
+    public Task SetAsync(string key, int count)
+    {
+        tally.State.Tallies[key] = new Tally { Count = count };
+        return tally.WriteStateAsync();
+    }
+
+    public Task BumpAsync(string key)
+    {
+        tally.State.Tallies[key].Count++;
+        return tally.WriteStateAsync();
+    }
+
+    public Task RemoveAsync(string key)
+    {
+        tally.State.Tallies.Remove(key);
+        return tally.WriteStateAsync();
+    }
+
+    public Task ReplaceAsync(Dictionary<string, int> counts, string note)
+    {
+        var table = new StateTable<Tally>();
+        foreach (var (key, count) in counts)
+        {
+            table[key] = new Tally { Count = count };
+        }
+
+        tally.State = new TallyState { Note = note, Tallies = table };
+        return tally.WriteStateAsync();
+    }
+
+    public Task<(string Note, Dictionary<string, int> Counts)> GetAsync()
+        => Task.FromResult((tally.State.Note, tally.State.Tallies.ToDictionary(t => t.Key, t => t.Value.Count)));
 }

@@ -3,7 +3,6 @@ using OrderActors.EventLog.Tests.Infrastructure;
 using OrderActors.Tests.Infrastructure;
 using Orleans.Runtime;
 using Orleans.Storage;
-using Orleans.TestingHost;
 
 namespace OrderActors.EventLog.Tests.State;
 
@@ -11,30 +10,8 @@ namespace OrderActors.EventLog.Tests.State;
 /// The outbox guarantee of <see cref="IEventedState{TState}"/>: state and appended events commit together or not at
 /// all, with Orleans' ETag semantics. Run against real PostgreSQL and real SQLite.
 /// </summary>
-public abstract class EventedStateTests : IAsyncLifetime
+public abstract class EventedStateTests : ClusterTestBase
 {
-    private InProcessTestCluster? _cluster;
-
-    protected abstract Task<TestDatabase> CreateDatabaseAsync();
-
-    protected TestDatabase Database { get; private set; } = null!;
-
-    protected InProcessTestCluster Cluster => _cluster!;
-
-    public async Task InitializeAsync()
-    {
-        Database = await CreateDatabaseAsync();
-        _cluster = await EventLogCluster.StartAsync(Database);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task A_write_commits_the_state_and_its_events_in_stream_order()
     {
