@@ -44,6 +44,9 @@ public static class ApiHostingExtensions
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = silo.CallTimeout);
                 client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
                 client.AddActivityPropagation();
+                client.Services.AddSingleton<SiloLossSignal>();
+                client.AddGatewayCountChangedHandler(sp => sp.GetRequiredService<SiloLossSignal>().OnGatewayCountChanged);
+                client.AddOutgoingGrainCallFilter<SiloLossCallFilter>();
                 if (silo.Dashboard)
                 {
                     client.AddDashboard();
