@@ -94,6 +94,7 @@ public static class ApiHostingExtensions
         app.UseStatusCodePages(WriteStatusCodeProblemAsync);
         app.UseMiddleware<RequestBodyLimitMiddleware>(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes);
         app.UseAuthentication();
+        app.UseMiddleware<RequireApiKeyMiddleware>();
         app.UseAuthorization();
 
         app.MapOpenApi();
@@ -105,6 +106,7 @@ public static class ApiHostingExtensions
         app.MapReturnsApiV1();
         app.MapSupportApiV1();
         app.MapShipmentsApiV1();
+        app.MapLocationsApiV1();
         app.MapWebhooksApiV1();
         app.MapEventsApiV1();
         app.MapReportsApiV1();
