@@ -80,6 +80,10 @@ public static class InventoryEndpoints
             {
                 validation.Add($"substitutes[{i}]", "is not a valid SKU.");
             }
+            else if (substitutes[i] == sku)
+            {
+                validation.Add($"substitutes[{i}]", "is the SKU itself; a SKU cannot substitute for itself.");
+            }
         }
 
         return validation.IsValid ? new SetStock(body!.Locations!.Select(l => new LocationQuantity(l.Key, l.Value)).ToArray(), substitutes) : null;
