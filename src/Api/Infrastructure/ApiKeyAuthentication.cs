@@ -48,14 +48,51 @@ public static class Policies
 }
 
 /// <summary>
-/// Authenticates <c>X-Api-Key</c>. Keys are compared by their SHA-256 digest, so lookups take the same time
-/// whatever the key. Failures answer problem+json: 401 without a valid key, 403 with the wrong role.
+/// The configured keys as the API holds them: name, role and the SHA-256 digest, never the key itself. Rebuilt when the
+/// configuration changes.
+/// </summary>
+internal sealed class ApiKeyStore
+{
+    private volatile (string Name, string Role, byte[] Digest)[] _keys;
+
+    public ApiKeyStore(IOptionsMonitor<ApiOptions> options)
+    {
+        _keys = Load(options.CurrentValue);
+        options.OnChange(changed => _keys = Load(changed));
+    }
+
+    /// <summary>
+    /// The key whose digest matches, or null. Every configured digest is compared, each in constant time, so the time
+    /// taken says nothing about which key (or how much of one) matched.
+    /// </summary>
+    public (string Name, string Role)? Find(string presented)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        (string Name, string Role)? found = null;
+        foreach (var key in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(key.Digest, digest))
+            {
+                found = (key.Name, key.Role);
+            }
+        }
+
+        return found;
+    }
+
+    private static (string Name, string Role, byte[] Digest)[] Load(ApiOptions options)
+        => [.. options.Keys.Select(k => (k.Name, k.Role, k.Digest()))];
+}
+
+/// <summary>
+/// Authenticates <c>X-Api-Key</c> against the <see cref="ApiKeyStore"/>'s digests. Failures answer problem+json: 401
+/// without a valid key, 403 with the wrong role.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<ApiOptions> apiOptions,
+    ApiKeyStore keys,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -69,10 +106,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(values[0]!));
-        var key = apiOptions.CurrentValue.Keys.FirstOrDefault(k =>
-            CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), digest));
-        if (key is null)
+        if (keys.Find(values[0]!) is not { } key)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
