@@ -62,6 +62,10 @@ public sealed class DomainException : Exception
     [Id(3)]
     public string Code { get; private set; }
 
+    /// <summary>For a refused field value (<c>validation-failed</c>): the field, as the API names it.</summary>
+    [Id(4)]
+    public string? Field { get; private set; }
+
     /// <summary>Creates a conflict.</summary>
     public static DomainException Conflict(string code, string message) => new(DomainErrorKind.Conflict, code, message);
 
@@ -76,6 +80,10 @@ public sealed class DomainException : Exception
             $"Cannot {action} {what} while it is {currentState}; allowed now: {(allowed.Length == 0 ? "nothing" : string.Join(", ", allowed))}.",
             currentState, allowed);
     }
+
+    /// <summary>Creates the error for a value of <paramref name="field"/> outside the declared limits (HTTP 422 <c>validation-failed</c>).</summary>
+    public static DomainException InvalidField(string field, string message)
+        => new(DomainErrorKind.Invalid, "validation-failed", message) { Field = field };
 
     /// <summary>Creates a not-found error.</summary>
     public static DomainException NotFound(string code, string message) => new(DomainErrorKind.NotFound, code, message);

@@ -18,6 +18,6 @@ internal static partial class AftercareIds
             ? match.Groups["order"].Value
             : null;
 
-    [GeneratedRegex("^(?<order>.+)-(?<kind>[rct])[1-9][0-9]{0,5}$")]
+    [GeneratedRegex(@"\A(?<order>.+)-(?<kind>[rct])[1-9][0-9]{0,5}\z")]
     private static partial Regex IdPattern();
 }

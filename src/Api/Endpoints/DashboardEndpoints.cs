@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using System.Text;
-using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using OrderActors.Api.Infrastructure;
 
@@ -24,11 +22,11 @@ internal static class DashboardEndpoints
         return routes;
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext http, IOptionsMonitor<ApiOptions> options)
+    private static async Task<IResult> SignInAsync(HttpContext http, ApiKeyStore keys)
     {
         var form = http.Request.HasFormContentType ? await http.Request.ReadFormAsync(http.RequestAborted) : null;
         var key = form?["key"].ToString() ?? "";
-        if (ApiKeyAuthenticationHandler.Find(options.CurrentValue, key) is not { Role: Roles.Admin })
+        if (keys.Find(key) is not { Role: Roles.Admin })
         {
             return Results.Content(LoginPage(failed: true), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status401Unauthorized);
         }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Grains;
 using OrderActors.Grains.Inventory;
 
 namespace OrderActors.Api.Endpoints;
@@ -12,8 +13,6 @@ namespace OrderActors.Api.Endpoints;
 /// </summary>
 public static class InventoryEndpoints
 {
-    public const int MaxQuantity = 1_000_000_000;
-
     public static RouteGroupBuilder MapInventoryApiV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/inventory").WithTags("Inventory");
@@ -28,40 +27,66 @@ public static class InventoryEndpoints
     public static async Task<IResult> PutStockAsync(string sku, PutStockRequest? body, IGrainFactory grains)
     {
         var validation = new Validation();
+        var command = Validate(sku, body, validation);
+        if (command is null)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        var view = await grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(command);
+        return TypedResults.Ok(view);
+    }
+
+    /// <summary>The command for a valid request, or null with the errors in <paramref name="validation"/>.</summary>
+    internal static SetStock? Validate(string sku, PutStockRequest? body, Validation validation)
+    {
         validation.Identifier("sku", sku, "SKU");
         if (validation.Required("locations", body?.Locations))
         {
-            foreach (var (location, onHand) in body!.Locations!)
+            var locations = body!.Locations!;
+            if (locations.Count > DomainLimits.MaxLocationsPerSku)
+            {
+                validation.Add("locations", $"may hold at most {DomainLimits.MaxLocationsPerSku} locations.");
+            }
+
+            foreach (var (location, onHand) in locations)
             {
                 if (!Validation.IsIdentifier(location))
                 {
-                    validation.Add($"locations.{location}", "is not a valid location id: use 1 to 100 letters, digits, '.', '_' or '-'.");
+                    validation.Add($"locations.{location}", $"is not a valid location id: use 1 to {DomainLimits.MaxIdentifierLength} letters, digits, '.', '_' or '-'.");
                 }
 
-                if (onHand is < 0 or > MaxQuantity)
+                if (onHand is < 0 or > DomainLimits.MaxOnHandPerLocation)
                 {
-                    validation.Add($"locations.{location}", $"on-hand {onHand} must be between 0 and {MaxQuantity}.");
+                    validation.Add($"locations.{location}", $"on-hand {onHand} must be between 0 and {DomainLimits.MaxOnHandPerLocation}.");
                 }
+            }
+
+            if (locations.Values.Sum(v => (long)v) > DomainLimits.MaxOnHandPerSku)
+            {
+                validation.Add("locations", $"hold {locations.Values.Sum(v => (long)v)} units in all; a SKU holds at most {DomainLimits.MaxOnHandPerSku}.");
             }
         }
 
         var substitutes = body?.Substitutes ?? [];
+        if (substitutes.Count > DomainLimits.MaxSubstitutes)
+        {
+            validation.Add("substitutes", $"may hold at most {DomainLimits.MaxSubstitutes} SKUs.");
+        }
+
         for (var i = 0; i < substitutes.Count; i++)
         {
             if (!Validation.IsIdentifier(substitutes[i]))
             {
                 validation.Add($"substitutes[{i}]", "is not a valid SKU.");
             }
+            else if (substitutes[i] == sku)
+            {
+                validation.Add($"substitutes[{i}]", "is the SKU itself; a SKU cannot substitute for itself.");
+            }
         }
 
-        if (!validation.IsValid)
-        {
-            return Problems.Validation(validation.Errors);
-        }
-
-        var command = new SetStock(body!.Locations!.Select(l => new LocationQuantity(l.Key, l.Value)).ToArray(), substitutes);
-        var view = await grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(command);
-        return TypedResults.Ok(view);
+        return validation.IsValid ? new SetStock(body!.Locations!.Select(l => new LocationQuantity(l.Key, l.Value)).ToArray(), substitutes) : null;
     }
 
     public static async Task<IResult> GetStockAsync(string sku, IGrainFactory grains)

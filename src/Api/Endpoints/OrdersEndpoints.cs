@@ -16,8 +16,8 @@ namespace OrderActors.Api.Endpoints;
 public static class OrdersEndpoints
 {
     public const string IdempotencyKeyHeader = Validation.IdempotencyKeyHeader;
-    public const int MaxLines = 100;
-    public const int MaxLineQuantity = 100_000;
+    public const int MaxLines = DomainLimits.MaxOrderLines;
+    public const int MaxLineQuantity = DomainLimits.MaxLineQuantity;
 
     public static RouteGroupBuilder MapOrdersApiV1(this IEndpointRouteBuilder routes)
     {
@@ -131,7 +131,8 @@ public static class OrdersEndpoints
         return OrderNotFound(id);
     }
 
-    private static PlaceOrder? Validate(PlaceOrderRequest? body, ClaimsPrincipal user, Validation validation)
+    /// <summary>The command for a valid request, or null with the errors in <paramref name="validation"/>.</summary>
+    internal static PlaceOrder? Validate(PlaceOrderRequest? body, ClaimsPrincipal user, Validation validation)
     {
         if (body is null)
         {
@@ -141,19 +142,17 @@ public static class OrdersEndpoints
 
         if (validation.Required("customer", body.Customer))
         {
-            validation.Required("customer.id", body.Customer!.Id);
-            if (body.Customer.Id is { Length: > 200 })
-            {
-                validation.Add("customer.id", "must be at most 200 characters.");
-            }
+            validation.Text("customer.id", body.Customer!.Id, DomainLimits.MaxNameLength, required: true);
+            validation.Email("customer.email", body.Customer.Email);
+            validation.Text("customer.name", body.Customer.Name, DomainLimits.MaxNameLength, required: false);
         }
 
         var channel = validation.Enum("channel", body.Channel, SalesChannel.Web);
         var priority = validation.Enum("priority", body.Priority, OrderPriority.Standard);
         var currency = body.Currency ?? "USD";
-        if (currency.Length != 3 || !currency.All(char.IsAsciiLetterUpper))
+        if (!IsoCodes.IsCurrency(currency))
         {
-            validation.Add("currency", $"'{currency}' is not an ISO 4217 code such as USD.");
+            validation.Add("currency", $"'{(currency.Length > 10 ? currency[..10] + "…" : currency)}' is not an ISO 4217 currency code such as USD or EUR.");
         }
 
         var lines = new List<OrderLineRequest>();
@@ -179,34 +178,23 @@ public static class OrdersEndpoints
                     validation.Add($"{field}.quantity", $"{line.Quantity} must be between 1 and {MaxLineQuantity}.");
                 }
 
-                if (validation.Required($"{field}.unitPrice", line.UnitPrice) && line.UnitPrice is < 0 or > 1_000_000_000m)
+                if (validation.Required($"{field}.unitPrice", line.UnitPrice))
                 {
-                    validation.Add($"{field}.unitPrice", $"{line.UnitPrice} must be between 0 and 1000000000.");
-                }
-                else if (line.UnitPrice is { } price && decimal.Round(price, 2) != price)
-                {
-                    validation.Add($"{field}.unitPrice", $"{price} has more than two decimals; send amounts in the currency's smallest unit (cents).");
+                    validation.Money($"{field}.unitPrice", line.UnitPrice, currency, 0m, DomainLimits.MaxUnitPrice);
                 }
 
                 lines.Add(new OrderLineRequest(line.Sku ?? "", line.Quantity ?? 0, line.UnitPrice ?? 0));
             }
         }
 
-        Address? address = null;
-        if (validation.Required("shippingAddress", body.ShippingAddress))
-        {
-            var a = body.ShippingAddress!;
-            validation.Required("shippingAddress.line1", a.Line1);
-            validation.Required("shippingAddress.city", a.City);
-            validation.Required("shippingAddress.postalCode", a.PostalCode);
-            validation.Required("shippingAddress.country", a.Country);
-            address = new Address(a.Name, a.Line1 ?? "", a.Line2, a.City ?? "", a.Region, a.PostalCode ?? "", a.Country ?? "");
-        }
+        var address = validation.Required("shippingAddress", body.ShippingAddress) ? Address(validation, "shippingAddress", body.ShippingAddress!) : null;
 
         PaymentDetails? payment = null;
-        if (validation.Required("payment", body.Payment) && validation.Required("payment.method", body.Payment!.Method))
+        if (validation.Required("payment", body.Payment))
         {
-            payment = new PaymentDetails(body.Payment.Method!, body.Payment.Token);
+            var method = validation.SnakeCaseEnum<PaymentMethod>("payment.method", body.Payment!.Method);
+            validation.Text("payment.token", body.Payment.Token, DomainLimits.MaxTokenLength, required: false);
+            payment = method is null ? null : new PaymentDetails(body.Payment.Method!, body.Payment.Token);
         }
 
         if (!validation.IsValid)
@@ -218,5 +206,18 @@ public static class OrdersEndpoints
         return new PlaceOrder(
             new Customer(body.Customer!.Id!, body.Customer.Email, body.Customer.Name),
             channel!.Value, priority!.Value, currency, lines, address, payment, actor);
+    }
+
+    /// <summary>A postal address: line1, city, postal code and an ISO country required, every part within its length limit.</summary>
+    internal static Address Address(Validation validation, string field, AddressRequest a)
+    {
+        validation.Text($"{field}.name", a.Name, DomainLimits.MaxNameLength, required: false);
+        validation.Text($"{field}.line1", a.Line1, DomainLimits.MaxAddressLineLength, required: true);
+        validation.Text($"{field}.line2", a.Line2, DomainLimits.MaxAddressLineLength, required: false);
+        validation.Text($"{field}.city", a.City, DomainLimits.MaxAddressLineLength, required: true);
+        validation.Text($"{field}.region", a.Region, DomainLimits.MaxAddressLineLength, required: false);
+        validation.Text($"{field}.postalCode", a.PostalCode, DomainLimits.MaxPostalCodeLength, required: true);
+        validation.Country($"{field}.country", a.Country);
+        return new Address(a.Name, a.Line1 ?? "", a.Line2, a.City ?? "", a.Region, a.PostalCode ?? "", a.Country ?? "");
     }
 }

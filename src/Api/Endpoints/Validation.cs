@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OrderActors.Grains;
 
 namespace OrderActors.Api.Endpoints;
 
@@ -36,7 +37,7 @@ internal sealed partial class Validation
     {
         if (Required(field, value) && !IdentifierPattern().IsMatch(value!))
         {
-            Add(field, $"is not a valid {what}: use 1 to 100 letters, digits, '.', '_' or '-'.");
+            Add(field, $"is not a valid {what}: use 1 to {DomainLimits.MaxIdentifierLength} letters, digits, '.', '_' or '-'.");
         }
     }
 
@@ -121,6 +122,52 @@ internal sealed partial class Validation
 
     public static bool IsIdentifier(string? value) => value is not null && IdentifierPattern().IsMatch(value);
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
+    /// <summary>An e-mail address: one '@', a dot in the domain, no spaces or control characters, at most 254 characters.</summary>
+    public void Email(string field, string? value)
+    {
+        if (value is not null && (value.Length > DomainLimits.MaxEmailLength || !EmailPattern().IsMatch(value)))
+        {
+            Add(field, $"'{Clip(value)}' is not an e-mail address such as ana@example.com (at most {DomainLimits.MaxEmailLength} characters).");
+        }
+    }
+
+    /// <summary>An ISO 3166-1 alpha-2 country code, upper case.</summary>
+    public void Country(string field, string? value)
+    {
+        if (Required(field, value) && !IsoCodes.IsCountry(value))
+        {
+            Add(field, $"'{Clip(value!)}' is not an ISO 3166-1 alpha-2 country code such as US or DE.");
+        }
+    }
+
+    /// <summary>
+    /// A money amount between <paramref name="min"/> and <paramref name="max"/> with at most the currency's minor-unit
+    /// digits. A zero written with more digits than that (<c>1e-30</c> reads as a zero with 28 decimals) is refused too:
+    /// it is an amount too small to charge, not a free line.
+    /// </summary>
+    public void Money(string field, decimal? value, string currency, decimal min, decimal max)
+    {
+        if (value is not { } amount)
+        {
+            return;
+        }
+
+        var digits = IsoCodes.IsCurrency(currency) ? IsoCodes.MinorUnits(currency) : 2;
+        if (amount < min || amount > max)
+        {
+            Add(field, $"{amount} must be between {min} and {max}.");
+        }
+        else if (decimal.Round(amount, digits) != amount || (amount == 0 && amount.Scale > digits))
+        {
+            Add(field, $"{amount} has more than {digits} decimals, the smallest unit of {currency}.");
+        }
+    }
+
+    private static string Clip(string value) => value.Length <= 40 ? value : value[..40] + "…";
+
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]{1,100}\z")]
     private static partial Regex IdentifierPattern();
+
+    [GeneratedRegex(@"\A[^@\s\p{C}]{1,64}@[^@\s\p{C}.]+(\.[^@\s\p{C}.]+)+\z")]
+    private static partial Regex EmailPattern();
 }

@@ -56,9 +56,9 @@ public static class WebhooksEndpoints
         {
             for (var i = 0; i < eventTypes.Count; i++)
             {
-                if (!WebhookEventTypes.IsValidPattern(eventTypes[i]))
+                if (!WebhookEventTypes.IsKnownPattern(eventTypes[i]))
                 {
-                    validation.Add($"eventTypes[{i}]", $"'{eventTypes[i]}' is not an event type (e.g. 'order.confirmed'), a prefix ending in '.*' (e.g. 'shipment.*'), or '*'.");
+                    validation.Add($"eventTypes[{i}]", $"'{eventTypes[i]}' is not a known event type (e.g. 'order.confirmed'), a prefix of known types ending in '.*' (e.g. 'shipment.*'), or '*'.");
                 }
             }
         }

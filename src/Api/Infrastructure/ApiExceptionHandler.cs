@@ -30,12 +30,7 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
                     DomainErrorKind.PaymentRefused => 402,
                     _ => 422,
                 },
-                domain.Code, Title(domain.Code), domain.Message,
-                domain.CurrentState is null ? null : new Dictionary<string, object?>
-                {
-                    ["currentState"] = domain.CurrentState,
-                    ["allowedActions"] = domain.AllowedActions ?? [],
-                }),
+                domain.Code, Title(domain.Code), domain.Message, Extensions(domain)),
             TimeoutException timeout =>
                 Problems.Create(503, "timeout", "The request took too long; it is safe to retry with the same Idempotency-Key.", timeout.Message),
             // Orleans fails the calls a dead silo never answered once membership declares it dead: they may have run.
@@ -64,6 +59,14 @@ internal sealed class ApiExceptionHandler(IProblemDetailsService problemDetails,
             json.Path is { Length: > 0 } path
                 ? $"The value at '{path}' (line {json.LineNumber + 1}, byte {json.BytePositionInLine}) is missing, malformed or of the wrong type."
                 : $"The body is not well-formed JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine}).");
+
+    private static Dictionary<string, object?>? Extensions(DomainException domain)
+        => domain switch
+        {
+            { Field: { } field } => new() { ["errors"] = new Dictionary<string, string[]> { [field] = [domain.Message] } },
+            { CurrentState: { } state } => new() { ["currentState"] = state, ["allowedActions"] = domain.AllowedActions ?? [] },
+            _ => null,
+        };
 
     private static string Title(string code) => char.ToUpperInvariant(code[0]) + code[1..].Replace('-', ' ') + ".";
 }

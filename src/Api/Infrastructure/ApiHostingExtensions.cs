@@ -92,6 +92,8 @@ public static class ApiHostingExtensions
         services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>(); // after the default: used when it declines
         services.AddExceptionHandler<ApiExceptionHandler>();
 
+        services.AddSingleton<ApiKeyStore>();
+        services.AddApiRateLimiting();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(Policies.Add);
@@ -110,6 +112,8 @@ public static class ApiHostingExtensions
         app.UseStatusCodePages(WriteStatusCodeProblemAsync);
         app.UseMiddleware<RequestBodyLimitMiddleware>(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes);
         app.UseAuthentication();
+        app.UseRateLimiter(); // after authentication, so it knows the key; before the 401, so guessing keys is limited too
+        app.UseMiddleware<RequireApiKeyMiddleware>();
         app.UseAuthorization();
 
         app.MapOpenApi();
@@ -121,6 +125,7 @@ public static class ApiHostingExtensions
         app.MapReturnsApiV1();
         app.MapSupportApiV1();
         app.MapShipmentsApiV1();
+        app.MapLocationsApiV1();
         app.MapWebhooksApiV1();
         app.MapEventsApiV1();
         app.MapReportsApiV1();

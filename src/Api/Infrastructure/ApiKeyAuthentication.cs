@@ -49,14 +49,51 @@ public static class Policies
 }
 
 /// <summary>
-/// Authenticates <c>X-Api-Key</c>. Keys are compared by their SHA-256 digest, so lookups take the same time
-/// whatever the key. Failures answer problem+json: 401 without a valid key, 403 with the wrong role.
+/// The configured keys as the API holds them: name, role and the SHA-256 digest, never the key itself. Rebuilt when the
+/// configuration changes.
+/// </summary>
+internal sealed class ApiKeyStore
+{
+    private volatile (string Name, string Role, byte[] Digest)[] _keys;
+
+    public ApiKeyStore(IOptionsMonitor<ApiOptions> options)
+    {
+        _keys = Load(options.CurrentValue);
+        options.OnChange(changed => _keys = Load(changed));
+    }
+
+    /// <summary>
+    /// The key whose digest matches, or null. Every configured digest is compared, each in constant time, so the time
+    /// taken says nothing about which key (or how much of one) matched.
+    /// </summary>
+    public (string Name, string Role)? Find(string presented)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        (string Name, string Role)? found = null;
+        foreach (var key in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(key.Digest, digest))
+            {
+                found = (key.Name, key.Role);
+            }
+        }
+
+        return found;
+    }
+
+    private static (string Name, string Role, byte[] Digest)[] Load(ApiOptions options)
+        => [.. options.Keys.Select(k => (k.Name, k.Role, k.Digest()))];
+}
+
+/// <summary>
+/// Authenticates <c>X-Api-Key</c> against the <see cref="ApiKeyStore"/>'s digests. Failures answer problem+json: 401
+/// without a valid key, 403 with the wrong role.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptionsMonitor<ApiOptions> apiOptions,
+    ApiKeyStore keys,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -79,13 +116,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        if (string.IsNullOrEmpty(presented))
-        {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        var key = Find(apiOptions.CurrentValue, presented);
-        if (key is null)
+        if (string.IsNullOrEmpty(presented) || keys.Find(presented) is not { } key)
         {
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
@@ -93,13 +124,6 @@ internal sealed class ApiKeyAuthenticationHandler(
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, key.Name), new Claim(ClaimTypes.Role, key.Role)], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-    }
-
-    /// <summary>The configured key equal to <paramref name="presented"/>, compared by SHA-256 digest in constant time.</summary>
-    public static ApiKeyOptions? Find(ApiOptions options, string presented)
-    {
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        return options.Keys.FirstOrDefault(k => CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(k.Key)), digest));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -35,6 +35,27 @@ public static partial class WebhookEventTypes
                 ? eventType.Length > pattern.Length - 1 && eventType.AsSpan().StartsWith(pattern.AsSpan(0, pattern.Length - 1), StringComparison.Ordinal)
                 : string.Equals(pattern, eventType, StringComparison.Ordinal));
 
-    [GeneratedRegex(@"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$")]
+    /// <summary>
+    /// Every event type the feed and webhooks carry. A pattern must select at least one of them, so a typo
+    /// (<c>order.shiped</c>) is refused instead of silently never matching.
+    /// </summary>
+    public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "order.placed", "order.confirmed", "order.cancelled", "order.partially_cancelled", "order.completed", "order.replacement_placed",
+        "payment.authorized", "payment.captured", "payment.capture_failed", "payment.refunded", "payment.refund_failed",
+        "shipment.created", "shipment.picked", "shipment.packed", "shipment.shipped", "shipment.in_transit", "shipment.out_for_delivery",
+        "shipment.delivered", "shipment.failed_attempt", "shipment.returned_to_sender", "shipment.cancelled",
+        "return.requested", "return.authorized", "return.rejected", "return.received", "return.completed",
+        "claim.opened", "claim.resolved", "feedback.received",
+        "support.ticket_opened", "support.ticket_replied", "support.ticket_assigned", "support.ticket_resolved",
+        "inventory.stocked", "inventory.reserved", "inventory.confirmed", "inventory.released", "inventory.committed",
+        "inventory.restocked", "inventory.reservations_checked",
+        "customer.notification",
+    };
+
+    /// <summary>True if <paramref name="pattern"/> is valid and selects at least one <see cref="Known"/> event type.</summary>
+    public static bool IsKnownPattern(string? pattern) => IsValidPattern(pattern) && Known.Any(type => Matches(pattern!, type));
+
+    [GeneratedRegex(@"\A(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)\z")]
     private static partial Regex PatternRegex();
 }

@@ -32,7 +32,7 @@ public sealed class StockLedger
     public int ReservedAt(string location) => _reserved.GetValueOrDefault(location);
 
     /// <summary>Units available across all locations.</summary>
-    public int Available => _state.Locations.Sum(l => Math.Max(0, l.OnHand - ReservedAt(l.Location)));
+    public int Available => checked(_state.Locations.Sum(l => Math.Max(0, l.OnHand - ReservedAt(l.Location))));
 
     /// <summary>The stock levels.</summary>
     public InventoryView View()
@@ -64,6 +64,11 @@ public sealed class StockLedger
             throw DomainException.Invalid("duplicate-location", $"Location '{duplicate.Key}' is listed twice.");
         }
 
+        if (command.Locations.Count > DomainLimits.MaxLocationsPerSku)
+        {
+            throw DomainException.InvalidField("locations", $"A SKU may be stocked at {DomainLimits.MaxLocationsPerSku} locations at most, not {command.Locations.Count}.");
+        }
+
         foreach (var location in command.Locations)
         {
             if (string.IsNullOrWhiteSpace(location.Location))
@@ -71,11 +76,15 @@ public sealed class StockLedger
                 throw DomainException.Invalid("invalid-location", "A location id must not be empty.");
             }
 
-            if (location.OnHand < 0)
+            if (location.OnHand is < 0 or > DomainLimits.MaxOnHandPerLocation)
             {
-                throw DomainException.Invalid("invalid-quantity", $"On-hand at '{location.Location}' is {location.OnHand}; it must be zero or more.");
+                throw DomainException.InvalidField($"locations.{location.Location}",
+                    $"On-hand at '{location.Location}' is {location.OnHand}; it must be between 0 and {DomainLimits.MaxOnHandPerLocation}.");
             }
         }
+
+        DomainLimits.Sum(command.Locations.Select(l => l.OnHand), DomainLimits.MaxOnHandPerSku, () => DomainException.InvalidField("locations",
+            $"SKU '{_sku}' would hold {command.Locations.Sum(l => (long)l.OnHand)} units on hand in all; at most {DomainLimits.MaxOnHandPerSku} fit."));
 
         foreach (var (reservedLocation, reserved) in _reserved.Where(r => r.Value > 0))
         {
@@ -196,12 +205,20 @@ public sealed class StockLedger
             throw DomainException.Invalid("invalid-quantity", $"Restock of return '{request.ReturnId}' at '{request.Location}' needs a location and quantities of zero or more.");
         }
 
-        if (!_state.Restocked.TryAdd(request.ReturnId, request))
+        if (_state.Restocked.ContainsKey(request.ReturnId))
         {
             return false;
         }
 
         var index = _state.Locations.FindIndex(l => l.Location == request.Location);
+        var atLocation = (index < 0 ? 0L : _state.Locations[index].OnHand) + request.Resellable;
+        if (atLocation > DomainLimits.MaxOnHandPerLocation || _state.Locations.Sum(l => (long)l.OnHand) + request.Resellable > DomainLimits.MaxOnHandPerSku)
+        {
+            throw DomainException.InvalidField("quantity",
+                $"Restocking {request.Resellable} units of '{_sku}' at '{request.Location}' would pass the limits of {DomainLimits.MaxOnHandPerLocation} per location and {DomainLimits.MaxOnHandPerSku} per SKU.");
+        }
+
+        _state.Restocked[request.ReturnId] = request;
         if (index < 0)
         {
             _state.Locations.Add(new LocationQuantity(request.Location, request.Resellable));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Locations;
 using OrderActors.Grains.Payments;
 using OrderActors.Grains.Shipments;
 using OrderActors.Grains.Shipping;
@@ -70,7 +71,7 @@ public sealed partial class OrderGrain
         var policy = returnOptions.Value;
         var label = policy.AutoAuthorize == ReturnAuthorization.Always
             || (policy.AutoAuthorize == ReturnAuthorization.UpToAmount && record.Value <= policy.AutoAuthorizeUpTo)
-            ? ReturnLabelFor(record) // may refuse (no carrier, no address): before anything is recorded
+            ? await ReturnLabelForAsync(record) // may refuse (no carrier, no address): before anything is recorded
             : null;
         Commit(takes, +1);
         State.Returns.Add(record);
@@ -106,7 +107,7 @@ public sealed partial class OrderGrain
         var now = timeProvider.GetUtcNow();
         if (command.Authorize)
         {
-            AuthorizeReturn(record, ReturnLabelFor(record), now, command.Actor);
+            AuthorizeReturn(record, await ReturnLabelForAsync(record), now, command.Actor);
         }
         else
         {
@@ -521,16 +522,20 @@ public sealed partial class OrderGrain
     private string NextRefundId() => $"{Id}-f{State.Refunds.Count + 1}";
 
     // The carrier's label for a return; throws (no address, no carrier) without changing anything.
-    private ReturnLabel ReturnLabelFor(ReturnRecord record)
+    // A label from the customer's address to the receiving location's address; refused while the location has none.
+    private async Task<ReturnLabel> ReturnLabelForAsync(ReturnRecord record)
     {
         var address = State.Request!.ShippingAddress
             ?? throw DomainException.Invalid("missing-address", $"Order '{Id}' has no address to send a return label to.");
+        var location = await GrainFactory.GetGrain<ILocationGrain>(record.Location).GetAsync()
+            ?? throw DomainException.Invalid("location-address-missing",
+                $"Location '{record.Location}' has no address for the return label; set it with PUT /v1/locations/{record.Location}.");
         var units = record.Lines.Sum(l => l.Quantity);
         var parcel = new ParcelSpec(record.Location, address.Country, address.PostalCode, units);
         var (carrier, _) = carriers.Choose(parcel, int.MaxValue, returnOptions.Value.Carrier)
             ?? throw DomainException.Invalid("no-carrier", $"No carrier takes returns from {address.Country} {address.PostalCode} to {record.Location}.");
         var label = carrier.CreateLabel(record.Id, parcel,
-            new ShippingAddressLabel("Returns department", $"Return {record.Id}", null, record.Location, null, address.PostalCode, address.Country));
+            ShippingAddressLabel.From(location.Address, $"Returns {record.Id}"), ShippingAddressLabel.From(address, ""));
         return new ReturnLabel(label.Carrier, label.TrackingNumber, label.LabelFormat, label.LabelDocument);
     }
 

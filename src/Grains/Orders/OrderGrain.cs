@@ -30,7 +30,7 @@ public sealed partial class OrderGrain(
     ILogger<OrderGrain> logger)
     : Grain, IOrderGrain
 {
-    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web) { Converters = { new CanonicalDecimalConverter() } };
     private static readonly Actor System = new("system", "orders");
 
     private bool _placementInFlight;
@@ -263,6 +263,11 @@ public sealed partial class OrderGrain(
         {
             await SaveAsync();
             throw;
+        }
+
+        if (command.Tracking is { At: not null } tracking)
+        {
+            TrackingTime.Validate(tracking.At, State.Timeline[^1].At, $"order {Id}'s last change", timeProvider.GetUtcNow());
         }
 
         var view = await GrainFactory.GetGrain<IShipmentGrain>(record.Id)
@@ -523,7 +528,7 @@ public sealed partial class OrderGrain(
                 break;
         }
 
-        CompleteIfDone(now);
+        CompleteIfDone(last.At); // dated by the delivery, the clock the return window counts from
     }
 
     private void CompleteIfDone(DateTimeOffset now)
@@ -627,8 +632,11 @@ public sealed partial class OrderGrain(
     private int CancelledUnits(OrderLine line)
         => line.Allocations.Where(a => State.Shipments.Any(s => s.Location == a.Location && s.Status == ShipmentStatus.Cancelled)).Sum(a => a.Quantity);
 
+    // The timeline is in order whatever the clocks say: an entry is never dated before the one it follows (a carrier's
+    // time may run up to DomainLimits.ClockSkew ahead, and silos' clocks differ a little).
     private void Record(DateTimeOffset at, string type, Actor actor, string details)
-        => State.Timeline.Add(new TimelineEntry(at, type, actor, actor == State.Request?.Actor ? State.Request.Channel : null, details));
+        => State.Timeline.Add(new TimelineEntry(State.Timeline.Count > 0 && State.Timeline[^1].At > at ? State.Timeline[^1].At : at,
+            type, actor, actor == State.Request?.Actor ? State.Request.Channel : null, details));
 
     private void Notify(DateTimeOffset at, string type, string subject, string body)
         => State.Notifications.Add(new CustomerNotification($"{Id}-n{State.Notifications.Count + 1}", type, State.Request!.Customer.Email, subject, body, at));

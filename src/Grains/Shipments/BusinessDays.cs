@@ -19,11 +19,17 @@ public static class BusinessDays
         return result;
     }
 
-    /// <summary>Whole business days from <paramref name="from"/> until <paramref name="until"/> (0 if past).</summary>
+    /// <summary>
+    /// Business days from the UTC date of <paramref name="from"/> to the UTC date of <paramref name="until"/> (0 if
+    /// past). Promises are dates: a parcel shipped a minute after an order placed at 10:00 still has the whole
+    /// promise, not one day less because 10:01 plus five days passes 10:00.
+    /// </summary>
     public static int Between(DateTimeOffset from, DateTimeOffset until)
     {
+        var start = new DateTimeOffset(from.UtcDateTime.Date, TimeSpan.Zero);
+        var end = until.UtcDateTime.Date;
         var days = 0;
-        while (Add(from, days + 1) <= until)
+        while (Add(start, days + 1).UtcDateTime.Date <= end)
         {
             days++;
         }

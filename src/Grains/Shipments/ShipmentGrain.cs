@@ -1,5 +1,6 @@
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Shipping;
 
@@ -107,8 +108,9 @@ public sealed class ShipmentGrain(
                 ? DomainException.Invalid("no-carrier", $"No carrier serves {address.Country} {address.PostalCode} from {State.Location}.")
                 : DomainException.Invalid("unknown-carrier", $"Carrier '{step.Carrier}' does not exist or does not serve {address.Country} from {State.Location}."));
         var (carrier, quote) = chosen;
-        var label = carrier.CreateLabel(Id, parcel, new ShippingAddressLabel(
-            address.Name ?? "", address.Line1, address.Line2, address.City, address.Region, address.PostalCode, address.Country));
+        var sender = await GrainFactory.GetGrain<ILocationGrain>(State.Location).GetAsync();
+        var label = carrier.CreateLabel(Id, parcel, ShippingAddressLabel.From(address, ""),
+            sender is null ? null : ShippingAddressLabel.From(sender.Address, State.Location));
         State.Carrier = carrier.Code;
         State.Service = quote.Service;
         State.TrackingNumber = label.TrackingNumber;
@@ -137,7 +139,7 @@ public sealed class ShipmentGrain(
     {
         var tracking = step.Tracking ?? throw DomainException.Invalid("validation-failed", "A tracking step needs a tracking event.");
         var next = ShipmentStateMachine.After(tracking.Status);
-        var at = tracking.At ?? now;
+        var at = TrackingTime.Validate(tracking.At, State.Events[^1].At, $"shipment {Id}'s last event", now);
         if (next == ShipmentStatus.Delivered)
         {
             State.DeliveredAt = at;

@@ -31,12 +31,20 @@ public interface ICarrier
     /// <summary>Quotes a parcel, or null when the carrier does not serve the destination.</summary>
     CarrierQuote? Quote(ParcelSpec parcel);
 
-    /// <summary>Buys a label for a parcel; the same <paramref name="shipmentId"/> always gets the same tracking number.</summary>
-    ShippingLabel CreateLabel(string shipmentId, ParcelSpec parcel, ShippingAddressLabel address);
+    /// <summary>
+    /// Buys a label for a parcel to <paramref name="address"/>, from <paramref name="sender"/> when known; the same
+    /// <paramref name="shipmentId"/> always gets the same tracking number.
+    /// </summary>
+    ShippingLabel CreateLabel(string shipmentId, ParcelSpec parcel, ShippingAddressLabel address, ShippingAddressLabel? sender = null);
 }
 
 /// <summary>The address lines printed on a label.</summary>
-public sealed record ShippingAddressLabel(string Name, string Line1, string? Line2, string City, string? Region, string PostalCode, string Country);
+public sealed record ShippingAddressLabel(string Name, string Line1, string? Line2, string City, string? Region, string PostalCode, string Country)
+{
+    /// <summary>The label lines of a postal address, under <paramref name="name"/> when the address has no name of its own.</summary>
+    public static ShippingAddressLabel From(Orders.Address address, string name)
+        => new(address.Name is { Length: > 0 } own ? own : name, address.Line1, address.Line2, address.City, address.Region, address.PostalCode, address.Country);
+}
 
 /// <summary>Chooses among the configured carriers.</summary>
 public interface ICarrierSelector

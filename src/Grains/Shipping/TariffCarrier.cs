@@ -50,14 +50,14 @@ public abstract class TariffCarrier : ICarrier
     /// <inheritdoc />
     /// <exception cref="ArgumentOutOfRangeException">The parcel has no units.</exception>
     /// <exception cref="InvalidOperationException">The carrier does not serve the parcel's destination.</exception>
-    public ShippingLabel CreateLabel(string shipmentId, ParcelSpec parcel, ShippingAddressLabel address)
+    public ShippingLabel CreateLabel(string shipmentId, ParcelSpec parcel, ShippingAddressLabel address, ShippingAddressLabel? sender = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(shipmentId);
         ArgumentNullException.ThrowIfNull(address);
         // Quoting first validates the parcel and refuses a label the carrier could never deliver.
         _ = Quote(parcel) ?? throw new InvalidOperationException($"Carrier '{Code}' does not ship from '{parcel.FromLocation}' to '{parcel.ToCountry}'.");
         var trackingNumber = TrackingNumbers.Create(_tariff.TrackingPrefix, shipmentId);
-        var document = ZplLabel.Render(Code, _tariff.Service, trackingNumber, address);
+        var document = ZplLabel.Render(Code, _tariff.Service, trackingNumber, address, sender);
         return new ShippingLabel(Code, trackingNumber, ZplLabel.Format, document);
     }
 

@@ -16,23 +16,13 @@ public static class ZplLabel
     /// <summary>The <see cref="ShippingLabel.LabelFormat"/> of these labels.</summary>
     public const string Format = "zpl";
 
-    /// <summary>Renders a label document.</summary>
-    public static string Render(string carrier, string service, string trackingNumber, ShippingAddressLabel address)
+    /// <summary>Renders a label document; <paramref name="sender"/>, when known, is printed as the return address.</summary>
+    public static string Render(string carrier, string service, string trackingNumber, ShippingAddressLabel address, ShippingAddressLabel? sender = null)
     {
         ArgumentNullException.ThrowIfNull(carrier);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(trackingNumber);
         ArgumentNullException.ThrowIfNull(address);
-
-        var lines = new List<string> { address.Name, address.Line1 };
-        if (!string.IsNullOrWhiteSpace(address.Line2))
-        {
-            lines.Add(address.Line2);
-        }
-
-        var region = string.IsNullOrWhiteSpace(address.Region) ? string.Empty : " " + address.Region;
-        lines.Add($"{address.City}{region} {address.PostalCode}");
-        lines.Add(address.Country);
 
         var zpl = new StringBuilder();
         zpl.Append("^XA\n");
@@ -40,9 +30,24 @@ public static class ZplLabel
         zpl.Append("^PW812\n^LL1218\n");
         Text(zpl, 40, 40, 50, $"{carrier.ToUpperInvariant()} / {service.ToUpperInvariant()}");
         zpl.Append("^FO40,110^GB732,4,4^FS\n");
-        Text(zpl, 40, 140, 30, "SHIP TO:");
-        var y = 190;
-        foreach (var line in lines)
+        var y = 140;
+        if (sender is not null)
+        {
+            Text(zpl, 40, y, 25, "FROM:");
+            y += 35;
+            foreach (var line in Lines(sender))
+            {
+                Text(zpl, 40, y, 25, line);
+                y += 32;
+            }
+
+            zpl.Append("^FO40,").Append(y + 5).Append("^GB732,2,2^FS\n");
+            y += 30;
+        }
+
+        Text(zpl, 40, y, 30, "SHIP TO:");
+        y += 50;
+        foreach (var line in Lines(address))
         {
             Text(zpl, 40, y, 40, line);
             y += 55;
@@ -53,6 +58,21 @@ public static class ZplLabel
         zpl.Append("^FO80,").Append(y + 110).Append("^BY3^BCN,160,N,N,N^FD").Append(trackingNumber).Append("^FS\n");
         zpl.Append("^XZ\n");
         return zpl.ToString();
+    }
+
+    // The printed lines of an address: name, street lines, city with region and postal code, country.
+    private static List<string> Lines(ShippingAddressLabel address)
+    {
+        var lines = new List<string> { address.Name, address.Line1 };
+        if (!string.IsNullOrWhiteSpace(address.Line2))
+        {
+            lines.Add(address.Line2);
+        }
+
+        var region = string.IsNullOrWhiteSpace(address.Region) ? string.Empty : " " + address.Region;
+        lines.Add($"{address.City}{region} {address.PostalCode}");
+        lines.Add(address.Country);
+        return lines;
     }
 
     /// <summary>Field data safe inside <c>^FH^FD…^FS</c>: command prefixes and the escape character hex-escaped.</summary>

@@ -24,6 +24,8 @@ internal sealed class AftercareApi(ApiFixture fixture)
 
     public async Task DeliverAsync(string shipmentId, DateTimeOffset? deliveredAt = null)
     {
+        var location = (await (await fixture.Ops.GetAsync($"/v1/shipments/{shipmentId}")).ReadAsync<OrderActors.Grains.Shipments.ShipmentView>(200, "read shipment")).Location;
+        (await fixture.Ops.PutJsonAsync($"/v1/locations/{location}", new { address = TestLocations.Warehouse(location) })).EnsureSuccessStatusCode();
         foreach (var step in new[] { "pick", "pack", "ship" })
         {
             (await fixture.Ops.PostJsonAsync($"/v1/shipments/{shipmentId}/{step}", new { })).EnsureSuccessStatusCode();

@@ -22,4 +22,22 @@ public sealed class ApiOptionsTests
         Assert.True(result.Failed);
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("not-hex", "", "64 hex digits")]
+    [InlineData("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "key-aaaaaaaa", "both Key and KeyHash")]
+    public void A_key_hash_must_be_a_sha256_digest_given_instead_of_the_key(string hash, string key, string expected)
+    {
+        var result = new ApiOptionsValidator().Validate(null, new ApiOptions { Keys = [new() { Name = "h", Key = key, KeyHash = hash, Role = "ops" }] });
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hash_of_a_key_already_listed_in_clear_is_the_same_key_twice()
+    {
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("key-aaaaaaaa")));
+        var result = new ApiOptionsValidator().Validate(null, new ApiOptions { Keys = [Key("a", "key-aaaaaaaa", "ops"), new() { Name = "b", KeyHash = digest, Role = "ops" }] });
+        Assert.Contains("same key twice", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

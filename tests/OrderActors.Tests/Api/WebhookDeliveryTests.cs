@@ -66,8 +66,27 @@ public sealed class WebhookDeliveryTests
             }
         }
 
-        /// <summary>The whole event feed, as the events the patterns select.</summary>
+        /// <summary>
+        /// The whole event feed once it has settled (no new event for half a second: an order learns of its shipments'
+        /// moves, and notifies, a moment after the shipment calls return), as the events the patterns select.
+        /// </summary>
         public async Task<List<FeedEvent>> ExpectedAsync(IReadOnlyList<string> patterns)
+        {
+            var seen = await FeedAsync(patterns);
+            while (true)
+            {
+                await Task.Delay(500);
+                var now = await FeedAsync(patterns);
+                if (now.Count == seen.Count)
+                {
+                    return now;
+                }
+
+                seen = now;
+            }
+        }
+
+        private async Task<List<FeedEvent>> FeedAsync(IReadOnlyList<string> patterns)
         {
             var events = new List<FeedEvent>();
             var after = 0L;

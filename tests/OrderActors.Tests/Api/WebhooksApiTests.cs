@@ -7,8 +7,9 @@ namespace OrderActors.Tests.Api;
 /// <summary>The webhook registry's API contract: validation, not-found, roles, no secrets after creation.</summary>
 public sealed class WebhooksApiTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
-    // An event type nothing emits: these endpoints never get a delivery, so nothing is sent to the made-up hosts.
-    private const string Never = "test.never_emitted";
+    // A known event type nothing emits here (only a reservation sweep after the 15-minute timeout does): these endpoints
+    // never get a delivery, so nothing is sent to the made-up hosts.
+    private const string Never = "inventory.reservations_checked";
 
     private HttpClient Admin => fixture.Api.ClientWithKey(ApiFactory.AdminKey);
 
@@ -25,6 +26,8 @@ public sealed class WebhooksApiTests(ApiFixture fixture) : IClassFixture<ApiFixt
         { """{"url":"https://shop.example.com/hooks","eventTypes":["order.confirmed","Order Confirmed"]}""", "eventTypes[1]" },
         { """{"url":"https://shop.example.com/hooks","eventTypes":["order"]}""", "eventTypes[0]" },
         { """{"url":"https://shop.example.com/hooks","eventTypes":[null]}""", "eventTypes[0]" },
+        { """{"url":"https://shop.example.com/hooks","eventTypes":["order.confirmed","order.shiped"]}""", "eventTypes[1]" },
+        { """{"url":"https://shop.example.com/hooks","eventTypes":["orders.*"]}""", "eventTypes[0]" },
     };
 
     [Theory]

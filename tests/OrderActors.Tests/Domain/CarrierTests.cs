@@ -248,7 +248,7 @@ public sealed class CarrierTests
 
         public CarrierQuote? Quote(ParcelSpec parcel) => new(code, "fixed", price, "USD", transitDays);
 
-        public ShippingLabel CreateLabel(string shipmentId, ParcelSpec parcel, ShippingAddressLabel address) =>
+        public ShippingLabel CreateLabel(string shipmentId, ParcelSpec parcel, ShippingAddressLabel address, ShippingAddressLabel? sender = null) =>
             throw new NotSupportedException("the selector never buys labels");
     }
 }

@@ -68,6 +68,7 @@ public sealed class AftercareValuationTests(SharedClusterFixture cluster)
         var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
         var request = OrderPlacementTests.Order((sku, 1)) with { Lines = [new OrderLineRequest(sku, 1, first), new OrderLineRequest(sku, 1, second)] };
         var placed = (await order.PlaceAsync(request)).Order!;
+        await TestLocations.AddressAsync(cluster.Grains, placed);
         await DeliverAsync(order, Assert.Single(placed.Shipments).Id);
         return (order, sku);
     }
@@ -107,6 +108,7 @@ public sealed class AftercareValuationTests(SharedClusterFixture cluster)
         await inventory.SetStockAsync(new SetStock([new LocationQuantity(east, 1), new LocationQuantity(west, 1)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
+        await TestLocations.AddressAsync(cluster.Grains, placed);
         await DeliverAsync(order, placed.Shipments.Single(s => s.Location == east).Id);
         var lostId = placed.Shipments.Single(s => s.Location == west).Id;
         await DeliverAsync(order, lostId, TrackingStatus.ReturnedToSender);

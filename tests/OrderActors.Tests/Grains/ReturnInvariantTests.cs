@@ -27,6 +27,7 @@ public sealed class ReturnInvariantTests(SharedClusterFixture cluster)
 
         var order = grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order(lines))).Order!;
+        await TestLocations.AddressAsync(grains, placed);
         foreach (var shipment in placed.Shipments)
         {
             foreach (var action in new[] { ShipmentAction.Pick, ShipmentAction.Pack, ShipmentAction.Ship })
