@@ -26,7 +26,7 @@ internal sealed class EventLogGrainStorage(EventedGrainStorage storage) : IGrain
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        grainState.ETag = await storage.ClearAsync(grainId, stateName, grainState.ETag, CancellationToken.None);
+        grainState.ETag = await storage.ClearAsync<T>(grainId, stateName, grainState.ETag, CancellationToken.None);
         grainState.RecordExists = false;
         grainState.State = Activator.CreateInstance<T>();
     }

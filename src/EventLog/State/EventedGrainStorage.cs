@@ -117,7 +117,7 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         return written;
     }
 
-    public async Task<string?> ClearAsync(GrainId grainId, string stateName, string? etag, CancellationToken cancellationToken)
+    public async Task<string?> ClearAsync<TState>(GrainId grainId, string stateName, string? etag, CancellationToken cancellationToken)
     {
         if (etag is null)
         {
@@ -127,7 +127,8 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
             return existing is null ? null : throw Conflict(grainId, stateName, etag, existing.Value.Version);
         }
 
-        return await SwapAsync(grainId, stateName, null, etag, [], [TableChanges.All], cancellationToken);
+        // A state with tables loses its rows in the same transaction as its head.
+        return await SwapAsync(grainId, stateName, null, etag, [], StateTables.Declared(typeof(TState)) ? [TableChanges.All] : [], cancellationToken);
     }
 
     private Task<string> SwapAsync(GrainId grainId, string stateName, byte[]? payload, string? etag, IReadOnlyList<PendingEvent> pending,

@@ -76,7 +76,7 @@ internal sealed class EventedState<TState> : IEventedState<TState>, ILifecycleOb
     {
         try
         {
-            Etag = await _storage.ClearAsync(_context.GrainId, _stateName, Etag, cancellationToken);
+            Etag = await _storage.ClearAsync<TState>(_context.GrainId, _stateName, Etag, cancellationToken);
             RecordExists = false;
             _state = Activator.CreateInstance<TState>();
             _events.Clear();
