@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrderActors.EventLog.Sql;
+using OrderActors.EventLog.State;
 using Orleans;
 
 namespace OrderActors.EventLog.Hosting;
@@ -25,6 +26,19 @@ public sealed class EventLogOptions
 
     /// <summary>The most events one state write may append (default 1,024; PostgreSQL positions leave room for 65,536).</summary>
     public int MaxEventsPerWrite { get; set; } = 1024;
+
+    /// <summary>
+    /// The most state writes committed in one transaction by group commit (default 64): writes of different grains
+    /// that arrive while earlier ones are being committed share the next commit. 1 turns group commit off (each write
+    /// its own transaction). Writes that carry <see cref="StateTable{TValue}"/> rows always commit alone.
+    /// </summary>
+    public int WriteBatchSize { get; set; } = 64;
+
+    /// <summary>
+    /// How many group-commit transactions may be in flight at once (default 4); a write that arrives while they all are
+    /// waits for the next. SQLite has one writer whatever this says.
+    /// </summary>
+    public int WriteConcurrency { get; set; } = 4;
 
     /// <summary>The most events a queue receiver reads per poll (default 256).</summary>
     public int ReadBatchSize { get; set; } = 256;
@@ -60,6 +74,16 @@ internal sealed class EventLogOptionsValidator(string name, EventLogOptions opti
         if (options.MaxEventsPerWrite is < 1 or > 65_536)
         {
             throw new OrleansConfigurationException($"EventLogOptions '{name}': MaxEventsPerWrite is {options.MaxEventsPerWrite}; it must be between 1 and 65536.");
+        }
+
+        if (options.WriteBatchSize is < 1 or > 1_000)
+        {
+            throw new OrleansConfigurationException($"EventLogOptions '{name}': WriteBatchSize is {options.WriteBatchSize}; it must be between 1 and 1000.");
+        }
+
+        if (options.WriteConcurrency is < 1 or > 256)
+        {
+            throw new OrleansConfigurationException($"EventLogOptions '{name}': WriteConcurrency is {options.WriteConcurrency}; it must be between 1 and 256.");
         }
 
         if (options.ReadBatchSize is < 1 or > 100_000)

@@ -20,6 +20,39 @@ internal static class EventLogSql
             : "pg_current_xact_id()::text::bigint * 65536 + @index") +
         $", @queue, @ns, @key, {NextSequence}, @type, @clr, @payload)";
 
+    /// <summary>Creates a grain state's record at version 1 (@type, @key, @name, @payload); no row when it exists.</summary>
+    public const string InsertState =
+        "INSERT INTO orderactors_grain_state (grain_type, grain_key, state_name, version, payload) VALUES (@type, @key, @name, 1, @payload) " +
+        "ON CONFLICT DO NOTHING";
+
+    /// <summary>Swaps a grain state's record (@type, @key, @name) to @payload if its version is @expected; no row otherwise.</summary>
+    public const string UpdateState =
+        "UPDATE orderactors_grain_state SET version = version + 1, payload = @payload, updated_at = CURRENT_TIMESTAMP " +
+        "WHERE grain_type = @type AND grain_key = @key AND state_name = @name AND version = @expected";
+
+    // PostgreSQL, one statement per write of a group commit: the swap, and the write's events only if the swap matched
+    // (data-modifying CTEs see one snapshot; the events' insert reads the swap's RETURNING). Positional parameters:
+    // $1 type, $2 key, $3 name, $4 payload, $5 expected version, $6 the index of the write's first event within the
+    // transaction, $7..$12 the events' queues, namespaces, keys, types, CLR types and payloads. Answers the new version.
+    private const string AppendIfSwapped =
+        "appended AS (INSERT INTO orderactors_events (global_position, queue_id, stream_namespace, stream_key, sequence, event_type, clr_type, payload) " +
+        "SELECT pg_current_xact_id()::text::bigint * 65536 + $6 + e.i - 1, e.q, e.ns, e.k, " +
+        "COALESCE((SELECT max(x.sequence) FROM orderactors_events x WHERE x.stream_namespace = e.ns AND x.stream_key = e.k), 0) " +
+        "+ row_number() OVER (PARTITION BY e.ns, e.k ORDER BY e.i), e.t, e.c, e.p " +
+        "FROM unnest($7::integer[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bytea[]) WITH ORDINALITY AS e(q, ns, k, t, c, p, i) " +
+        "WHERE EXISTS (SELECT 1 FROM swap)) " +
+        "SELECT version FROM swap";
+
+    /// <summary>PostgreSQL: creates a record (with $5 = 0) and appends its events, in one statement (see <see cref="AppendIfSwapped"/>).</summary>
+    public const string InsertStateWithEvents =
+        "WITH swap AS (INSERT INTO orderactors_grain_state (grain_type, grain_key, state_name, version, payload) " +
+        "VALUES ($1, $2, $3, $5 + 1, $4) ON CONFLICT DO NOTHING RETURNING version), " + AppendIfSwapped;
+
+    /// <summary>PostgreSQL: swaps a record from version $5 and appends its events, in one statement (see <see cref="AppendIfSwapped"/>).</summary>
+    public const string UpdateStateWithEvents =
+        "WITH swap AS (UPDATE orderactors_grain_state SET version = version + 1, payload = $4, updated_at = CURRENT_TIMESTAMP " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version), " + AppendIfSwapped;
+
     /// <summary>Events of queue @queue after position @after, in position order, at most @limit.</summary>
     public static string ReadQueue(SqlDatabase database) =>
         $"SELECT {Columns} FROM orderactors_events WHERE queue_id = @queue AND global_position > @after" +

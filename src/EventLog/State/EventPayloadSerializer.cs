@@ -19,7 +19,7 @@ internal sealed class EventPayloadSerializer(IOptions<EventLogJsonOptions> optio
     public PendingEvent Pending<TEvent>(StreamId stream, string eventType, TEvent @event) where TEvent : notnull
     {
         var type = @event.GetType();
-        return new PendingEvent(stream, -1, eventType, typeConverter.Format(type), JsonSerializer.SerializeToUtf8Bytes(@event, type, _json));
+        return new PendingEvent(stream, eventType, typeConverter.Format(type), JsonSerializer.SerializeToUtf8Bytes(@event, type, _json));
     }
 
     public (string ClrType, byte[] Payload) Serialize(object @event)

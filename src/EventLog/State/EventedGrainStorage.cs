@@ -24,15 +24,7 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
     private const string ReadSql =
         "SELECT version, payload FROM orderactors_grain_state WHERE grain_type = @type AND grain_key = @key AND state_name = @name";
 
-    private const string InsertSql =
-        "INSERT INTO orderactors_grain_state (grain_type, grain_key, state_name, version, payload) VALUES (@type, @key, @name, 1, @payload) " +
-        "ON CONFLICT DO NOTHING";
-
-    private const string UpdateSql =
-        "UPDATE orderactors_grain_state SET version = version + 1, payload = @payload, updated_at = CURRENT_TIMESTAMP " +
-        "WHERE grain_type = @type AND grain_key = @key AND state_name = @name AND version = @expected";
-
-    private readonly string _appendSql = EventLogSql.Append(database);
+    private readonly GroupCommit _groupCommit = new(database, options);
     private readonly string _upsertRowsSql = EventLogSql.UpsertRows(database);
     private readonly string _deleteRowsSql = EventLogSql.DeleteRows(database);
 
@@ -131,36 +123,46 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         return await SwapAsync(grainId, stateName, null, etag, [], StateTables.Declared(typeof(TState)) ? [TableChanges.All] : [], cancellationToken);
     }
 
-    private Task<string> SwapAsync(GrainId grainId, string stateName, byte[]? payload, string? etag, IReadOnlyList<PendingEvent> pending,
+    private async Task<string> SwapAsync(GrainId grainId, string stateName, byte[]? payload, string? etag, IReadOnlyList<PendingEvent> pending,
         IReadOnlyList<TableChanges> tables, CancellationToken cancellationToken)
-        => database.WriteAsync(
+    {
+        var expected = VersionOf(etag);
+        if (tables.Count == 0 && options.WriteBatchSize > 1)
+        {
+            cancellationToken.ThrowIfCancellationRequested(); // once queued, a write is committed whatever the caller does
+            var (type, key) = Columns(grainId);
+            var version = await _groupCommit.CommitAsync(new StateWrite(type, key, stateName, payload, expected, pending));
+            return version > 0 ? Etag(version)! : throw await ConflictAsync(grainId, stateName, expected, cancellationToken);
+        }
+
+        return await database.WriteAsync(
             async connection =>
             {
                 // Without events or rows the swap is one autocommitted statement; otherwise all of it is one transaction.
                 await using var transaction = pending.Count == 0 && tables.Count == 0 ? null : await connection.BeginTransactionAsync(cancellationToken);
-                var version = await SwapAsync(connection, transaction, grainId, stateName, payload, VersionOf(etag), cancellationToken);
+                var version = await SwapAsync(connection, transaction, grainId, stateName, payload, expected, cancellationToken);
                 foreach (var table in tables)
                 {
                     await WriteRowsAsync(connection, transaction!, grainId, stateName, table, cancellationToken);
                 }
 
-                for (var i = 0; i < pending.Count; i++)
-                {
-                    var e = pending[i];
-                    await using var append = SqlDatabase.Command(connection, transaction, _appendSql,
-                        ("@index", (long)i), ("@queue", EventLogQueueMapper.QueueOf(e.Stream, options.QueueCount)), ("@ns", e.Namespace), ("@key", e.Key),
-                        ("@type", e.EventType), ("@clr", e.ClrType), ("@payload", e.Payload));
-                    await append.ExecuteNonQueryAsync(cancellationToken);
-                }
-
                 if (transaction is not null)
                 {
+                    await _groupCommit.AppendAsync(connection, transaction, pending, cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                 }
 
                 return Etag(version)!;
             },
             cancellationToken);
+    }
+
+    private async Task<InconsistentStateException> ConflictAsync(GrainId grainId, string stateName, long expected, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var stored = await ReadAsync(connection, null, grainId, stateName, cancellationToken);
+        return Conflict(grainId, stateName, Etag(expected), stored?.Version ?? 0);
+    }
 
     private async Task WriteRowsAsync(DbConnection connection, DbTransaction transaction, GrainId grainId, string stateName, TableChanges table, CancellationToken cancellationToken)
     {
@@ -217,8 +219,8 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
     {
         var (type, key) = Columns(grainId);
         await using var command = expected == 0
-            ? SqlDatabase.Command(connection, transaction, InsertSql, ("@type", type), ("@key", key), ("@name", stateName), ("@payload", payload))
-            : SqlDatabase.Command(connection, transaction, UpdateSql, ("@type", type), ("@key", key), ("@name", stateName), ("@payload", payload), ("@expected", expected));
+            ? SqlDatabase.Command(connection, transaction, EventLogSql.InsertState, ("@type", type), ("@key", key), ("@name", stateName), ("@payload", payload))
+            : SqlDatabase.Command(connection, transaction, EventLogSql.UpdateState, ("@type", type), ("@key", key), ("@name", stateName), ("@payload", payload), ("@expected", expected));
         if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
         {
             return expected + 1;

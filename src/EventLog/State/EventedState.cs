@@ -57,11 +57,14 @@ internal sealed class EventedState<TState> : IEventedState<TState>, ILifecycleOb
 
     public async Task WriteStateAsync(CancellationToken cancellationToken)
     {
+        // The events appended so far go with this write; a grain that interleaves may append more while it is in
+        // flight, and those wait for the next write.
+        var events = _events.ToArray();
         try
         {
-            Etag = await _storage.WriteAsync(_context.GrainId, _stateName, _state, Etag, _events, cancellationToken);
+            Etag = await _storage.WriteAsync(_context.GrainId, _stateName, _state, Etag, events, cancellationToken);
             RecordExists = true;
-            _events.Clear();
+            _events.RemoveRange(0, events.Length);
         }
         catch (Exception exception)
         {

@@ -4,11 +4,10 @@ namespace OrderActors.EventLog.State;
 
 /// <summary>An event appended to an <see cref="IEventedState{TState}"/>, serialized, waiting for the next write.</summary>
 /// <param name="Stream">The stream it goes on.</param>
-/// <param name="Queue">The log queue its stream belongs to (see <see cref="Streams.EventLogQueueMapper"/>).</param>
 /// <param name="EventType">The domain's name of the event.</param>
 /// <param name="ClrType">The payload's type as Orleans' type converter formats it.</param>
 /// <param name="Payload">The payload as UTF-8 JSON.</param>
-internal sealed record PendingEvent(StreamId Stream, int Queue, string EventType, string ClrType, byte[] Payload)
+internal sealed record PendingEvent(StreamId Stream, string EventType, string ClrType, byte[] Payload)
 {
     public string Namespace => Stream.GetNamespace() ?? throw new ArgumentException($"Stream {Stream} has no namespace; event-log streams need one.");
 

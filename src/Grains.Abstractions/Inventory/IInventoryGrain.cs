@@ -16,7 +16,7 @@ public interface IInventoryGrain : IGrainWithStringKey
     /// Reserves stock for an order, all or nothing; idempotent per order id. An unconfirmed reservation expires
     /// after the reservation timeout; reserving again with <c>Confirm</c> confirms it (reserving it anew if it expired).
     /// </summary>
-    [Alias("ReserveAsync")]
+    [Alias("ReserveAsync"), AlwaysInterleave]
     [ResponseTimeout("00:00:30")] // a flash sale queues many callers on one SKU: legitimately longer than the default
     Task<ReservationResult> ReserveAsync(ReserveStock request);
 

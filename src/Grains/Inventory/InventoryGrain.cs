@@ -14,6 +14,14 @@ namespace OrderActors.Grains.Inventory;
 /// running gets another timeout, anything else (the process died mid-placement, the order was refused) releases
 /// it. So a crashed placement never holds stock for more than about one and a quarter timeouts, also across a
 /// restart, and the happy path costs no extra write.
+/// <para>
+/// Reservations interleave (<see cref="IInventoryGrain.ReserveAsync"/> is <c>[AlwaysInterleave]</c>), so a hot SKU does
+/// not take them one write at a time: each is decided at once against the ledger in memory, which holds every earlier
+/// decision, and its caller is answered when a write that carries it has committed. Writes go through a
+/// <see cref="WriteCoalescer"/>: while one is in flight, the reservations decided meanwhile wait for the next, and
+/// share it. A refusal needs no write. The expiry sweep, which decides across calls to orders, runs alone:
+/// reservations that arrive during it wait for it to end.
+/// </para>
 /// </remarks>
 [GrainType("inventory")]
 public sealed class InventoryGrain(
@@ -25,11 +33,15 @@ public sealed class InventoryGrain(
     private const string ExpiryReminder = "reservation-expiry";
 
     private StockLedger? _ledger;
+    private WriteCoalescer? _writes;
+    private Task? _sweep;
 
     // The ledger keeps running totals over the state object; it is rebuilt only if the state was reloaded.
     private StockLedger Ledger => ReferenceEquals(_ledger?.State, inventory.State) ? _ledger! : _ledger = new(this.GetPrimaryKeyString(), inventory.State);
 
     private TimeSpan Timeout => options.Value.ReservationTimeout;
+
+    private WriteCoalescer Writes => _writes ??= new(() => inventory.WriteStateAsync());
 
     public async Task<InventoryView> SetStockAsync(SetStock command)
     {
@@ -44,7 +56,17 @@ public sealed class InventoryGrain(
 
     public async Task<ReservationResult> ReserveAsync(ReserveStock request)
     {
+        while (_sweep is { } sweep)
+        {
+            await Task.WhenAny(sweep); // its outcome is the reminder's business
+        }
+
         var (result, changed) = Ledger.Reserve(request, timeProvider.GetUtcNow(), Timeout, options.Value.AllocationStrategy);
+        if (!changed && result.Outcome == ReservationOutcome.Reserved && Writes.IsWriting)
+        {
+            await Writes.WriteAsync(); // a repeat of a reservation that is not written yet: answered once it is
+        }
+
         if (changed)
         {
             if (!request.Confirm && !inventory.State.ExpiryReminderRegistered)
@@ -96,7 +118,7 @@ public sealed class InventoryGrain(
         var view = Ledger.View();
         inventory.Append(StreamId.Create(StreamNamespaces.Inventory, this.GetPrimaryKeyString()), type,
             new InventoryChanged(view.Sku, type, timeProvider.GetUtcNow(), orderId, view.OnHand, view.Reserved, view.Available, view.Committed));
-        return inventory.WriteStateAsync();
+        return Writes.WriteAsync();
     }
 
     private async Task<ReservationVerdict> AskAsync(string orderId)
@@ -117,6 +139,22 @@ public sealed class InventoryGrain(
         {
             return;
         }
+
+        var sweep = SweepAsync();
+        _sweep = sweep;
+        try
+        {
+            await sweep;
+        }
+        finally
+        {
+            _sweep = null;
+        }
+    }
+
+    private async Task SweepAsync()
+    {
+        await Task.Yield(); // the caller publishes the task before the sweep makes its first decision
 
         // Each timed-out reservation's order decides; an order that cannot be reached keeps it for another round
         // (releasing stock a confirmed order still needs would oversell).
@@ -147,7 +185,7 @@ public sealed class InventoryGrain(
         }
         else if (idle)
         {
-            await inventory.WriteStateAsync();
+            await Writes.WriteAsync();
         }
 
         // Unregistered only after the state says so: a reminder without the flag is harmless, the reverse would

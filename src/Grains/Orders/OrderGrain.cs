@@ -136,7 +136,11 @@ public sealed partial class OrderGrain(
         State.Fingerprint = fingerprint;
         State.Request = command;
         State.PlacedAt = now;
-        await SaveAsync();
+
+        // Nothing is written before the outcome: the reservations below stay unconfirmed until the write that
+        // confirms the order, and if the process dies first, each inventory grain's expiry sweep asks this order, which
+        // then has no record and lets them go. A retry of the same request reserves the same units again (reserving is
+        // idempotent per order) and the gateway's key makes the authorization the same one.
 
         var quantities = command.Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
         ReservationResult[] reservations;
@@ -690,7 +694,14 @@ public sealed partial class OrderGrain(
     private async Task UndoPlacementAsync(PlaceOrder command)
     {
         await ReleaseAllAsync(command);
-        await order.ClearStateAsync();
+        if (order.RecordExists)
+        {
+            await order.ClearStateAsync(); // an order left "reserving" by an earlier version's write-ahead
+        }
+        else
+        {
+            order.State = new OrderState();
+        }
     }
 
     private Task ReleaseAllAsync(PlaceOrder command)
