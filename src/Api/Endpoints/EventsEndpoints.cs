@@ -3,6 +3,7 @@ using OrderActors.EventLog;
 using System.Text;
 using System.Text.Json;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains.Events;
 
 namespace OrderActors.Api.Endpoints;
@@ -19,18 +20,30 @@ public static class EventsEndpoints
 {
     public const int MaxPage = 1000;
 
+    private const string EventStream = "text/event-stream";
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
     public static IEndpointRouteBuilder MapEventsApiV1(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/v1/events", GetFeedAsync).WithTags("Events").RequireAuthorization(Policies.ReadEvents);
-        routes.MapGet("/v1/orders/{id}/events", GetOrderEventsAsync).WithTags("Events").RequireAuthorization(Policies.ReadOrders);
+        // JSON a page at a time, or with Accept: text/event-stream a live tail of the same events; the handlers answer either.
+        routes.MapGet("/v1/events", GetFeedAsync).WithTags("Events").RequireAuthorization(Policies.ReadEvents)
+            .WithName("GetEvents").WithSummary("The global event feed, a page at a time, or a live tail as text/event-stream")
+            .Produces<EventsPage>(StatusCodes.Status200OK, "application/json", EventStream)
+            .ProducesProblems(422);
+        routes.MapGet("/v1/orders/{id}/events", GetOrderEventsAsync).WithTags("Events").RequireAuthorization(Policies.ReadOrders)
+            .WithName("GetOrderEvents").WithSummary("One order's event stream, a page at a time, or a live tail as text/event-stream")
+            .Produces<EventsPage>(StatusCodes.Status200OK, "application/json", EventStream)
+            .ProducesProblems(404, 422);
         return routes;
     }
 
     /// <summary>One event as the API shows it; <c>data</c> is the event's own JSON.</summary>
     public sealed record EventResource(long Position, string Stream, long Sequence, string Type, DateTimeOffset CreatedAt, JsonElement Data);
+
+    /// <summary>A page of events; <c>next</c> is the cursor to pass as <c>after</c> for the following page.</summary>
+    public sealed record EventsPage(IEnumerable<EventResource> Events, long Next);
 
     public static async Task<IResult> GetFeedAsync(HttpContext http, [FromKeyedServices(OrderActorsStorage.EventLog)] IEventLogReader streams, long? after, int? limit)
     {
@@ -47,7 +60,7 @@ public static class EventsEndpoints
         }
 
         var page = await streams.ReadAllAsync(from, limit ?? 100, http.RequestAborted);
-        return TypedResults.Ok(new { events = page.Select(ToResource), next = page.Count == 0 ? from : page[^1].Position });
+        return TypedResults.Ok(new EventsPage(page.Select(ToResource), page.Count == 0 ? from : page[^1].Position));
     }
 
     public static async Task<IResult> GetOrderEventsAsync(string id, HttpContext http, [FromKeyedServices(OrderActorsStorage.EventLog)] IEventLogReader streams, long? after, int? limit)
@@ -76,7 +89,7 @@ public static class EventsEndpoints
             return Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
         }
 
-        return TypedResults.Ok(new { events = page.Select(ToResource), next = page.Count == 0 ? from : page[^1].Sequence });
+        return TypedResults.Ok(new EventsPage(page.Select(ToResource), page.Count == 0 ? from : page[^1].Sequence));
     }
 
     private static IResult? Invalid(long? after, int? limit)
@@ -96,7 +109,7 @@ public static class EventsEndpoints
     }
 
     private static bool WantsEventStream(HttpContext http)
-        => http.Request.Headers.Accept.Any(a => a?.Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) == true);
+        => http.Request.Headers.Accept.Any(a => a?.Contains(EventStream, StringComparison.OrdinalIgnoreCase) == true);
 
     private static long? LastEventId(HttpContext http)
         => long.TryParse(http.Request.Headers["Last-Event-ID"].ToString(), out var id) && id >= 0 ? id : null;
@@ -105,7 +118,7 @@ public static class EventsEndpoints
     private static async Task TailAsync(HttpContext http, Func<long, CancellationToken, Task<IReadOnlyList<EventLogEntry>>> read, long from, Func<EventLogEntry, long> cursor)
     {
         var response = http.Response;
-        response.Headers.ContentType = "text/event-stream";
+        response.Headers.ContentType = EventStream;
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         await response.Body.FlushAsync(http.RequestAborted);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains;
 using OrderActors.Grains.Inventory;
 
@@ -16,15 +17,19 @@ public static class InventoryEndpoints
     public static RouteGroupBuilder MapInventoryApiV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/inventory").WithTags("Inventory");
-        group.MapPut("/{sku}", PutStockAsync).RequireAuthorization(Policies.ManageInventory);
-        group.MapGet("/{sku}", GetStockAsync).RequireAuthorization(Policies.ReadInventory);
+        group.MapPut("/{sku}", PutStockAsync).RequireAuthorization(Policies.ManageInventory)
+            .WithName("PutStock").WithSummary("Set on-hand per location (in allocation priority order) and substitutes")
+            .ProducesProblems(409, 422);
+        group.MapGet("/{sku}", GetStockAsync).RequireAuthorization(Policies.ReadInventory)
+            .WithName("GetStock").WithSummary("On-hand, reserved, available and committed stock, per location")
+            .ProducesProblems(404);
         return group;
     }
 
     /// <summary>The body of <c>PUT /v1/inventory/{sku}</c>.</summary>
     public sealed record PutStockRequest(Dictionary<string, int>? Locations, List<string>? Substitutes);
 
-    public static async Task<IResult> PutStockAsync(string sku, PutStockRequest? body, IGrainFactory grains)
+    public static async Task<Results<Ok<InventoryView>, ProblemHttpResult>> PutStockAsync(string sku, PutStockRequest? body, IGrainFactory grains)
     {
         var validation = new Validation();
         var command = Validate(sku, body, validation);
@@ -89,7 +94,7 @@ public static class InventoryEndpoints
         return validation.IsValid ? new SetStock(body!.Locations!.Select(l => new LocationQuantity(l.Key, l.Value)).ToArray(), substitutes) : null;
     }
 
-    public static async Task<IResult> GetStockAsync(string sku, IGrainFactory grains)
+    public static async Task<Results<Ok<InventoryView>, ProblemHttpResult>> GetStockAsync(string sku, IGrainFactory grains)
     {
         if (!Validation.IsIdentifier(sku))
         {
@@ -99,6 +104,6 @@ public static class InventoryEndpoints
         return await grains.GetGrain<IInventoryGrain>(sku).GetAsync() is { } view ? TypedResults.Ok(view) : UnknownSku(sku);
     }
 
-    private static IResult UnknownSku(string sku)
+    private static ProblemHttpResult UnknownSku(string sku)
         => Problems.Result(404, "unknown-sku", "Unknown SKU.", $"SKU '{sku}' has never been stocked.");
 }

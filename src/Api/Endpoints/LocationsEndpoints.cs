@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains.Locations;
 using static OrderActors.Api.Endpoints.OrdersEndpoints;
 
@@ -16,15 +18,19 @@ public static class LocationsEndpoints
     public static RouteGroupBuilder MapLocationsApiV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/locations").WithTags("Locations");
-        group.MapPut("/{id}", PutLocationAsync).RequireAuthorization(Policies.ManageInventory);
-        group.MapGet("/{id}", GetLocationAsync).RequireAuthorization(Policies.ManageFulfillment);
+        group.MapPut("/{id}", PutLocationAsync).RequireAuthorization(Policies.ManageInventory)
+            .WithName("PutLocation").WithSummary("Set a location's address: the sender on its labels, the destination of returns to it")
+            .ProducesProblems(422);
+        group.MapGet("/{id}", GetLocationAsync).RequireAuthorization(Policies.ManageFulfillment)
+            .WithName("GetLocation").WithSummary("The location's address")
+            .ProducesProblems(404);
         return group;
     }
 
     /// <summary>The body of <c>PUT /v1/locations/{id}</c>.</summary>
     public sealed record PutLocationRequest(AddressRequest? Address);
 
-    public static async Task<IResult> PutLocationAsync(string id, PutLocationRequest? body, IGrainFactory grains)
+    public static async Task<Results<Ok<LocationView>, ProblemHttpResult>> PutLocationAsync(string id, PutLocationRequest? body, IGrainFactory grains)
     {
         var validation = new Validation();
         validation.Identifier("id", id, "location id");
@@ -37,7 +43,7 @@ public static class LocationsEndpoints
         return TypedResults.Ok(await grains.GetGrain<ILocationGrain>(id).SetAsync(new SetLocation(address!)));
     }
 
-    public static async Task<IResult> GetLocationAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<LocationView>, ProblemHttpResult>> GetLocationAsync(string id, IGrainFactory grains)
         => Validation.IsIdentifier(id) && await grains.GetGrain<ILocationGrain>(id).GetAsync() is { } location
             ? TypedResults.Ok(location)
             : Problems.Result(404, "location-not-found", "Location not found.", $"Location '{id}' has no address yet.");

@@ -1,5 +1,7 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
 
@@ -22,10 +24,18 @@ public static class OrdersEndpoints
     public static RouteGroupBuilder MapOrdersApiV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/orders").WithTags("Orders");
-        group.MapPost("/", PlaceOrderAsync).RequireAuthorization(Policies.PlaceOrders);
-        group.MapGet("/{id}", GetOrderAsync).RequireAuthorization(Policies.ReadOrders);
-        group.MapPost("/{id}/cancel", CancelOrderAsync).RequireAuthorization(Policies.PlaceOrders);
-        group.MapGet("/{id}/notifications", GetNotificationsAsync).RequireAuthorization(Policies.ReadOrders);
+        group.MapPost("/", PlaceOrderAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("PlaceOrder").WithSummary("Place an order: reserve every line (all or nothing), authorize the payment, confirm")
+            .ProducesProblems(402, 409, 422);
+        group.MapGet("/{id}", GetOrderAsync).RequireAuthorization(Policies.ReadOrders)
+            .WithName("GetOrder").WithSummary("The order with its lines, statuses, payment, shipments, timeline and after-sales")
+            .ProducesProblems(404);
+        group.MapPost("/{id}/cancel", CancelOrderAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("CancelOrder").WithSummary("Cancel what has not shipped: release its stock, void or refund its part")
+            .ProducesProblems(404, 409, 422);
+        group.MapGet("/{id}/notifications", GetNotificationsAsync).RequireAuthorization(Policies.ReadOrders)
+            .WithName("GetOrderNotifications").WithSummary("The customer notifications the order produced")
+            .ProducesProblems(404);
         return group;
     }
 
@@ -48,7 +58,10 @@ public static class OrdersEndpoints
 
     public sealed record CancelRequest(string? Reason);
 
-    public static async Task<IResult> PlaceOrderAsync(PlaceOrderRequest? body, HttpContext http, IGrainFactory grains, TimeProvider time)
+    /// <summary>The body of <c>GET /v1/orders/{id}/notifications</c>.</summary>
+    public sealed record NotificationsResponse(IReadOnlyList<CustomerNotification> Notifications);
+
+    public static async Task<Results<Created<OrderView>, ProblemHttpResult>> PlaceOrderAsync(PlaceOrderRequest? body, HttpContext http, IGrainFactory grains, TimeProvider time)
     {
         var validation = new Validation();
         var command = Validate(body, http.User, validation);
@@ -73,7 +86,7 @@ public static class OrdersEndpoints
 
         return result.Outcome switch
         {
-            PlacementOutcome.Placed => TypedResults.Created($"/v1/orders/{orderId}", result.Order),
+            PlacementOutcome.Placed => TypedResults.Created($"/v1/orders/{orderId}", result.Order!),
             PlacementOutcome.OutOfStock => Problems.Result(409, "out-of-stock", "Not enough stock.",
                 "Some lines cannot be reserved; nothing was reserved. See 'shortages' for what is available and in-stock alternatives.",
                 new Dictionary<string, object?> { ["shortages"] = result.Shortages }),
@@ -87,7 +100,7 @@ public static class OrdersEndpoints
         };
     }
 
-    private static IResult PaymentUnavailable(HttpContext http, PaymentProblem? problem)
+    private static ProblemHttpResult PaymentUnavailable(HttpContext http, PaymentProblem? problem)
     {
         http.Response.Headers.RetryAfter = "5";
         return Problems.Result(503, "payment-unavailable", "The payment service did not answer.",
@@ -95,7 +108,7 @@ public static class OrdersEndpoints
             new Dictionary<string, object?> { ["reason"] = problem?.Reason });
     }
 
-    public static async Task<IResult> CancelOrderAsync(string id, CancelRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> CancelOrderAsync(string id, CancelRequest? body, HttpContext http, IGrainFactory grains)
     {
         if (!Validation.IsIdentifier(id))
         {
@@ -114,14 +127,14 @@ public static class OrdersEndpoints
         return TypedResults.Ok(order);
     }
 
-    public static async Task<IResult> GetNotificationsAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<NotificationsResponse>, ProblemHttpResult>> GetNotificationsAsync(string id, IGrainFactory grains)
         => Validation.IsIdentifier(id)
-            ? TypedResults.Ok(new { notifications = await grains.GetGrain<IOrderGrain>(id).GetNotificationsAsync() })
+            ? TypedResults.Ok(new NotificationsResponse(await grains.GetGrain<IOrderGrain>(id).GetNotificationsAsync()))
             : OrderNotFound(id);
 
-    internal static IResult OrderNotFound(string id) => Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
+    internal static ProblemHttpResult OrderNotFound(string id) => Problems.Result(404, "order-not-found", "Order not found.", $"There is no order '{id}'.");
 
-    public static async Task<IResult> GetOrderAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<OrderView>, ProblemHttpResult>> GetOrderAsync(string id, IGrainFactory grains)
     {
         if (Validation.IsIdentifier(id) && await grains.GetGrain<IOrderGrain>(id).GetAsync() is { } order)
         {

@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
+using OrderActors.EventLog;
 using OrderActors.Grains.Reporting;
 
 namespace OrderActors.Api.Endpoints;
@@ -27,35 +30,62 @@ namespace OrderActors.Api.Endpoints;
 public static class ReportsEndpoints
 {
     private const int CsvPage = 1000;
+    private const string CsvMediaType = "text/csv";
 
     public static IEndpointRouteBuilder MapReportsApiV1(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/v1/reports/orders-by-status", async (IGrainFactory grains)
                 => TypedResults.Ok(await grains.GetGrain<IOrdersByStatusGrain>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey).GetAsync()))
-            .WithTags("Reports").RequireAuthorization(Policies.ReadReports);
+            .WithTags("Reports").RequireAuthorization(Policies.ReadReports)
+            .WithName("GetOrdersByStatus").WithSummary("Orders per status and per channel, live from the streams");
 
         var reports = routes.MapGroup("/v1/reports").WithTags("Reports");
-        reports.MapGet("/sales", GetSalesAsync).RequireAuthorization(Policies.ReadReports);
-        reports.MapGet("/sales.csv", GetSalesCsvAsync).RequireAuthorization(Policies.ReadReports);
-        reports.MapGet("/inventory", GetInventoryAsync).RequireAuthorization(Policies.ReadReports);
-        reports.MapGet("/low-stock", GetLowStockAsync).RequireAuthorization(Policies.ReadReports);
-        reports.MapPut("/low-stock/{sku}", PutThresholdAsync).RequireAuthorization(Policies.ManageInventory);
+        reports.MapGet("/sales", GetSalesAsync).RequireAuthorization(Policies.ReadReports)
+            .WithName("GetSales").WithSummary("Units, revenue (net of refunded units) and orders per day, SKU or channel, per currency")
+            .ProducesProblems(422);
+        reports.MapGet("/sales.csv", GetSalesCsvAsync).RequireAuthorization(Policies.ReadReports)
+            .WithName("GetSalesCsv").WithSummary("The sales report's rows as CSV")
+            .Produces<string>(StatusCodes.Status200OK, CsvMediaType)
+            .ProducesProblems(422);
+        reports.MapGet("/inventory", GetInventoryAsync).RequireAuthorization(Policies.ReadReports)
+            .WithName("GetInventoryReport").WithSummary("Latest stock levels per SKU, by SKU, cursor-paged")
+            .ProducesProblems(422);
+        reports.MapGet("/low-stock", GetLowStockAsync).RequireAuthorization(Policies.ReadReports)
+            .WithName("GetLowStock").WithSummary("SKUs whose available stock is at or below their threshold, lowest first")
+            .ProducesProblems(422);
+        reports.MapPut("/low-stock/{sku}", PutThresholdAsync).RequireAuthorization(Policies.ManageInventory)
+            .WithName("PutLowStockThreshold").WithSummary("A SKU's own low-stock threshold; null goes back to the default")
+            .ProducesProblems(422);
         reports.MapGet("/kpis", async (IGrainFactory grains) => TypedResults.Ok(await Grain<IKpiReportGrain>(grains).GetAsync()))
-            .RequireAuthorization(Policies.ReadReports);
-        reports.MapGet("/orders", GetOrdersAsync).RequireAuthorization(Policies.ReadReports);
-        reports.MapGet("/orders.csv", GetOrdersCsv).RequireAuthorization(Policies.ReadReports);
+            .RequireAuthorization(Policies.ReadReports)
+            .WithName("GetKpis").WithSummary("Cycle and fulfilment times, on-time, cancellation and return rates, refunds, rating");
+        reports.MapGet("/orders", GetOrdersAsync).RequireAuthorization(Policies.ReadReports)
+            .WithName("ListOrders").WithSummary("Orders newest first, filtered by status, channel, customer and dates, cursor-paged")
+            .ProducesProblems(422);
+        reports.MapGet("/orders.csv", GetOrdersCsv).RequireAuthorization(Policies.ReadReports)
+            .WithName("ListOrdersCsv").WithSummary("Every matching order as CSV")
+            .Produces<string>(StatusCodes.Status200OK, CsvMediaType)
+            .ProducesProblems(422);
 
         var admin = routes.MapGroup("/v1/admin/subscriptions").WithTags("Admin").RequireAuthorization(Policies.Admin);
-        admin.MapGet("/", async (IGrainFactory grains) => TypedResults.Ok(new { subscriptions = await ProjectionAdmin.ListAsync(grains) }));
-        admin.MapPost("/{name}/skip", SkipAsync);
-        admin.MapPost("/{name}/retry", async (string name, IGrainFactory grains) =>
-            await ProjectionAdmin.RunAsync(grains, name, p => p.RetryAsync()) is { } status ? Results.Ok(status) : Unknown(name));
-        admin.MapPost("/{name}/reset", async (string name, IGrainFactory grains) =>
-            await ProjectionAdmin.RunAsync(grains, name, p => p.RebuildAsync()) is { } status ? Results.Ok(status) : Unknown(name));
+        admin.MapGet("/", async (IGrainFactory grains) => TypedResults.Ok(new SubscriptionsResponse(await ProjectionAdmin.ListAsync(grains))))
+            .WithName("ListSubscriptions").WithSummary("Stream subscriptions: checkpoint, state, a parked event and its error");
+        admin.MapPost("/{name}/skip", SkipAsync)
+            .WithName("SkipSubscriptionEvent").WithSummary("Skip the event a parked subscription waits at")
+            .ProducesProblems(404, 409);
+        admin.MapPost("/{name}/retry", (string name, IGrainFactory grains) => RunAsync(grains, name, p => p.RetryAsync()))
+            .WithName("RetrySubscription").WithSummary("Retry a parked subscription now")
+            .ProducesProblems(404);
+        admin.MapPost("/{name}/reset", (string name, IGrainFactory grains) => RunAsync(grains, name, p => p.RebuildAsync()))
+            .WithName("ResetSubscription").WithSummary("Rebuild a projection from the beginning of the streams")
+            .ProducesProblems(404);
         return routes;
     }
 
     public sealed record SkipRequest(string? Reason);
+
+    /// <summary>The body of <c>GET /v1/admin/subscriptions</c>.</summary>
+    public sealed record SubscriptionsResponse(IReadOnlyList<SubscriptionStatus> Subscriptions);
 
     /// <summary>The body of <c>PUT /v1/reports/low-stock/{sku}</c>; a null threshold goes back to the default.</summary>
     public sealed record ThresholdRequest(int? Threshold);
@@ -66,14 +96,14 @@ public static class ReportsEndpoints
     /// <summary>A page of stock levels; <c>next</c> is the cursor of the following page, null on the last.</summary>
     public sealed record InventoryPage(long Checkpoint, IReadOnlyList<InventoryLevel> Items, string? Next);
 
-    public static async Task<IResult> GetSalesAsync(string? from, string? to, string? groupBy, IGrainFactory grains, TimeProvider time)
+    public static async Task<Results<Ok<SalesReport>, ProblemHttpResult>> GetSalesAsync(string? from, string? to, string? groupBy, IGrainFactory grains, TimeProvider time)
     {
         var validation = new Validation();
         var query = ReportQueries.Sales(from, to, groupBy, Today(time), validation);
         return query is null ? Problems.Validation(validation.Errors) : TypedResults.Ok(await Grain<ISalesReportGrain>(grains).GetAsync(query));
     }
 
-    public static async Task<IResult> GetSalesCsvAsync(string? from, string? to, string? groupBy, IGrainFactory grains, TimeProvider time)
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetSalesCsvAsync(string? from, string? to, string? groupBy, IGrainFactory grains, TimeProvider time)
     {
         var validation = new Validation();
         var query = ReportQueries.Sales(from, to, groupBy, Today(time), validation);
@@ -93,7 +123,7 @@ public static class ReportsEndpoints
         return TypedResults.Bytes(Encoding.UTF8.GetBytes(csv.ToString()), Csv.ContentType, $"sales-{query.From:yyyy-MM-dd}-{query.To:yyyy-MM-dd}-by-{Name(query.GroupBy)}.csv");
     }
 
-    public static async Task<IResult> GetInventoryAsync(string? limit, string? cursor, IGrainFactory grains)
+    public static async Task<Results<Ok<InventoryPage>, ProblemHttpResult>> GetInventoryAsync(string? limit, string? cursor, IGrainFactory grains)
     {
         var validation = new Validation();
         var size = ReportQueries.Limit(limit, ReportQueries.DefaultInventoryPage, ReportQueries.MaxInventoryPage, validation);
@@ -107,14 +137,14 @@ public static class ReportsEndpoints
         return TypedResults.Ok(new InventoryPage(page.Checkpoint, page.Items, page.NextAfter is { } sku ? ReportQueries.SkuCursor(sku) : null));
     }
 
-    public static async Task<IResult> GetLowStockAsync(string? limit, IGrainFactory grains)
+    public static async Task<Results<Ok<LowStockReport>, ProblemHttpResult>> GetLowStockAsync(string? limit, IGrainFactory grains)
     {
         var validation = new Validation();
         var size = ReportQueries.Limit(limit, ReportQueries.DefaultInventoryPage, ReportQueries.MaxInventoryPage, validation);
         return validation.IsValid ? TypedResults.Ok(await Grain<IInventoryReportGrain>(grains).GetLowStockAsync(size)) : Problems.Validation(validation.Errors);
     }
 
-    public static async Task<IResult> PutThresholdAsync(string sku, ThresholdRequest? body, IGrainFactory grains)
+    public static async Task<Results<Ok<LowStockThreshold>, ProblemHttpResult>> PutThresholdAsync(string sku, ThresholdRequest? body, IGrainFactory grains)
     {
         var validation = new Validation();
         validation.Identifier("sku", sku, "SKU");
@@ -128,7 +158,7 @@ public static class ReportsEndpoints
             : Problems.Validation(validation.Errors);
     }
 
-    public static async Task<IResult> GetOrdersAsync(
+    public static async Task<Results<Ok<OrdersPage>, ProblemHttpResult>> GetOrdersAsync(
         string? status, string? channel, string? customer, string? from, string? to, string? limit, string? cursor, IGrainFactory grains)
     {
         var validation = new Validation();
@@ -143,7 +173,7 @@ public static class ReportsEndpoints
     }
 
     // Every matching order, newest first, read from the projection a page at a time while the response is written.
-    public static IResult GetOrdersCsv(string? status, string? channel, string? customer, string? from, string? to, IGrainFactory grains)
+    public static Results<PushStreamHttpResult, ProblemHttpResult> GetOrdersCsv(string? status, string? channel, string? customer, string? from, string? to, IGrainFactory grains)
     {
         var validation = new Validation();
         var query = ReportQueries.Orders(status, channel, customer, from, to, null, null, validation);
@@ -186,7 +216,7 @@ public static class ReportsEndpoints
     private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     /// <summary>Skips the event a parked projection stopped at; 409 when it is not parked.</summary>
-    public static async Task<IResult> SkipAsync(string name, SkipRequest? body, IGrainFactory grains, HttpContext http)
+    public static async Task<Results<Ok<SubscriptionStatus>, ProblemHttpResult>> SkipAsync(string name, SkipRequest? body, IGrainFactory grains, HttpContext http)
     {
         var current = await ProjectionAdmin.RunAsync(grains, name, p => p.GetStatusAsync());
         if (current is null)
@@ -200,8 +230,12 @@ public static class ReportsEndpoints
         }
 
         var reason = $"{body?.Reason ?? "skipped by an admin"} ({http.User.Identity?.Name})";
-        return Results.Ok(await ProjectionAdmin.RunAsync(grains, name, p => p.SkipAsync(reason)));
+        return await RunAsync(grains, name, p => p.SkipAsync(reason));
     }
 
-    private static IResult Unknown(string name) => Problems.Result(404, "subscription-not-found", "No such subscription.", $"There is no subscription '{name}'.");
+    private static async Task<Results<Ok<SubscriptionStatus>, ProblemHttpResult>> RunAsync(
+        IGrainFactory grains, string name, Func<IEventLogProjection, Task<ProjectionStatus>> action)
+        => await ProjectionAdmin.RunAsync(grains, name, action) is { } status ? TypedResults.Ok(status) : Unknown(name);
+
+    private static ProblemHttpResult Unknown(string name) => Problems.Result(404, "subscription-not-found", "No such subscription.", $"There is no subscription '{name}'.");
 }

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains.Orders;
 
 namespace OrderActors.Api.Endpoints;
@@ -27,22 +29,42 @@ public static class ReturnsEndpoints
     public static IEndpointRouteBuilder MapReturnsApiV1(this IEndpointRouteBuilder routes)
     {
         var orders = routes.MapGroup("/v1/orders").WithTags("Returns");
-        orders.MapPost("/{id}/returns", RequestReturnAsync).RequireAuthorization(Policies.PlaceOrders);
-        orders.MapPost("/{id}/refunds", RefundAsync).RequireAuthorization(Policies.ManageAftercare);
-        orders.MapPost("/{id}/refunds/{refundId}/retry", RetryRefundAsync).RequireAuthorization(Policies.ManageAftercare);
-        orders.MapPost("/{id}/claims", OpenClaimAsync).RequireAuthorization(Policies.PlaceOrders);
+        orders.MapPost("/{id}/returns", RequestReturnAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("RequestReturn").WithSummary("Open a return of delivered units, for a refund or an exchange")
+            .ProducesProblems(404, 409, 422);
+        orders.MapPost("/{id}/refunds", RefundAsync).RequireAuthorization(Policies.ManageAftercare)
+            .WithName("RefundOrder").WithSummary("A refund of its own: shipped units at their unit price plus an amount for shipping or goodwill")
+            .ProducesProblems(402, 404, 409, 422);
+        orders.MapPost("/{id}/refunds/{refundId}/retry", RetryRefundAsync).RequireAuthorization(Policies.ManageAftercare)
+            .WithName("RetryRefund").WithSummary("Try a refund the gateway declined again, under a new gateway key")
+            .ProducesProblems(404, 409, 422);
+        orders.MapPost("/{id}/claims", OpenClaimAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("OpenClaim").WithSummary("Open a claim: item missing, wrong item, arrived damaged or parcel lost")
+            .ProducesProblems(404, 409, 422);
 
         var returns = routes.MapGroup("/v1/returns").WithTags("Returns");
-        returns.MapGet("/{id}", GetReturnAsync).RequireAuthorization(Policies.ReadOrders);
+        returns.MapGet("/{id}", GetReturnAsync).RequireAuthorization(Policies.ReadOrders)
+            .WithName("GetReturn").WithSummary("The return: status, lines, label, instructions, inspection, refund, replacement")
+            .ProducesProblems(404);
         returns.MapPost("/{id}/authorize", (string id, HttpContext http, IGrainFactory grains) => DecideAsync(id, true, null, http, grains))
-            .RequireAuthorization(Policies.ManageAftercare);
+            .RequireAuthorization(Policies.ManageAftercare)
+            .WithName("AuthorizeReturn").WithSummary("Authorize a return the auto-authorization policy left to ops")
+            .ProducesProblems(404, 409, 422);
         returns.MapPost("/{id}/reject", (string id, ReasonRequest? body, HttpContext http, IGrainFactory grains) => DecideAsync(id, false, body, http, grains))
-            .RequireAuthorization(Policies.ManageAftercare);
-        returns.MapPost("/{id}/receive", ReceiveAsync).RequireAuthorization(Policies.ManageAftercare);
+            .RequireAuthorization(Policies.ManageAftercare)
+            .WithName("RejectReturn").WithSummary("Reject a return the auto-authorization policy left to ops")
+            .ProducesProblems(404, 409, 422);
+        returns.MapPost("/{id}/receive", ReceiveAsync).RequireAuthorization(Policies.ManageAftercare)
+            .WithName("ReceiveReturn").WithSummary("The parcel arrived: restock resellable units, write off damaged ones, refund or exchange")
+            .ProducesProblems(404, 409, 422);
 
         var claims = routes.MapGroup("/v1/claims").WithTags("Returns");
-        claims.MapGet("/{id}", GetClaimAsync).RequireAuthorization(Policies.ReadOrders);
-        claims.MapPost("/{id}/resolve", ResolveClaimAsync).RequireAuthorization(Policies.ManageAftercare);
+        claims.MapGet("/{id}", GetClaimAsync).RequireAuthorization(Policies.ReadOrders)
+            .WithName("GetClaim").WithSummary("The claim")
+            .ProducesProblems(404);
+        claims.MapPost("/{id}/resolve", ResolveClaimAsync).RequireAuthorization(Policies.ManageAftercare)
+            .WithName("ResolveClaim").WithSummary("Resolve a claim by refunding the claimed units or by a replacement order at no charge")
+            .ProducesProblems(404, 409, 422);
         return routes;
     }
 
@@ -67,7 +89,7 @@ public static class ReturnsEndpoints
 
     public sealed record ResolveClaimRequest(string? Resolution, string? Note);
 
-    public static async Task<IResult> RequestReturnAsync(string id, ReturnRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Created<ReturnView>, ProblemHttpResult>> RequestReturnAsync(string id, ReturnRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -126,14 +148,14 @@ public static class ReturnsEndpoints
         return TypedResults.Created($"/v1/returns/{view.Id}", view);
     }
 
-    public static async Task<IResult> GetReturnAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<ReturnView>, ProblemHttpResult>> GetReturnAsync(string id, IGrainFactory grains)
         => AftercareIds.OrderOf(id, AftercareIds.Return) is { } orderId
             && await grains.GetGrain<IOrderGrain>(orderId).GetAsync() is { } order
             && order.Returns.FirstOrDefault(r => r.Id == id) is { } found
                 ? TypedResults.Ok(found)
                 : ReturnNotFound(id);
 
-    public static async Task<IResult> DecideAsync(string id, bool authorize, ReasonRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Ok<ReturnView>, ProblemHttpResult>> DecideAsync(string id, bool authorize, ReasonRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -148,7 +170,7 @@ public static class ReturnsEndpoints
             : ReturnNotFound(id);
     }
 
-    public static async Task<IResult> ReceiveAsync(string id, ReceiveRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Ok<ReturnView>, ProblemHttpResult>> ReceiveAsync(string id, ReceiveRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -173,7 +195,7 @@ public static class ReturnsEndpoints
             : ReturnNotFound(id);
     }
 
-    public static async Task<IResult> RefundAsync(string id, RefundRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Created<RefundView>, ProblemHttpResult>> RefundAsync(string id, RefundRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -207,12 +229,12 @@ public static class ReturnsEndpoints
         return TypedResults.Created($"/v1/orders/{id}", refund);
     }
 
-    public static async Task<IResult> RetryRefundAsync(string id, string refundId, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Ok<RefundView>, ProblemHttpResult>> RetryRefundAsync(string id, string refundId, HttpContext http, IGrainFactory grains)
         => Validation.IsIdentifier(id)
             ? TypedResults.Ok(await grains.GetGrain<IOrderGrain>(id).RetryRefundAsync(new RetryRefund(refundId, http.User.ToActor())))
             : OrdersEndpoints.OrderNotFound(id);
 
-    public static async Task<IResult> OpenClaimAsync(string id, ClaimRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Created<ClaimView>, ProblemHttpResult>> OpenClaimAsync(string id, ClaimRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -242,14 +264,14 @@ public static class ReturnsEndpoints
         return TypedResults.Created($"/v1/claims/{claim.Id}", claim);
     }
 
-    public static async Task<IResult> GetClaimAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> GetClaimAsync(string id, IGrainFactory grains)
         => AftercareIds.OrderOf(id, AftercareIds.Claim) is { } orderId
             && await grains.GetGrain<IOrderGrain>(orderId).GetAsync() is { } order
             && order.Claims.FirstOrDefault(c => c.Id == id) is { } found
                 ? TypedResults.Ok(found)
                 : ClaimNotFound(id);
 
-    public static async Task<IResult> ResolveClaimAsync(string id, ResolveClaimRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Ok<ClaimView>, ProblemHttpResult>> ResolveClaimAsync(string id, ResolveClaimRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -307,7 +329,7 @@ public static class ReturnsEndpoints
         return (sku ?? "", quantity ?? 0);
     }
 
-    private static IResult ReturnNotFound(string id) => Problems.Result(404, "return-not-found", "Return not found.", $"There is no return '{id}'.");
+    private static ProblemHttpResult ReturnNotFound(string id) => Problems.Result(404, "return-not-found", "Return not found.", $"There is no return '{id}'.");
 
-    private static IResult ClaimNotFound(string id) => Problems.Result(404, "claim-not-found", "Claim not found.", $"There is no claim '{id}'.");
+    private static ProblemHttpResult ClaimNotFound(string id) => Problems.Result(404, "claim-not-found", "Claim not found.", $"There is no claim '{id}'.");
 }

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
 
@@ -20,19 +22,33 @@ public static class SupportEndpoints
     public static IEndpointRouteBuilder MapSupportApiV1(this IEndpointRouteBuilder routes)
     {
         var orders = routes.MapGroup("/v1/orders").WithTags("Support");
-        orders.MapPost("/{id}/feedback", GiveFeedbackAsync).RequireAuthorization(Policies.PlaceOrders);
-        orders.MapPost("/{id}/tickets", OpenTicketAsync).RequireAuthorization(Policies.PlaceOrders);
+        orders.MapPost("/{id}/feedback", GiveFeedbackAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("GiveFeedback").WithSummary("Rate the order 1 to 5, once, after delivery")
+            .ProducesProblems(404, 409, 422);
+        orders.MapPost("/{id}/tickets", OpenTicketAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("OpenTicket").WithSummary("Open a support ticket about the order")
+            .ProducesProblems(404, 409, 422);
 
         var tickets = routes.MapGroup("/v1/tickets").WithTags("Support");
-        tickets.MapGet("/{id}", GetTicketAsync).RequireAuthorization(Policies.ReadOrders);
+        tickets.MapGet("/{id}", GetTicketAsync).RequireAuthorization(Policies.ReadOrders)
+            .WithName("GetTicket").WithSummary("The ticket with its messages")
+            .ProducesProblems(404);
         tickets.MapPost("/{id}/replies", (string id, TicketText? body, HttpContext http, IGrainFactory grains) =>
-            UpdateTicketAsync(id, TicketAction.Reply, "message", body?.Message, http, grains)).RequireAuthorization(Policies.PlaceOrders);
+            UpdateTicketAsync(id, TicketAction.Reply, "message", body?.Message, http, grains)).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("ReplyToTicket").WithSummary("A customer or ops reply; reopens a resolved ticket")
+            .ProducesProblems(404, 409, 422);
         tickets.MapPost("/{id}/assign", (string id, TicketText? body, HttpContext http, IGrainFactory grains) =>
-            UpdateTicketAsync(id, TicketAction.Assign, "assignee", body?.Assignee, http, grains)).RequireAuthorization(Policies.ManageAftercare);
+            UpdateTicketAsync(id, TicketAction.Assign, "assignee", body?.Assignee, http, grains)).RequireAuthorization(Policies.ManageAftercare)
+            .WithName("AssignTicket").WithSummary("Assign the ticket")
+            .ProducesProblems(404, 409, 422);
         tickets.MapPost("/{id}/resolve", (string id, TicketText? body, HttpContext http, IGrainFactory grains) =>
-            UpdateTicketAsync(id, TicketAction.Resolve, "resolution", body?.Resolution, http, grains)).RequireAuthorization(Policies.ManageAftercare);
+            UpdateTicketAsync(id, TicketAction.Resolve, "resolution", body?.Resolution, http, grains)).RequireAuthorization(Policies.ManageAftercare)
+            .WithName("ResolveTicket").WithSummary("Resolve the ticket")
+            .ProducesProblems(404, 409, 422);
 
-        routes.MapGet("/v1/reports/open-tickets", GetOpenTicketsAsync).WithTags("Reports").RequireAuthorization(Policies.ReadReports);
+        routes.MapGet("/v1/reports/open-tickets", GetOpenTicketsAsync).WithTags("Reports").RequireAuthorization(Policies.ReadReports)
+            .WithName("GetOpenTickets").WithSummary("Open support tickets, urgent to low, then oldest first, with counts per priority")
+            .ProducesProblems(422);
         return routes;
     }
 
@@ -43,7 +59,7 @@ public static class SupportEndpoints
     /// <summary>The body of a ticket step: <c>message</c> (reply), <c>assignee</c> (assign) or <c>resolution</c> (resolve).</summary>
     public sealed record TicketText(string? Message, string? Assignee, string? Resolution);
 
-    public static async Task<IResult> GiveFeedbackAsync(string id, FeedbackRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Created<FeedbackView>, ProblemHttpResult>> GiveFeedbackAsync(string id, FeedbackRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -67,7 +83,7 @@ public static class SupportEndpoints
         return TypedResults.Created($"/v1/orders/{id}", feedback);
     }
 
-    public static async Task<IResult> OpenTicketAsync(string id, TicketRequest? body, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Created<TicketView>, ProblemHttpResult>> OpenTicketAsync(string id, TicketRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -88,14 +104,14 @@ public static class SupportEndpoints
         return TypedResults.Created($"/v1/tickets/{ticket.Id}", ticket);
     }
 
-    public static async Task<IResult> GetTicketAsync(string id, IGrainFactory grains)
+    public static async Task<Results<Ok<TicketView>, ProblemHttpResult>> GetTicketAsync(string id, IGrainFactory grains)
         => AftercareIds.OrderOf(id, AftercareIds.Ticket) is { } orderId
             && await grains.GetGrain<IOrderGrain>(orderId).GetAsync() is { } order
             && order.Tickets.FirstOrDefault(t => t.Id == id) is { } found
                 ? TypedResults.Ok(found)
                 : TicketNotFound(id);
 
-    public static async Task<IResult> UpdateTicketAsync(string id, TicketAction action, string field, string? text, HttpContext http, IGrainFactory grains)
+    public static async Task<Results<Ok<TicketView>, ProblemHttpResult>> UpdateTicketAsync(string id, TicketAction action, string field, string? text, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var key = validation.IdempotencyKey(http);
@@ -110,7 +126,7 @@ public static class SupportEndpoints
             : TicketNotFound(id);
     }
 
-    public static async Task<IResult> GetOpenTicketsAsync(int? limit, IGrainFactory grains)
+    public static async Task<Results<Ok<OpenTicketsReport>, ProblemHttpResult>> GetOpenTicketsAsync(int? limit, IGrainFactory grains)
     {
         if (limit is < 1 or > 1000)
         {
@@ -122,5 +138,5 @@ public static class SupportEndpoints
         return TypedResults.Ok(await grains.GetGrain<IOpenTicketsGrain>(OrderActors.EventLog.EventLogStreamIdMappers.SingleGrainKey).GetAsync(limit ?? 100));
     }
 
-    private static IResult TicketNotFound(string id) => Problems.Result(404, "ticket-not-found", "Ticket not found.", $"There is no ticket '{id}'.");
+    private static ProblemHttpResult TicketNotFound(string id) => Problems.Result(404, "ticket-not-found", "Ticket not found.", $"There is no ticket '{id}'.");
 }

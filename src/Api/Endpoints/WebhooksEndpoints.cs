@@ -1,4 +1,5 @@
 using OrderActors.Api.Infrastructure;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains.Webhooks;
 
 namespace OrderActors.Api.Endpoints;
@@ -23,12 +24,24 @@ public static class WebhooksEndpoints
     public static RouteGroupBuilder MapWebhooksApiV1(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/webhooks").WithTags("Webhooks").RequireAuthorization(Policies.Admin);
-        group.MapPost("/", RegisterAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapDelete("/{id}", DeleteAsync);
-        group.MapGet("/{id}/deliveries", GetDeliveriesAsync);
-        group.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync);
+        group.MapPost("/", RegisterAsync)
+            .WithName("RegisterWebhook").WithSummary("Register an endpoint for event types; the secret is shown only in this answer")
+            .Produces<WebhookRegistration>(StatusCodes.Status201Created).ProducesProblems(422);
+        group.MapGet("/", ListAsync)
+            .WithName("ListWebhooks").WithSummary("The registered endpoints, without secrets")
+            .Produces<WebhookList>();
+        group.MapGet("/{id}", GetAsync)
+            .WithName("GetWebhook").WithSummary("One endpoint with its pending, delivered and failed counts")
+            .Produces<WebhookView>().ProducesProblems(404);
+        group.MapDelete("/{id}", DeleteAsync)
+            .WithName("DeleteWebhook").WithSummary("Stop sending and forget the endpoint and its delivery log")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblems(404);
+        group.MapGet("/{id}/deliveries", GetDeliveriesAsync)
+            .WithName("ListWebhookDeliveries").WithSummary("The delivery log, newest first")
+            .Produces<WebhookDeliveryLog>().ProducesProblems(404, 422);
+        group.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync)
+            .WithName("RedeliverWebhookDelivery").WithSummary("Send that event again now, with the same event id")
+            .Produces<WebhookDeliveryView>(StatusCodes.Status202Accepted).ProducesProblems(404);
         return group;
     }
 

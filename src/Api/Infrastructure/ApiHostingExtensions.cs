@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OrderActors.Api.Endpoints;
+using OrderActors.Api.OpenApi;
 using OrderActors.Grains;
 using OrderActors.Grains.Orders;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -98,7 +99,7 @@ public static class ApiHostingExtensions
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(Policies.Add);
 
-        services.AddOpenApi();
+        services.AddOrderActorsOpenApi();
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(
                 $"{ApiOptions.SectionName}:{nameof(ApiOptions.MaxRequestBodyBytes)}", new ApiOptions().MaxRequestBodyBytes));
@@ -116,20 +117,23 @@ public static class ApiHostingExtensions
         app.UseMiddleware<RequireApiKeyMiddleware>();
         app.UseAuthorization();
 
-        app.MapOpenApi();
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOrderActorsOpenApi();
+        app.MapHealthChecks(HealthEndpointsTransformer.LivePath, new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks(HealthEndpointsTransformer.ReadyPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapInventoryApiV1();
-        app.MapOrdersApiV1();
-        app.MapReturnsApiV1();
-        app.MapSupportApiV1();
-        app.MapShipmentsApiV1();
-        app.MapLocationsApiV1();
-        app.MapWebhooksApiV1();
-        app.MapEventsApiV1();
-        app.MapReportsApiV1();
-        app.MapClusterApiV1();
+
+        // The /v1 routes, each declaring what it answers; the group adds what the pipeline in front of them answers.
+        var api = app.MapGroup("").WithPipelineProblems();
+        api.MapInventoryApiV1();
+        api.MapOrdersApiV1();
+        api.MapReturnsApiV1();
+        api.MapSupportApiV1();
+        api.MapShipmentsApiV1();
+        api.MapLocationsApiV1();
+        api.MapWebhooksApiV1();
+        api.MapEventsApiV1();
+        api.MapReportsApiV1();
+        api.MapClusterApiV1();
         if ((app.Configuration.GetSection(SiloSettings.SectionName).Get<SiloSettings>() ?? new SiloSettings()).Dashboard)
         {
             app.MapDashboard();

@@ -33,18 +33,27 @@ public static class Policies
     public const string ManageAftercare = nameof(ManageAftercare);
     public const string Admin = nameof(Admin);
 
+    /// <summary>The roles each policy admits: the authorization options and the OpenAPI document read the same table.</summary>
+    public static IReadOnlyDictionary<string, string[]> RolesByPolicy { get; } = new Dictionary<string, string[]>
+    {
+        [PlaceOrders] = [Roles.Storefront, Roles.Ops, Roles.Admin],
+        [ReadOrders] = [Roles.Storefront, Roles.Ops, Roles.Admin],
+        [ReadInventory] = [Roles.Storefront, Roles.Ops, Roles.Analytics, Roles.Admin],
+        [ManageInventory] = [Roles.Ops, Roles.Admin],
+        [ReadShipments] = [Roles.Storefront, Roles.Ops, Roles.Admin],
+        [ManageFulfillment] = [Roles.Ops, Roles.Admin],
+        [ReadEvents] = [Roles.Ops, Roles.Analytics, Roles.Admin],
+        [ReadReports] = [Roles.Analytics, Roles.Ops, Roles.Admin],
+        [ManageAftercare] = [Roles.Ops, Roles.Admin],
+        [Admin] = [Roles.Admin],
+    };
+
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
-        options.AddPolicy(PlaceOrders, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
-        options.AddPolicy(ReadOrders, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
-        options.AddPolicy(ReadInventory, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Analytics, Roles.Admin));
-        options.AddPolicy(ManageInventory, p => p.RequireRole(Roles.Ops, Roles.Admin));
-        options.AddPolicy(ReadShipments, p => p.RequireRole(Roles.Storefront, Roles.Ops, Roles.Admin));
-        options.AddPolicy(ManageFulfillment, p => p.RequireRole(Roles.Ops, Roles.Admin));
-        options.AddPolicy(ReadEvents, p => p.RequireRole(Roles.Ops, Roles.Analytics, Roles.Admin));
-        options.AddPolicy(ReadReports, p => p.RequireRole(Roles.Analytics, Roles.Ops, Roles.Admin));
-        options.AddPolicy(ManageAftercare, p => p.RequireRole(Roles.Ops, Roles.Admin));
-        options.AddPolicy(Admin, p => p.RequireRole(Roles.Admin));
+        foreach (var (policy, roles) in RolesByPolicy)
+        {
+            options.AddPolicy(policy, p => p.RequireRole(roles));
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace OrderActors.Api.Infrastructure;
@@ -22,11 +23,11 @@ public static class Problems
         return problem;
     }
 
-    public static IResult Result(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
+    public static ProblemHttpResult Result(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null)
         => TypedResults.Problem(Create(status, code, title, detail, extensions));
 
     /// <summary>422 with the invalid fields: <c>errors: { "lines[0].quantity": ["..."] }</c>.</summary>
-    public static IResult Validation(IDictionary<string, string[]> errors)
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors)
         => Result(StatusCodes.Status422UnprocessableEntity, "validation-failed", "The request is not valid.",
             "See 'errors' for each invalid field.", new Dictionary<string, object?> { ["errors"] = errors });
 }

@@ -2,8 +2,11 @@ using OrderActors.Tests.Infrastructure;
 
 namespace OrderActors.Tests.Api;
 
-/// <summary>One API (embedded silo, SQLite file) shared by the tests of a class.</summary>
-public sealed class ApiFixture : IDisposable
+/// <summary>
+/// One API (embedded silo, SQLite file) shared by the tests of a class. When the class is done, every status the API
+/// answered to its tests must be declared for that route in the OpenAPI document.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
 {
     public ApiFactory Api { get; } = new();
 
@@ -13,7 +16,19 @@ public sealed class ApiFixture : IDisposable
 
     public HttpClient Analytics => Api.ClientWithKey(ApiFactory.AnalyticsKey);
 
-    public void Dispose() => Api.Dispose();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await OpenApiContract.AssertAnsweredStatusesDeclaredAsync(Api, "after the tests of the class");
+        }
+        finally
+        {
+            await Api.DisposeAsync();
+        }
+    }
 
     public static string NewSku() => $"sku-{Guid.NewGuid():N}"[..20];
 
@@ -22,5 +37,4 @@ public sealed class ApiFixture : IDisposable
         var response = await Ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(onHand, substitutes));
         Assert.True(response.IsSuccessStatusCode, $"stocking {sku}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
-
 }

@@ -13,7 +13,7 @@ namespace OrderActors.Tests.Api;
 /// A bounded, deterministic fuzz pass through the real HTTP stack: every route the app maps, with every role, a
 /// wrong key and none, gets malformed and boundary paths, queries, headers and bodies. Every answer must be below 500,
 /// come within the timeout and be problem+json when it is an error, and a refused request must leave the seeded order,
-/// stock, location and webhooks as they were.
+/// stock, location and webhooks as they were. Every status a route answered must be declared for it in the OpenAPI document.
 /// </summary>
 public sealed class ApiFuzzTests : IAsyncLifetime
 {
@@ -130,6 +130,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         Console.WriteLine($"Fuzz pass (seed {Seed}): {Requests} requests over {routes.Length} routes in {clock.Elapsed.TotalSeconds:0.0} s, " +
             $"{refusals} refused changes checked for side effects, {findings.Count} findings; statuses {string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}"))}.");
         Assert.True(findings.Count == 0, $"{findings.Count} findings:\n{string.Join("\n", findings.Take(40))}");
+        await OpenApiContract.AssertAnsweredStatusesDeclaredAsync(_api, $"fuzz pass (seed {Seed})");
     }
 
     private static bool IsProblem(HttpResponseMessage response, string body)

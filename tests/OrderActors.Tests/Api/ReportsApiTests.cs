@@ -4,11 +4,13 @@ using OrderActors.Tests.Infrastructure;
 
 namespace OrderActors.Tests.Api;
 
-public sealed class ReportsApiTests : IDisposable
+public sealed class ReportsApiTests : IAsyncLifetime
 {
     private readonly ApiFixture _fixture = new();
 
-    public void Dispose() => _fixture.Dispose();
+    public Task InitializeAsync() => _fixture.InitializeAsync();
+
+    public Task DisposeAsync() => _fixture.DisposeAsync();
 
     [Fact]
     public async Task Orders_by_status_follows_the_orders_streams_live()

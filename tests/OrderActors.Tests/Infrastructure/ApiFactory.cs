@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OrderActors.Api.Infrastructure;
 
@@ -40,6 +41,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
+    /// <summary>Every (route, status) this API answered, to check against its OpenAPI document.</summary>
+    public AnsweredStatuses Answered { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -52,6 +56,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(Answered));
     }
 
     public HttpClient ClientWithKey(string? apiKey)
