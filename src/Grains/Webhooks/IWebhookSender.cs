@@ -24,9 +24,10 @@ public static class WebhookRequests
 {
     /// <summary>
     /// The body <c>{"id","type","createdAt","stream","sequence","data"}</c> (<c>data</c> is the event's own JSON), signed
-    /// at <paramref name="now"/>, with the event id, type, timestamp, signature and delivery id headers.
+    /// at <paramref name="now"/> with each of <paramref name="secrets"/> (the current one first, then those a rotation
+    /// replaced that are still valid), with the event id, type, timestamp, signature and delivery id headers.
     /// </summary>
-    public static WebhookHttpRequest Create(Uri url, string secret, string deliveryId, EventLogEntry streamEvent, DateTimeOffset now)
+    public static WebhookHttpRequest Create(Uri url, IReadOnlyList<string> secrets, string deliveryId, EventLogEntry streamEvent, DateTimeOffset now)
     {
         var eventId = WebhookEventIds.Create(new StreamRef(streamEvent.Namespace, streamEvent.Key), streamEvent.Sequence);
         var body = Body(eventId, streamEvent);
@@ -36,7 +37,7 @@ public static class WebhookRequests
             new(WebhookHeaders.EventId, eventId),
             new(WebhookHeaders.EventType, streamEvent.EventType),
             new(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new(WebhookHeaders.Signature, WebhookSignature.Compute(secret, timestamp, body)),
+            new(WebhookHeaders.Signature, WebhookSignature.Compute(secrets, timestamp, body)),
             new(WebhookHeaders.DeliveryId, deliveryId),
         ]);
     }
