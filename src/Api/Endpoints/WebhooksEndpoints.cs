@@ -53,6 +53,11 @@ public static class WebhooksEndpoints
             return Problems.Validation(validation.Errors);
         }
 
+        if (await RefusedTargetAsync(grains, body!.Url!) is { } refused)
+        {
+            return refused;
+        }
+
         var registration = await Dispatcher(grains).RegisterAsync(new RegisterWebhook(body!.Url!, body.EventTypes!.Select(t => t!).ToArray()));
         return TypedResults.Created($"/v1/webhooks/{registration.Id}", registration);
     }
@@ -88,7 +93,12 @@ public static class WebhooksEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        var update = new UpdateWebhook(body!.Url, body.EventTypes?.Select(t => t!).ToArray(), body.Paused);
+        if (body!.Url is { } target && await RefusedTargetAsync(grains, target) is { } refused)
+        {
+            return refused;
+        }
+
+        var update = new UpdateWebhook(body.Url, body.EventTypes?.Select(t => t!).ToArray(), body.Paused);
         return TypedResults.Ok(await Dispatcher(grains).UpdateAsync(id, update));
     }
 
@@ -153,6 +163,16 @@ public static class WebhooksEndpoints
         var delivery = await grains.GetGrain<IWebhookEndpointGrain>(id).RedeliverAsync(deliveryId);
         return TypedResults.Accepted($"/v1/webhooks/{id}/deliveries", delivery);
     }
+
+    /// <summary>
+    /// 422 <c>webhook-target-not-allowed</c> (the reason under <c>errors.url</c>) if the silos would not send to
+    /// <paramref name="url"/>: a loopback, private, link-local or other non-public address, unless allowed.
+    /// </summary>
+    private static async Task<IResult?> RefusedTargetAsync(IGrainFactory grains, string url)
+        => await grains.GetGrain<IWebhookTargetGrain>(0).CheckAsync(url) is { } why
+            ? Problems.Result(StatusCodes.Status422UnprocessableEntity, "webhook-target-not-allowed", "The webhook url is not a public address.", why,
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["url"] = [why] } })
+            : null;
 
     private static void Url(Validation validation, string url)
     {

@@ -64,22 +64,31 @@ public static class WebhookRequests
 
 /// <summary>
 /// Sends webhooks with one shared <see cref="HttpClient"/>: POST, <c>application/json</c>, no redirects followed (a
-/// 3xx is a failure), <see cref="WebhookOptions.Timeout"/> per attempt. Only the status code is read.
+/// 3xx is a failure), <see cref="WebhookOptions.Timeout"/> per attempt. Only the status code is read. Unless private
+/// targets are allowed, it connects only to public addresses (<see cref="WebhookTargetPolicy.ConnectAsync"/>) and
+/// directly, not through a proxy, so that the address checked is the receiver's.
 /// </summary>
 internal sealed class HttpWebhookSender : IWebhookSender, IDisposable
 {
     private readonly HttpClient _client;
     private readonly TimeSpan _timeout;
 
-    public HttpWebhookSender(IOptions<WebhookOptions> options)
+    public HttpWebhookSender(IOptions<WebhookOptions> options, WebhookTargetPolicy targets)
     {
         _timeout = options.Value.Timeout;
-        _client = new HttpClient(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             ConnectTimeout = _timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        })
+        };
+        if (!targets.AllowPrivateTargets)
+        {
+            handler.ConnectCallback = targets.ConnectAsync;
+            handler.UseProxy = false;
+        }
+
+        _client = new HttpClient(handler)
         {
             Timeout = _timeout,
         };
@@ -104,6 +113,10 @@ internal sealed class HttpWebhookSender : IWebhookSender, IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new WebhookHttpResponse(null, $"No answer within {_timeout.TotalSeconds:0.###} s.");
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookTargetRefusedException refused)
+        {
+            return new WebhookHttpResponse(null, "Refused: " + refused.Message);
         }
         catch (HttpRequestException ex)
         {

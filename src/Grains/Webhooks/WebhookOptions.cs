@@ -24,6 +24,13 @@ public sealed class WebhookOptions
     public int DeliveryLogLimit { get; set; } = 1000;
 
     /// <summary>
+    /// Whether webhooks may go to loopback, private, link-local, unspecified, shared (CGNAT) and other non-public
+    /// addresses. Off by default: such urls are refused at registration and update, and the sender refuses to connect
+    /// to such an address at send time. Development turns it on for local receivers.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    /// <summary>
     /// How long the secrets a rotation replaces keep signing deliveries beside the new one when the request names no
     /// overlap: receivers switch to the new secret within it. Default 24 hours; at most 7 days.
     /// </summary>

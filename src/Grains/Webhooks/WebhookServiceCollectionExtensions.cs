@@ -12,7 +12,7 @@ public static class WebhookServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="WebhookOptions"/> (section <c>OrderActors:Webhooks</c>, validated at start-up), Data Protection
     /// with the <see cref="WebhookSecretProtector"/> that encrypts stored secrets (persist its key ring where every silo
-    /// finds it: <c>AddOrderActors</c> does), and the HTTP sender, unless an <see cref="IWebhookSender"/> was registered before.
+    /// finds it: <c>AddOrderActors</c> does), the <see cref="WebhookTargetPolicy"/>, and the HTTP sender, unless an <see cref="IWebhookSender"/> was registered before.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,6 +20,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.AddDataProtection();
         services.TryAddSingleton<WebhookSecretProtector>();
+        services.TryAddSingleton<WebhookTargetPolicy>();
         services.TryAddSingleton<IWebhookSender, HttpWebhookSender>();
         return services;
     }
