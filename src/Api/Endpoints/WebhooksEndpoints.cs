@@ -9,6 +9,8 @@ namespace OrderActors.Api.Endpoints;
 /// POST   /v1/webhooks                                           register {"url","eventTypes"}: 201 with the secret (shown once)
 /// GET    /v1/webhooks                                           the registered endpoints (no secrets)
 /// GET    /v1/webhooks/{id}                                      one endpoint with its pending, delivered and failed counts
+/// PATCH  /v1/webhooks/{id}                                      change {"url","eventTypes","paused"} (any of them)
+/// POST   /v1/webhooks/{id}/rotate-secret                        {"overlapSeconds"}: a new secret (shown once); the old signs too until the overlap ends
 /// DELETE /v1/webhooks/{id}                                      stop sending and forget the endpoint and its log
 /// GET    /v1/webhooks/{id}/deliveries?limit=&amp;state=             the delivery log, newest first
 /// POST   /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver    send that event again (same event id)
@@ -33,6 +35,12 @@ public static class WebhooksEndpoints
         group.MapGet("/{id}", GetAsync)
             .WithName("GetWebhook").WithSummary("One endpoint with its pending, delivered and failed counts")
             .Produces<WebhookView>().ProducesProblems(404);
+        group.MapPatch("/{id}", UpdateAsync)
+            .WithName("UpdateWebhook").WithSummary("Change the url, the event types or whether it is paused (any of them)")
+            .Produces<WebhookView>().ProducesProblems(404, 422);
+        group.MapPost("/{id}/rotate-secret", RotateSecretAsync)
+            .WithName("RotateWebhookSecret").WithSummary("A new signing secret (shown only in this answer); the old one signs too until the overlap ends")
+            .Produces<WebhookSecretRotation>().ProducesProblems(404, 422);
         group.MapDelete("/{id}", DeleteAsync)
             .WithName("DeleteWebhook").WithSummary("Stop sending and forget the endpoint and its delivery log")
             .Produces(StatusCodes.Status204NoContent).ProducesProblems(404);
@@ -51,29 +59,50 @@ public static class WebhooksEndpoints
     public static async Task<IResult> RegisterAsync(RegisterWebhookRequest? body, IGrainFactory grains)
     {
         var validation = new Validation();
-        if (validation.Required("url", body?.Url) && !IsValidUrl(body!.Url!, out var why))
+        if (validation.Required("url", body?.Url))
         {
-            validation.Add("url", why);
+            Url(validation, body!.Url!);
         }
 
-        var eventTypes = body?.EventTypes;
-        if (eventTypes is null || eventTypes.Count == 0)
+        EventTypes(validation, body?.EventTypes);
+        if (!validation.IsValid)
         {
-            validation.Add("eventTypes", "is required: a non-empty list of event types, prefixes ending in '.*', or '*'.");
+            return Problems.Validation(validation.Errors);
         }
-        else if (eventTypes.Count > MaxEventTypes)
+
+        if (await RefusedTargetAsync(grains, body!.Url!) is { } refused)
         {
-            validation.Add("eventTypes", $"may hold at most {MaxEventTypes} entries.");
+            return refused;
         }
-        else
+
+        var registration = await Dispatcher(grains).RegisterAsync(new RegisterWebhook(body!.Url!, body.EventTypes!.Select(t => t!).ToArray()));
+        return TypedResults.Created($"/v1/webhooks/{registration.Id}", registration);
+    }
+
+    /// <summary>The body of <c>PATCH /v1/webhooks/{id}</c>: the members to change (at least one).</summary>
+    public sealed record UpdateWebhookRequest(string? Url, List<string?>? EventTypes, bool? Paused);
+
+    public static async Task<IResult> UpdateAsync(string id, UpdateWebhookRequest? body, IGrainFactory grains)
+    {
+        if (!Validation.IsIdentifier(id))
         {
-            for (var i = 0; i < eventTypes.Count; i++)
-            {
-                if (!WebhookEventTypes.IsKnownPattern(eventTypes[i]))
-                {
-                    validation.Add($"eventTypes[{i}]", $"'{eventTypes[i]}' is not a known event type (e.g. 'order.confirmed'), a prefix of known types ending in '.*' (e.g. 'shipment.*'), or '*'.");
-                }
-            }
+            return NotFound(id);
+        }
+
+        var validation = new Validation();
+        if (body is not { Url: not null } and not { EventTypes: not null } and not { Paused: not null })
+        {
+            validation.Add("body", "must set at least one of url, eventTypes and paused.");
+        }
+
+        if (body?.Url is { } url)
+        {
+            Url(validation, url);
+        }
+
+        if (body?.EventTypes is not null)
+        {
+            EventTypes(validation, body.EventTypes);
         }
 
         if (!validation.IsValid)
@@ -81,9 +110,24 @@ public static class WebhooksEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        var registration = await Dispatcher(grains).RegisterAsync(new RegisterWebhook(body!.Url!, eventTypes!.Select(t => t!).ToArray()));
-        return TypedResults.Created($"/v1/webhooks/{registration.Id}", registration);
+        if (body!.Url is { } target && await RefusedTargetAsync(grains, target) is { } refused)
+        {
+            return refused;
+        }
+
+        var update = new UpdateWebhook(body.Url, body.EventTypes?.Select(t => t!).ToArray(), body.Paused);
+        return TypedResults.Ok(await Dispatcher(grains).UpdateAsync(id, update));
     }
+
+    /// <summary>The body of <c>POST /v1/webhooks/{id}/rotate-secret</c> (optional).</summary>
+    /// <param name="OverlapSeconds">How long the replaced secret keeps signing beside the new one: 0 to 604800; the configured default (24 h) if absent.</param>
+    public sealed record RotateSecretRequest(int? OverlapSeconds);
+
+    public static async Task<IResult> RotateSecretAsync(string id, RotateSecretRequest? body, IGrainFactory grains)
+        => Validation.IsIdentifier(id)
+            ? TypedResults.Ok(await grains.GetGrain<IWebhookEndpointGrain>(id).RotateSecretAsync(
+                new RotateWebhookSecret(body?.OverlapSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null)))
+            : NotFound(id);
 
     public static async Task<IResult> ListAsync(IGrainFactory grains)
         => TypedResults.Ok(new { webhooks = await Dispatcher(grains).ListAsync() });
@@ -135,6 +179,46 @@ public static class WebhooksEndpoints
 
         var delivery = await grains.GetGrain<IWebhookEndpointGrain>(id).RedeliverAsync(deliveryId);
         return TypedResults.Accepted($"/v1/webhooks/{id}/deliveries", delivery);
+    }
+
+    /// <summary>
+    /// 422 <c>webhook-target-not-allowed</c> (the reason under <c>errors.url</c>) if the silos would not send to
+    /// <paramref name="url"/>: a loopback, private, link-local or other non-public address, unless allowed.
+    /// </summary>
+    private static async Task<IResult?> RefusedTargetAsync(IGrainFactory grains, string url)
+        => await grains.GetGrain<IWebhookTargetGrain>(0).CheckAsync(url) is { } why
+            ? Problems.Result(StatusCodes.Status422UnprocessableEntity, "webhook-target-not-allowed", "The webhook url is not a public address.", why,
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["url"] = [why] } })
+            : null;
+
+    private static void Url(Validation validation, string url)
+    {
+        if (!IsValidUrl(url, out var why))
+        {
+            validation.Add("url", why);
+        }
+    }
+
+    private static void EventTypes(Validation validation, List<string?>? eventTypes)
+    {
+        if (eventTypes is null || eventTypes.Count == 0)
+        {
+            validation.Add("eventTypes", "is required: a non-empty list of event types, prefixes ending in '.*', or '*'.");
+        }
+        else if (eventTypes.Count > MaxEventTypes)
+        {
+            validation.Add("eventTypes", $"may hold at most {MaxEventTypes} entries.");
+        }
+        else
+        {
+            for (var i = 0; i < eventTypes.Count; i++)
+            {
+                if (!WebhookEventTypes.IsKnownPattern(eventTypes[i]))
+                {
+                    validation.Add($"eventTypes[{i}]", $"'{eventTypes[i]}' is not a known event type (e.g. 'order.confirmed'), a prefix of known types ending in '.*' (e.g. 'shipment.*'), or '*'.");
+                }
+            }
+        }
     }
 
     /// <summary>An absolute http or https url with a host, no user info and no fragment.</summary>

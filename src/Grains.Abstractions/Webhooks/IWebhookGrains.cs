@@ -17,6 +17,14 @@ public interface IWebhookDispatcherGrain : IGrainWithStringKey
     [Alias("ListAsync")]
     Task<IReadOnlyList<WebhookSummary>> ListAsync();
 
+    /// <summary>
+    /// Changes an endpoint's url, event types (matched from the next event the dispatcher reads) or paused flag
+    /// (values already validated); the endpoint as it is now.
+    /// </summary>
+    /// <exception cref="DomainException"><c>webhook-not-found</c>.</exception>
+    [Alias("UpdateAsync")]
+    Task<WebhookView> UpdateAsync(string webhookId, UpdateWebhook update);
+
     /// <summary>Removes an endpoint and its delivery log; false if there is no such endpoint.</summary>
     [Alias("UnregisterAsync")]
     Task<bool> UnregisterAsync(string webhookId);
@@ -58,6 +66,19 @@ public interface IWebhookEndpointGrain : IGrainWithStringKey
     /// <exception cref="DomainException"><c>webhook-not-found</c> or <c>delivery-not-found</c>.</exception>
     [Alias("RedeliverAsync")]
     Task<WebhookDeliveryView> RedeliverAsync(string deliveryId);
+
+    /// <summary>Changes the url, event types or paused flag (the dispatcher's <see cref="IWebhookDispatcherGrain.UpdateAsync"/> calls it).</summary>
+    /// <exception cref="DomainException"><c>webhook-not-found</c>.</exception>
+    [Alias("UpdateAsync")]
+    Task<WebhookView> UpdateAsync(UpdateWebhook update);
+
+    /// <summary>
+    /// Replaces the signing secret with a new one, returned once; the replaced secrets keep signing beside it until the
+    /// overlap ends (never later than an earlier rotation said), so receivers can switch without losing a delivery.
+    /// </summary>
+    /// <exception cref="DomainException"><c>webhook-not-found</c>, or <c>validation-failed</c> for an overlap out of bounds.</exception>
+    [Alias("RotateSecretAsync")]
+    Task<WebhookSecretRotation> RotateSecretAsync(RotateWebhookSecret command);
 
     /// <summary>Deletes the endpoint: nothing more is sent, the log is gone. Repeating it changes nothing.</summary>
     [Alias("DeleteAsync")]

@@ -13,8 +13,46 @@ public sealed record RegisterWebhook(string Url, IReadOnlyList<string> EventType
 public sealed record WebhookRegistration(string Id, string Url, IReadOnlyList<string> EventTypes, string Secret, DateTimeOffset CreatedAt);
 
 /// <summary>A registered endpoint as listed (no secret).</summary>
+/// <param name="Id">The webhook id.</param>
+/// <param name="Url">Where deliveries go.</param>
+/// <param name="EventTypes">The event-type patterns it receives.</param>
+/// <param name="CreatedAt">When it was registered.</param>
+/// <param name="Paused">Whether sending is paused (deliveries are still recorded).</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookSummary")]
-public sealed record WebhookSummary(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt);
+public sealed record WebhookSummary(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt, bool Paused);
+
+/// <summary>Changes a registered endpoint; a null member leaves that part as it is.</summary>
+/// <param name="Url">The new url (validated as at registration).</param>
+/// <param name="EventTypes">The new event-type patterns (validated as at registration); they select events from the update on.</param>
+/// <param name="Paused">True to stop sending (deliveries are still recorded), false to send what is pending, in order.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.UpdateWebhook")]
+public sealed record UpdateWebhook(string? Url, IReadOnlyList<string>? EventTypes, bool? Paused);
+
+/// <summary>Replaces an endpoint's signing secret.</summary>
+/// <param name="Overlap">
+/// How long the secrets it replaces still sign deliveries beside the new one, from 0 to
+/// <see cref="WebhookSecretRotations.MaxOverlap"/>; null for the configured default.
+/// </param>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.RotateWebhookSecret")]
+public sealed record RotateWebhookSecret(TimeSpan? Overlap);
+
+/// <summary>A new signing secret: the only time it is shown.</summary>
+/// <param name="Id">The webhook id.</param>
+/// <param name="Secret">The new secret; every delivery from now on is signed with it.</param>
+/// <param name="RotatedAt">When it replaced the previous one.</param>
+/// <param name="PreviousSecretsExpireAt">Until when deliveries also carry signatures with the secrets it replaced; null when they stopped at once.</param>
+[GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookSecretRotation")]
+public sealed record WebhookSecretRotation(string Id, string Secret, DateTimeOffset RotatedAt, DateTimeOffset? PreviousSecretsExpireAt);
+
+/// <summary>The bounds of secret rotation.</summary>
+public static class WebhookSecretRotations
+{
+    /// <summary>The longest overlap a rotation may ask for: 7 days.</summary>
+    public static readonly TimeSpan MaxOverlap = TimeSpan.FromDays(7);
+
+    /// <summary>Replaced secrets that may still sign at once (each adds a signature to every delivery): the newest are kept.</summary>
+    public const int MaxPreviousSecrets = 3;
+}
 
 /// <summary>What an endpoint grain is created with.</summary>
 [GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookDefinition")]
@@ -30,6 +68,8 @@ public sealed record WebhookDefinition(string Id, string Url, IReadOnlyList<stri
 /// <param name="Failed">Deliveries in the log that used up their attempts.</param>
 /// <param name="ConsecutiveFailures">Failed attempts since the last success: the back-off grows with it.</param>
 /// <param name="NextAttemptAt">When a failing endpoint is tried next; null when it is not backing off.</param>
+/// <param name="Paused">Whether sending is paused (deliveries are still recorded).</param>
+/// <param name="PreviousSecretsExpireAt">After a rotation: until when deliveries also carry signatures with the replaced secrets.</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Webhooks.WebhookView")]
 public sealed record WebhookView(
     string Id,
@@ -40,7 +80,9 @@ public sealed record WebhookView(
     int Delivered,
     int Failed,
     int ConsecutiveFailures,
-    DateTimeOffset? NextAttemptAt);
+    DateTimeOffset? NextAttemptAt,
+    bool Paused,
+    DateTimeOffset? PreviousSecretsExpireAt);
 
 /// <summary>An event handed to an endpoint: enough to find it on its stream again (the body is read at send time).</summary>
 /// <param name="Position">Its global position.</param>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,11 +15,15 @@ namespace OrderActors.Grains.Hosting;
 /// <summary>Configures an Orleans silo to run OrderActors: storage, the event log, reminders, clustering, the domain.</summary>
 public static class OrderActorsSiloBuilderExtensions
 {
+    /// <summary>The Data Protection application name of every OrderActors process; changing it makes stored webhook secrets unreadable.</summary>
+    public const string DataProtectionApplicationName = "OrderActors";
+
     /// <summary>
     /// Adds everything a silo of OrderActors needs, from configuration: evented state and the event-log streams
     /// (<see cref="OrderActorsStorage.EventLog"/>), Orleans' ADO.NET grain storage (<see cref="OrderActorsStorage.State"/>)
     /// and reminders on the same database, the schema, clustering (localhost, or ADO.NET on PostgreSQL when
-    /// <c>OrderActors:Cluster:Enabled</c>), the tuned timeouts and the domain's services.
+    /// <c>OrderActors:Cluster:Enabled</c>), the tuned timeouts, the domain's services, and the Data Protection key ring
+    /// (for webhook secrets) on the same database.
     /// </summary>
     /// <param name="silo">The silo builder.</param>
     /// <param name="configuration">The host's configuration.</param>
@@ -104,6 +109,10 @@ public static class OrderActorsSiloBuilderExtensions
         });
         silo.Configure<GrainCollectionOptions>(o => (o.CollectionAge, o.CollectionQuantum) = (settings.CollectionAge, settings.CollectionQuantum));
         silo.Services.AddOrderActorsDomain(configuration);
+
+        // Webhook secrets are encrypted with Data Protection: every process on the database shares its key ring, and the
+        // application name (not each process's content root) isolates the payloads, so one silo reads what another wrote.
+        silo.Services.AddDataProtection().SetApplicationName(DataProtectionApplicationName).PersistKeysToOrderActorsDatabase(invariant, connectionString);
         silo.AddActivityPropagation(); // one trace per request across HTTP, grain calls and storage
         silo.AddStartupTask((services, cancellationToken) =>
         {

@@ -24,9 +24,10 @@ public static class WebhookRequests
 {
     /// <summary>
     /// The body <c>{"id","type","createdAt","stream","sequence","data"}</c> (<c>data</c> is the event's own JSON), signed
-    /// at <paramref name="now"/>, with the event id, type, timestamp, signature and delivery id headers.
+    /// at <paramref name="now"/> with each of <paramref name="secrets"/> (the current one first, then those a rotation
+    /// replaced that are still valid), with the event id, type, timestamp, signature and delivery id headers.
     /// </summary>
-    public static WebhookHttpRequest Create(Uri url, string secret, string deliveryId, EventLogEntry streamEvent, DateTimeOffset now)
+    public static WebhookHttpRequest Create(Uri url, IReadOnlyList<string> secrets, string deliveryId, EventLogEntry streamEvent, DateTimeOffset now)
     {
         var eventId = WebhookEventIds.Create(new StreamRef(streamEvent.Namespace, streamEvent.Key), streamEvent.Sequence);
         var body = Body(eventId, streamEvent);
@@ -36,7 +37,7 @@ public static class WebhookRequests
             new(WebhookHeaders.EventId, eventId),
             new(WebhookHeaders.EventType, streamEvent.EventType),
             new(WebhookHeaders.Timestamp, timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new(WebhookHeaders.Signature, WebhookSignature.Compute(secret, timestamp, body)),
+            new(WebhookHeaders.Signature, WebhookSignature.Compute(secrets, timestamp, body)),
             new(WebhookHeaders.DeliveryId, deliveryId),
         ]);
     }
@@ -63,22 +64,31 @@ public static class WebhookRequests
 
 /// <summary>
 /// Sends webhooks with one shared <see cref="HttpClient"/>: POST, <c>application/json</c>, no redirects followed (a
-/// 3xx is a failure), <see cref="WebhookOptions.Timeout"/> per attempt. Only the status code is read.
+/// 3xx is a failure), <see cref="WebhookOptions.Timeout"/> per attempt. Only the status code is read. Unless private
+/// targets are allowed, it connects only to public addresses (<see cref="WebhookTargetPolicy.ConnectAsync"/>) and
+/// directly, not through a proxy, so that the address checked is the receiver's.
 /// </summary>
 internal sealed class HttpWebhookSender : IWebhookSender, IDisposable
 {
     private readonly HttpClient _client;
     private readonly TimeSpan _timeout;
 
-    public HttpWebhookSender(IOptions<WebhookOptions> options)
+    public HttpWebhookSender(IOptions<WebhookOptions> options, WebhookTargetPolicy targets)
     {
         _timeout = options.Value.Timeout;
-        _client = new HttpClient(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             ConnectTimeout = _timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        })
+        };
+        if (!targets.AllowPrivateTargets)
+        {
+            handler.ConnectCallback = targets.ConnectAsync;
+            handler.UseProxy = false;
+        }
+
+        _client = new HttpClient(handler)
         {
             Timeout = _timeout,
         };
@@ -103,6 +113,10 @@ internal sealed class HttpWebhookSender : IWebhookSender, IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new WebhookHttpResponse(null, $"No answer within {_timeout.TotalSeconds:0.###} s.");
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is WebhookTargetRefusedException refused)
+        {
+            return new WebhookHttpResponse(null, "Refused: " + refused.Message);
         }
         catch (HttpRequestException ex)
         {

@@ -54,7 +54,26 @@ public sealed class WebhookDispatcherGrain(
     }
 
     public Task<IReadOnlyList<WebhookSummary>> ListAsync()
-        => Task.FromResult<IReadOnlyList<WebhookSummary>>(Model.Webhooks.Select(w => new WebhookSummary(w.Id, w.Url, w.EventTypes, w.CreatedAt)).ToArray());
+        => Task.FromResult<IReadOnlyList<WebhookSummary>>(Model.Webhooks.Select(w => new WebhookSummary(w.Id, w.Url, w.EventTypes, w.CreatedAt, w.Paused)).ToArray());
+
+    public async Task<WebhookView> UpdateAsync(string webhookId, UpdateWebhook update)
+    {
+        var index = Model.Webhooks.FindIndex(w => w.Id == webhookId);
+        if (index < 0)
+        {
+            throw DomainException.NotFound("webhook-not-found", $"There is no webhook '{webhookId}'.");
+        }
+
+        // The endpoint first, as at registration: if this grain fails before its own write, repeating the update finishes it.
+        var distinct = update with { EventTypes = update.EventTypes?.Distinct(StringComparer.Ordinal).ToArray() };
+        var view = await GrainFactory.GetGrain<IWebhookEndpointGrain>(webhookId).UpdateAsync(distinct);
+
+        // Events read after this turn are matched against the new types.
+        var entry = Model.Webhooks[index];
+        Model.Webhooks[index] = entry with { Url = view.Url, EventTypes = view.EventTypes, Paused = view.Paused };
+        await SaveAsync(() => Model.Webhooks[index] = entry);
+        return view;
+    }
 
     public async Task<bool> UnregisterAsync(string webhookId)
     {

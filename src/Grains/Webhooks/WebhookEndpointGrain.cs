@@ -29,6 +29,7 @@ public sealed class WebhookEndpointGrain(
     [PersistentState("webhook-endpoint", OrderActorsStorage.State)] IPersistentState<WebhookEndpointState> endpoint,
     [FromKeyedServices(OrderActorsStorage.EventLog)] IEventLogReader streams,
     IWebhookSender sender,
+    WebhookSecretProtector secrets,
     IOptions<WebhookOptions> options,
     TimeProvider timeProvider,
     ILogger<WebhookEndpointGrain> logger)
@@ -46,10 +47,20 @@ public sealed class WebhookEndpointGrain(
 
     private WebhookOptions Options => options.Value;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        if (State.Created && State.Secret.Length > 0)
+        {
+            // Registered before secrets were encrypted at rest: encrypt it now. The dispatcher activates every endpoint
+            // when a silo starts, so no plain secret outlives the first start of this version. One idempotent write: a
+            // failure fails this activation and the next one tries again.
+            State.ProtectedSecret = secrets.Protect(State.Secret);
+            State.Secret = "";
+            await SaveAsync();
+            logger.LogInformation("Webhook {Webhook}: its stored secret is now encrypted.", State.Id);
+        }
+
         Pump();
-        return Task.CompletedTask;
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -71,25 +82,49 @@ public sealed class WebhookEndpointGrain(
         State.Id = definition.Id;
         State.Url = definition.Url;
         State.EventTypes = [.. definition.EventTypes];
-        State.Secret = definition.Secret;
+        State.ProtectedSecret = secrets.Protect(definition.Secret);
         State.CreatedAt = definition.CreatedAt;
         await SaveAsync();
     }
 
-    public Task<WebhookView?> GetAsync()
+    public Task<WebhookView?> GetAsync() => Task.FromResult(State.Created ? View() : null);
+
+    public async Task<WebhookView> UpdateAsync(UpdateWebhook update)
     {
-        if (!State.Created)
+        EnsureCreated();
+        State.Url = update.Url ?? State.Url;
+        State.EventTypes = update.EventTypes is { } eventTypes ? [.. eventTypes] : State.EventTypes;
+        State.Paused = update.Paused ?? State.Paused;
+        await SaveAsync();
+        Pump(); // resumed: what is pending goes out, oldest first
+        return View();
+    }
+
+    public async Task<WebhookSecretRotation> RotateSecretAsync(RotateWebhookSecret command)
+    {
+        EnsureCreated();
+        var overlap = command.Overlap ?? Options.SecretRotationOverlap;
+        if (overlap < TimeSpan.Zero || overlap > WebhookSecretRotations.MaxOverlap)
         {
-            return Task.FromResult<WebhookView?>(null);
+            throw DomainException.InvalidField("overlapSeconds",
+                $"must be between 0 and {WebhookSecretRotations.MaxOverlap.TotalSeconds:0} seconds ({WebhookSecretRotations.MaxOverlap.TotalDays:0} days).");
         }
 
-        var deliveries = State.Deliveries;
-        return Task.FromResult<WebhookView?>(new WebhookView(State.Id, State.Url, [.. State.EventTypes], State.CreatedAt,
-            deliveries.Count(d => d.State == WebhookDeliveryState.Pending),
-            deliveries.Count(d => d.State == WebhookDeliveryState.Delivered),
-            deliveries.Count(d => d.State == WebhookDeliveryState.Failed),
-            State.ConsecutiveFailures,
-            State.RetryAt));
+        // Every replaced secret signs until the new overlap ends at the latest: an overlap of 0 retires them all at once
+        // (a leaked secret), and a rotation repeated within a window does not extend the older secrets' lives.
+        var now = timeProvider.GetUtcNow();
+        var windowEnd = now + overlap;
+        var secret = WebhookSignature.NewSecret();
+        State.PreviousSecrets = State.PreviousSecrets
+            .Prepend(new WebhookPreviousSecret { ProtectedSecret = State.ProtectedSecret, ExpiresAt = windowEnd })
+            .Select(s => new WebhookPreviousSecret { ProtectedSecret = s.ProtectedSecret, ExpiresAt = s.ExpiresAt < windowEnd ? s.ExpiresAt : windowEnd })
+            .Where(s => s.ExpiresAt > now)
+            .Take(WebhookSecretRotations.MaxPreviousSecrets)
+            .ToList();
+        State.ProtectedSecret = secrets.Protect(secret);
+        await SaveAsync();
+        logger.LogInformation("Webhook {Webhook}: secret rotated; the replaced ones sign until {Until}.", State.Id, PreviousSecretsExpireAt(now));
+        return new WebhookSecretRotation(State.Id, secret, now, PreviousSecretsExpireAt(now));
     }
 
     public async Task EnqueueAsync(IReadOnlyList<WebhookEventRef> events)
@@ -249,7 +284,7 @@ public sealed class WebhookEndpointGrain(
     // Starts the next attempt if none is running and the back-off allows; otherwise sets a timer for when it ends.
     private void Pump()
     {
-        if (!State.Created || _inFlight is not null)
+        if (!State.Created || State.Paused || _inFlight is not null)
         {
             return;
         }
@@ -276,7 +311,7 @@ public sealed class WebhookEndpointGrain(
 
         var attempt = new InFlight(next.Id, Guid.NewGuid().ToString("N"), now);
         _inFlight = attempt;
-        var job = new SendJob(State.Id, url, State.Secret, next.Id, attempt.AttemptId, next.Stream, next.Sequence);
+        var job = new SendJob(State.Id, url, SigningSecrets(now), next.Id, attempt.AttemptId, next.Stream, next.Sequence);
         var self = GrainFactory.GetGrain<IWebhookEndpointGrain>(this.GetPrimaryKeyString());
         var time = timeProvider;
         var token = _lifetime.Token;
@@ -314,7 +349,7 @@ public sealed class WebhookEndpointGrain(
             }
             else
             {
-                var request = WebhookRequests.Create(job.Url, job.Secret, job.DeliveryId, found[0], time.GetUtcNow());
+                var request = WebhookRequests.Create(job.Url, [.. job.ProtectedSecrets.Select(secrets.Unprotect)], job.DeliveryId, found[0], time.GetUtcNow());
                 var response = await sender.SendAsync(request, token);
                 outcome = new WebhookAttempt(startedAt, response.StatusCode, response.Error, (long)time.GetElapsedTime(started).TotalMilliseconds);
             }
@@ -391,7 +426,28 @@ public sealed class WebhookEndpointGrain(
 
     private sealed record InFlight(string DeliveryId, string AttemptId, DateTimeOffset StartedAt);
 
-    private sealed record SendJob(string WebhookId, Uri Url, string Secret, string DeliveryId, string AttemptId, StreamRef Stream, long Sequence);
+    // The secrets stay protected until the attempt needs them: a key ring that cannot unprotect them fails the attempt, not the turn.
+    private sealed record SendJob(string WebhookId, Uri Url, IReadOnlyList<string> ProtectedSecrets, string DeliveryId, string AttemptId, StreamRef Stream, long Sequence);
+
+    // The current secret first, then the replaced ones whose overlap has not ended.
+    private List<string> SigningSecrets(DateTimeOffset now)
+        => [State.ProtectedSecret, .. State.PreviousSecrets.Where(s => s.ExpiresAt > now).Select(s => s.ProtectedSecret)];
+
+    private DateTimeOffset? PreviousSecretsExpireAt(DateTimeOffset now)
+        => State.PreviousSecrets.Where(s => s.ExpiresAt > now).Select(s => (DateTimeOffset?)s.ExpiresAt).Max();
+
+    private WebhookView View()
+    {
+        var deliveries = State.Deliveries;
+        return new WebhookView(State.Id, State.Url, [.. State.EventTypes], State.CreatedAt,
+            deliveries.Count(d => d.State == WebhookDeliveryState.Pending),
+            deliveries.Count(d => d.State == WebhookDeliveryState.Delivered),
+            deliveries.Count(d => d.State == WebhookDeliveryState.Failed),
+            State.ConsecutiveFailures,
+            State.RetryAt,
+            State.Paused,
+            PreviousSecretsExpireAt(timeProvider.GetUtcNow()));
+    }
 
     private async Task UnregisterWatchdogAsync()
     {

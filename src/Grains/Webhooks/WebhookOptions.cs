@@ -23,6 +23,19 @@ public sealed class WebhookOptions
     /// <summary>Deliveries kept per endpoint: beyond this the oldest delivered or failed ones are dropped (never pending ones). Default 1000.</summary>
     public int DeliveryLogLimit { get; set; } = 1000;
 
+    /// <summary>
+    /// Whether webhooks may go to loopback, private, link-local, unspecified, shared (CGNAT) and other non-public
+    /// addresses. Off by default: such urls are refused at registration and update, and the sender refuses to connect
+    /// to such an address at send time. Development turns it on for local receivers.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    /// <summary>
+    /// How long the secrets a rotation replaces keep signing deliveries beside the new one when the request names no
+    /// overlap: receivers switch to the new secret within it. Default 24 hours; at most 7 days.
+    /// </summary>
+    public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>The wait before the attempt that follows <paramref name="failuresInARow"/> failures (at least 1).</summary>
     public TimeSpan Backoff(int failuresInARow)
     {
@@ -60,6 +73,11 @@ internal sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
         if (options.DeliveryLogLimit is < 10 or > 100_000)
         {
             errors.Add($"OrderActors:Webhooks:DeliveryLogLimit is {options.DeliveryLogLimit}; it must be between 10 and 100000.");
+        }
+
+        if (options.SecretRotationOverlap < TimeSpan.Zero || options.SecretRotationOverlap > WebhookSecretRotations.MaxOverlap)
+        {
+            errors.Add($"OrderActors:Webhooks:SecretRotationOverlap is {options.SecretRotationOverlap}; it must be between 0 and {WebhookSecretRotations.MaxOverlap.TotalDays:0} days.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,13 +10,17 @@ namespace OrderActors.Grains.Webhooks;
 public static class WebhookServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="WebhookOptions"/> (section <c>OrderActors:Webhooks</c>, validated at start-up) and the HTTP
-    /// sender, unless an <see cref="IWebhookSender"/> was registered before.
+    /// Adds <see cref="WebhookOptions"/> (section <c>OrderActors:Webhooks</c>, validated at start-up), Data Protection
+    /// with the <see cref="WebhookSecretProtector"/> that encrypts stored secrets (persist its key ring where every silo
+    /// finds it: <c>AddOrderActors</c> does), the <see cref="WebhookTargetPolicy"/>, and the HTTP sender, unless an <see cref="IWebhookSender"/> was registered before.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        services.AddDataProtection();
+        services.TryAddSingleton<WebhookSecretProtector>();
+        services.TryAddSingleton<WebhookTargetPolicy>();
         services.TryAddSingleton<IWebhookSender, HttpWebhookSender>();
         return services;
     }

@@ -13,8 +13,20 @@ public sealed class WebhookEndpointState
 
     public List<string> EventTypes { get; set; } = [];
 
-    /// <summary>The signing secret, shown once at registration.</summary>
+    /// <summary>
+    /// The signing secret in plain text, as endpoints registered before secrets were encrypted stored it; empty otherwise.
+    /// The endpoint moves it to <see cref="ProtectedSecret"/> when it is next activated.
+    /// </summary>
     public string Secret { get; set; } = "";
+
+    /// <summary>The signing secret, protected by <see cref="WebhookSecretProtector"/>; shown in plain text only when created or rotated.</summary>
+    public string ProtectedSecret { get; set; } = "";
+
+    /// <summary>Secrets a rotation replaced that still sign deliveries until they expire, newest first.</summary>
+    public List<WebhookPreviousSecret> PreviousSecrets { get; set; } = [];
+
+    /// <summary>While true, deliveries are recorded but none is sent.</summary>
+    public bool Paused { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
@@ -29,6 +41,16 @@ public sealed class WebhookEndpointState
 
     /// <summary>Deliveries in position order: every pending one, and the newest delivered or failed ones.</summary>
     public List<WebhookDeliveryRecord> Deliveries { get; set; } = [];
+}
+
+/// <summary>A signing secret a rotation replaced, valid until its overlap ends.</summary>
+public sealed class WebhookPreviousSecret
+{
+    /// <summary>The secret, protected by <see cref="WebhookSecretProtector"/>.</summary>
+    public string ProtectedSecret { get; set; } = "";
+
+    /// <summary>Deliveries stop carrying its signature at this time.</summary>
+    public DateTimeOffset ExpiresAt { get; set; }
 }
 
 /// <summary>One delivery of one event to one endpoint.</summary>
@@ -83,4 +105,5 @@ public sealed class WebhookRegistry
 /// <param name="EventTypes">The patterns matched.</param>
 /// <param name="CreatedAt">When it was registered.</param>
 /// <param name="StartAfter">The dispatcher's checkpoint at registration: the endpoint receives the events after it.</param>
-public sealed record WebhookRegistryEntry(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt, long StartAfter);
+/// <param name="Paused">Whether its sending is paused (the endpoint decides; kept here for the list).</param>
+public sealed record WebhookRegistryEntry(string Id, string Url, IReadOnlyList<string> EventTypes, DateTimeOffset CreatedAt, long StartAfter, bool Paused = false);

@@ -150,15 +150,29 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         }
     }
 
-    // What a refusal must leave alone: the seeded order (with its returns, refunds, tickets), its stock, the location, the webhooks.
+    // What a refusal must leave alone: the seeded order (with its returns, refunds, tickets), its stock, the location, the
+    // webhooks, and the seeded webhook's settings and secret rotation (not its delivery counts, which move on their own).
     private async Task<string> SnapshotAsync()
     {
         var parts = await Task.WhenAll(
             _admin.GetStringAsync($"/v1/orders/{_ids["order"]}"),
             _admin.GetStringAsync($"/v1/inventory/{_ids["sku"]}"),
             _admin.GetStringAsync($"/v1/locations/{_ids["location"]}"),
-            _admin.GetStringAsync("/v1/webhooks"));
+            _admin.GetStringAsync("/v1/webhooks"),
+            WebhookSettingsAsync());
         return string.Join("\n", parts);
+    }
+
+    private async Task<string> WebhookSettingsAsync()
+    {
+        using var response = await _admin.GetAsync($"/v1/webhooks/{_ids["webhook"]}");
+        if (!response.IsSuccessStatusCode)
+        {
+            return $"HTTP {(int)response.StatusCode}"; // a DELETE the fuzz pass made
+        }
+
+        var webhook = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        return string.Join(" ", new[] { "url", "eventTypes", "paused", "previousSecretsExpireAt" }.Select(p => webhook.GetProperty(p).GetRawText()));
     }
 
     private HttpRequestMessage BuildRequest(string method, string template)
@@ -183,7 +197,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
             request.Headers.TryAddWithoutValidation("Last-Event-ID", _random.Next(2) == 0 ? "-1" : "99999999999999999999");
         }
 
-        if (method is "POST" or "PUT" || _random.Next(10) == 0)
+        if (method is "POST" or "PUT" or "PATCH" || _random.Next(10) == 0)
         {
             request.Content = Body();
         }
@@ -256,7 +270,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         "customer", "id", "email", "name", "channel", "priority", "currency", "lines", "sku", "quantity", "unitPrice", "shippingAddress", "line1", "city",
         "postalCode", "country", "payment", "method", "token", "reason", "comment", "resolution", "exchange", "location", "condition", "shipping", "type",
         "shipmentId", "description", "note", "rating", "subject", "message", "assignee", "status", "detail", "at", "carrier", "locations", "substitutes",
-        "threshold", "url", "eventTypes", "address",
+        "threshold", "url", "eventTypes", "address", "paused", "overlapSeconds",
     ];
 
     private System.Text.Json.Nodes.JsonObject RandomObject(int depth)

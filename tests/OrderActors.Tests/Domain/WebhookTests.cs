@@ -54,7 +54,7 @@ public sealed class WebhookTests
         var payload = Encoding.UTF8.GetBytes("""{"orderId":"ord_1","type":"order.confirmed","total":12.5}""");
         var streamEvent = new EventLogEntry(42, "orders", "ord_1", 3, "order.confirmed", "OrderActors.Grains.Events.OrderEvent", payload, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
         var now = new DateTimeOffset(2026, 1, 2, 3, 4, 9, TimeSpan.Zero);
-        var request = WebhookRequests.Create(new Uri("https://shop.example.com/hooks"), "whsec_test", "dlv_42", streamEvent, now);
+        var request = WebhookRequests.Create(new Uri("https://shop.example.com/hooks"), ["whsec_test"], "dlv_42", streamEvent, now);
 
         var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value);
         Assert.Equal("orders/ord_1:3", headers["X-OrderActors-Event-Id"]);
@@ -72,9 +72,22 @@ public sealed class WebhookTests
         Assert.Equal(12.5m, body.GetProperty("data").GetProperty("total").GetDecimal());
 
         // Another timestamp, another signature: a captured request cannot be replayed with a fresh timestamp.
-        var later = WebhookRequests.Create(new Uri("https://shop.example.com/hooks"), "whsec_test", "dlv_42", streamEvent, now.AddMinutes(10));
+        var later = WebhookRequests.Create(new Uri("https://shop.example.com/hooks"), ["whsec_test"], "dlv_42", streamEvent, now.AddMinutes(10));
         Assert.Equal(request.Body, later.Body);
         Assert.NotEqual(headers["X-OrderActors-Signature"], later.Headers.Single(h => h.Key == "X-OrderActors-Signature").Value);
+    }
+
+    [Fact]
+    public void During_a_rotation_the_header_carries_one_v1_signature_per_secret_newest_first()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"id":"orders/ord_1:3"}""");
+        var single = WebhookSignature.Compute("whsec_new", 1767322800, body);
+
+        var both = WebhookSignature.Compute(["whsec_new", "whsec_old"], 1767322800, body);
+
+        Assert.Equal($"{single},{WebhookSignature.Compute("whsec_old", 1767322800, body)}", both);
+        Assert.Equal(single, WebhookSignature.Compute(["whsec_new"], 1767322800, body));
+        Assert.Matches("^v1=[0-9a-f]{64},v1=[0-9a-f]{64}$", both);
     }
 
     [Fact]
@@ -92,6 +105,8 @@ public sealed class WebhookTests
     [InlineData("Timeout", "00:30:00")]
     [InlineData("MaxAttempts", "0")]
     [InlineData("DeliveryLogLimit", "1")]
+    [InlineData("SecretRotationOverlap", "8.00:00:00")]
+    [InlineData("SecretRotationOverlap", "-00:00:01")]
     public void Bad_options_fail_at_start_up_naming_the_setting(string key, string value)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"OrderActors:Webhooks:{key}"] = value }).Build();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OrderActors.EventLog;
@@ -17,46 +16,26 @@ namespace OrderActors.Tests.Grains;
 /// </summary>
 public sealed class WebhookEndpointTests
 {
-    private static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Answers 500 while told to fail, 200 otherwise, and remembers when each request was made.</summary>
-    private sealed class ScriptedSender(TimeProvider time) : IWebhookSender
-    {
-        private int _failNext;
-
-        public ConcurrentQueue<(DateTimeOffset At, string DeliveryId, string Timestamp)> Calls { get; } = new();
-
-        public volatile bool AlwaysFail;
-
-        public int FailNext { set => Volatile.Write(ref _failNext, value); }
-
-        public Task<WebhookHttpResponse> SendAsync(WebhookHttpRequest request, CancellationToken cancellationToken)
-        {
-            var headers = request.Headers.ToDictionary(h => h.Key, h => h.Value);
-            Calls.Enqueue((time.GetUtcNow(), headers[WebhookHeaders.DeliveryId], headers[WebhookHeaders.Timestamp]));
-            var fail = AlwaysFail || Interlocked.Decrement(ref _failNext) >= 0;
-            return Task.FromResult(fail ? new WebhookHttpResponse(500, "HTTP 500") : new WebhookHttpResponse(200, null));
-        }
-    }
-
-    private static async Task<(OrderActorsTestCluster Cluster, ScriptedSender Sender, FakeTimeProvider Time)> StartAsync(params (string Key, string Value)[] settings)
+    internal static async Task<(OrderActorsTestCluster Cluster, ScriptedWebhookSender Sender, FakeTimeProvider Time)> StartAsync(params (string Key, string Value)[] settings)
     {
         var time = new FakeTimeProvider(Start);
-        var sender = new ScriptedSender(time);
+        var sender = new ScriptedWebhookSender(time);
         var cluster = await OrderActorsTestCluster.StartAsync(time: time, services: s => s.AddSingleton<IWebhookSender>(sender),
             settings: settings.ToDictionary(s => $"OrderActors:Webhooks:{s.Key}", s => (string?)s.Value));
         return (cluster, sender, time);
     }
 
-    private static IWebhookDispatcherGrain Dispatcher(OrderActorsTestCluster cluster) => cluster.Grains.GetGrain<IWebhookDispatcherGrain>(WebhookDispatcherGrain.Key);
+    internal static IWebhookDispatcherGrain Dispatcher(OrderActorsTestCluster cluster) => cluster.Grains.GetGrain<IWebhookDispatcherGrain>(WebhookDispatcherGrain.Key);
 
-    private static async Task<IWebhookEndpointGrain> RegisterAsync(OrderActorsTestCluster cluster)
+    internal static async Task<IWebhookEndpointGrain> RegisterAsync(OrderActorsTestCluster cluster, string url = "http://receiver.invalid/hooks")
     {
-        var registration = await Dispatcher(cluster).RegisterAsync(new RegisterWebhook("http://receiver.invalid/hooks", ["inventory.stocked"]));
+        var registration = await Dispatcher(cluster).RegisterAsync(new RegisterWebhook(url, ["inventory.stocked"]));
         return cluster.Grains.GetGrain<IWebhookEndpointGrain>(registration.Id);
     }
 
-    private static Task StockAsync(OrderActorsTestCluster cluster, string sku, int onHand)
+    internal static Task StockAsync(OrderActorsTestCluster cluster, string sku, int onHand)
         => cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", onHand)], []));
 
     [Fact]
@@ -155,5 +134,41 @@ public sealed class WebhookEndpointTests
         await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { Delivered: 10, Pending: 0 }, "the log holds 10");
         var log = await endpoint.GetDeliveriesAsync(100, null);
         Assert.Equal(sender.Calls.Select(c => c.DeliveryId).TakeLast(10).Reverse(), log.Select(d => d.Id));
+    }
+
+    [Fact]
+    public async Task A_paused_endpoint_records_but_sends_nothing_until_resumed_and_an_update_changes_what_it_selects_from_then_on()
+    {
+        var (cluster, sender, time) = await StartAsync();
+        await using var _ = cluster;
+        var paused = await RegisterAsync(cluster, "http://receiver.invalid/paused");
+        var witness = await RegisterAsync(cluster, "http://receiver.invalid/witness"); // every inventory.stocked: shows how far the dispatcher read
+        var pausedId = paused.GetPrimaryKeyString();
+
+        var view = await Dispatcher(cluster).UpdateAsync(pausedId, new UpdateWebhook(null, null, true));
+        Assert.True(view.Paused, "paused: the update's answer");
+        Assert.True((await Dispatcher(cluster).ListAsync()).Single(w => w.Id == pausedId).Paused, "paused: the list");
+        await StockAsync(cluster, "sku-paused", 1);
+        await StockAsync(cluster, "sku-paused", 2);
+        await cluster.AdvanceUntilAsync(time, async () => await witness.GetAsync() is { Delivered: 2 }, "the witness got both events");
+        await Task.Delay(200);
+        Assert.Equal((2, 0), ((await paused.GetAsync())!.Pending, sender.Calls.Count(c => c.Url.AbsolutePath == "/paused")));
+
+        // New event types select the events the dispatcher reads after the update, and nothing of the old type.
+        await Dispatcher(cluster).UpdateAsync(pausedId, new UpdateWebhook("http://receiver.invalid/moved", ["order.*", "order.*"], null));
+        Assert.Equal(["order.*"], (await paused.GetAsync())!.EventTypes);
+        await StockAsync(cluster, "sku-paused", 3);
+        await cluster.AdvanceUntilAsync(time, async () => await witness.GetAsync() is { Delivered: 3 }, "the witness got the third event");
+        Assert.Equal(2, (await paused.GetAsync())!.Pending);
+
+        // Resumed: the recorded deliveries go to the new url, oldest first.
+        await Dispatcher(cluster).UpdateAsync(pausedId, new UpdateWebhook(null, null, false));
+        await Eventually.TrueAsync(async () => await paused.GetAsync() is { Delivered: 2, Pending: 0, Paused: false }, "both delivered after the resume");
+        var sent = sender.Calls.Where(c => c.Url.AbsolutePath == "/moved").ToArray();
+        var log = await paused.GetDeliveriesAsync(10, null);
+        Assert.Equal(log.Select(d => d.Id).Reverse(), sent.Select(c => c.DeliveryId));
+        Assert.Equal(2, sent.Length);
+
+        await Assert.ThrowsAsync<OrderActors.Grains.DomainException>(() => Dispatcher(cluster).UpdateAsync("wh_missing", new UpdateWebhook(null, null, true)));
     }
 }

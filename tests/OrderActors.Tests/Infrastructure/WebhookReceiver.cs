@@ -111,28 +111,30 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return Results.Ok();
     }
 
-    // The recipe from the README, written independently of the sender's code.
-    private static bool Verify(string secret, string timestamp, string signature, byte[] body)
+    // The recipe from the README, written independently of the sender's code: during a secret rotation the header holds
+    // several comma-separated v1= signatures, and one that matches the secret the receiver holds is enough.
+    private static bool Verify(string secret, string timestamp, string signatures, byte[] body)
     {
         if (!long.TryParse(timestamp, out var seconds)
-            || (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > Tolerance
-            || !signature.StartsWith("v1=", StringComparison.Ordinal))
+            || (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > Tolerance)
         {
             return false;
         }
 
         var signed = Encoding.UTF8.GetBytes(timestamp + ".").Concat(body).ToArray();
         var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
-        byte[] given;
-        try
+        var given = new byte[expected.Length];
+        foreach (var signature in signatures.Split(','))
         {
-            given = Convert.FromHexString(signature[3..]);
-        }
-        catch (FormatException)
-        {
-            return false;
+            if (signature.StartsWith("v1=", StringComparison.Ordinal)
+                && Convert.FromHexString(signature.AsSpan(3), given, out _, out var written) == System.Buffers.OperationStatus.Done
+                && written == given.Length
+                && CryptographicOperations.FixedTimeEquals(expected, given))
+            {
+                return true;
+            }
         }
 
-        return CryptographicOperations.FixedTimeEquals(expected, given);
+        return false;
     }
 }
