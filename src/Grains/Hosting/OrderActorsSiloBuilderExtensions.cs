@@ -142,6 +142,8 @@ public static class OrderActorsSiloBuilderExtensions
         o.Invariant = storage.Invariant;
         o.ConnectionString = storage.ConnectionString;
         o.ApplySchema = false; // UseOrderActorsSchema applies it once for every provider
+        o.WriteBatchSize = storage.WriteBatchSize;
+        o.WriteConcurrency = storage.WriteConcurrency;
     };
 
     // Port 0 asks for a free port: Orleans needs the number itself to advertise it.
