@@ -41,7 +41,24 @@ internal sealed partial class EventLogQueueAdapterReceiver(
         }
 
         _readUpTo = entries[^1].Position;
-        return entries.Select(IBatchContainer (e) => new EventLogBatchContainer(e, serializer)).ToList();
+        return Containers(entries);
+    }
+
+    // Runs of consecutive events of one stream (what one write appended to it) share a container: one delivery each.
+    private List<IBatchContainer> Containers(IReadOnlyList<EventLogEntry> entries)
+    {
+        var containers = new List<IBatchContainer>();
+        var start = 0;
+        for (var i = 1; i <= entries.Count; i++)
+        {
+            if (i == entries.Count || entries[i].StreamId != entries[start].StreamId)
+            {
+                containers.Add(new EventLogBatchContainer([.. entries.Skip(start).Take(i - start)], serializer));
+                start = i;
+            }
+        }
+
+        return containers;
     }
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]
