@@ -12,40 +12,25 @@ cd "$(dirname "$0")/.."
 SECONDS_MEASURED=${1:-20}
 CONCURRENCY=${2:-32}
 WARMUP=${3:-30}
-PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 WORK=$(mktemp -d -t orderactors-profile-XXXXXX)
-API_PID=
+PIDS=()
+source bench/lib.sh
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
-  [ -n "$API_PID" ] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null || true
-  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate stop >/dev/null 2>&1 || true
+  stop_started "${PIDS[@]:-}"
+  stop_postgres
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-dotnet build -c Release -v q src/Api >/dev/null
-dotnet build -c Release -v q bench/OrderActors.Benchmarks >/dev/null
-LOAD=bench/OrderActors.Benchmarks/bin/Release/net10.0/OrderActors.Benchmarks.dll
-
-chmod 755 "$WORK"; mkdir "$WORK/pg"; [ "$(id -u)" = 0 ] && chown postgres "$WORK/pg"
-PG_PORT=$(free_port)
-as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/log" -w start \
-  -o "-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_preload_libraries=pg_stat_statements" >/dev/null
+build_release src/Api bench/OrderActors.Benchmarks
+start_postgres -c shared_preload_libraries=pg_stat_statements
 sql() { as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${DB:-postgres}" -qAtc "$1"; }
 sql "CREATE DATABASE profile"
 DB=profile sql "CREATE EXTENSION pg_stat_statements"
 
-API_PORT=$(free_port)
-# shellcheck disable=SC2086
-env ${API_ENV:-} ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Development Logging__LogLevel__Default=Warning \
-  OrderActors__Cluster__Mode=Embedded OrderActors__Storage__Provider=PostgreSql \
-  OrderActors__Storage__ConnectionString="Host=127.0.0.1;Port=$PG_PORT;Database=profile;Username=postgres;Maximum Pool Size=100" \
-  dotnet src/Api/bin/Release/net10.0/OrderActors.Api.dll --contentRoot "$PWD/src/Api/bin/Release/net10.0" >"$WORK/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$API_PORT/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+start_orderactors profile 0 PostgreSql "Host=127.0.0.1;Port=$PG_PORT;Database=profile;Username=postgres;Maximum Pool Size=100"
+API_PID=${STARTED[0]}
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_ticks() { local t=0; for p in $(pgrep -u postgres); do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }

@@ -5,7 +5,8 @@ namespace OrderActors.Benchmarks;
 
 /// <summary>
 /// Entry point: pick benchmarks with <c>--filter</c>, e.g. <c>--filter '*LocalCall*'</c>; or <c>load --url …</c>
-/// drives a running API with orders (see <see cref="OrderLoad"/>).
+/// drives a running API with orders (see <see cref="OrderLoad"/>); or <c>pg-counters CONNECTION_STRING</c> prints
+/// PostgreSQL's commit and WAL counters as one <c>|</c>-separated line (what <c>bench/compare.sh</c> reads around pgbench).
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,13 @@ public static class Program
         if (args is ["load", .. var rest])
         {
             return await OrderLoad.RunAsync(rest);
+        }
+
+        if (args is ["pg-counters", var connectionString])
+        {
+            var counters = await PgCounters.ReadAsync(connectionString);
+            Console.WriteLine($"{counters.WriteTransactions}|{counters.WalLsn}|{counters.StatCommits}|{counters.StatWalBytes}");
+            return 0;
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

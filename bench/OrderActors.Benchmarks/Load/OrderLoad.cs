@@ -1,121 +1,164 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
+using Spectre.Console;
 
 namespace OrderActors.Benchmarks.Load;
 
 /// <summary>
-/// A closed-loop load generator for the HTTP API: <c>load --url URL [--seconds 20] [--concurrency 32]
-/// [--warmup 5] [--skus 256]</c>. It stocks <c>--skus</c> SKUs with plenty of units (ops key), then
-/// <c>--concurrency</c> workers each place one-line orders back to back for <c>--warmup</c> + <c>--seconds</c>
-/// seconds, and it prints orders/s and latency percentiles over the measured part. Keys default to the
-/// Development keys (<c>--storefront-key</c>, <c>--ops-key</c> override them).
+/// The HTTP load generator: <c>load --url URL [--workload spread|flash] [--concurrency 32 | --rate R] [--seconds 20]
+/// [--warmup 5] …</c> (every option is on <see cref="LoadOptions"/>).
+/// <list type="bullet">
+/// <item><c>spread</c> stocks <c>--skus</c> SKUs with ample units and places one-line orders over them for
+/// <c>--warmup</c> + <c>--seconds</c> seconds (or <c>--orders N</c> of them, e.g. to load history).</item>
+/// <item><c>flash</c> stocks one SKU with <c>--stock</c> units (and an ample substitute), warms up on the substitute,
+/// then sends <c>--orders</c> one-unit orders for the hot SKU and checks that exactly <c>--stock</c> were placed, the
+/// rest refused with the API's out-of-stock answer offering the substitute, and that the SKU is not oversold.</item>
+/// </list>
+/// Closed model by default (<c>--concurrency</c> clients back to back); <c>--rate</c> switches to the open model.
+/// Latencies go into an HdrHistogram; the result is a line (or a table on a terminal) and, with <c>--json</c>, one
+/// JSON object with every figure. Exit code 0 when nothing failed and a flash sale passed its check.
 /// </summary>
 public static class OrderLoad
 {
-    /// <summary>Runs the load and prints one result line; returns the process exit code.</summary>
+    private const int AmpleStock = 1_000_000;
+
+    /// <summary>Runs the load and prints its result; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var options = Parse(args);
-        var url = new Uri(Get(options, "url", "http://127.0.0.1:5080"));
-        var seconds = int.Parse(Get(options, "seconds", "20"), CultureInfo.InvariantCulture);
-        var warmup = int.Parse(Get(options, "warmup", "5"), CultureInfo.InvariantCulture);
-        var concurrency = int.Parse(Get(options, "concurrency", "32"), CultureInfo.InvariantCulture);
-        var skus = int.Parse(Get(options, "skus", "256"), CultureInfo.InvariantCulture);
-        var run = Get(options, "run", DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture));
+        var options = LoadOptions.Parse(args);
+        var label = options.Label ?? $"{options.Workload.ToString().ToLowerInvariant()} {(options.Rate is null ? "closed" : "open")}";
+        var progress = new LoadProgress(label);
+        using var api = new OrderApi(options.Url, options.StorefrontKey, options.OpsKey, Math.Max(32, options.Rate is null ? options.Concurrency : options.MaxOutstanding));
 
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
-        using var ops = Client(handler, url, Get(options, "ops-key", "dev-ops-key"));
-        using var storefront = Client(handler, url, Get(options, "storefront-key", "dev-storefront-key"));
-
-        for (var i = 0; i < skus; i++)
+        var result = await progress.ShowAsync(() => RunAsync(options, label, api, progress));
+        if (result is null)
         {
-            using var stocked = await ops.PutAsJsonAsync($"/v1/inventory/load-{run}-{i}", new { locations = new Dictionary<string, int> { ["main"] = 1_000_000 } });
-            stocked.EnsureSuccessStatusCode();
+            return 0;
         }
 
-        var measureFrom = Stopwatch.GetTimestamp() + (long)(warmup * (double)Stopwatch.Frequency);
-        var stopAt = measureFrom + (long)(seconds * (double)Stopwatch.Frequency);
-        var next = 0L;
-        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        if (LoadProgress.IsLive)
         {
-            var latencies = new List<double>();
-            var failed = 0;
-            while (true)
-            {
-                var started = Stopwatch.GetTimestamp();
-                if (started >= stopAt)
-                {
-                    return (latencies, failed);
-                }
-
-                var n = Interlocked.Increment(ref next);
-                var body = new
-                {
-                    customer = new { id = $"load-customer-{n % 1000}", email = "load@example.com" },
-                    lines = new[] { new { sku = $"load-{run}-{n % skus}", quantity = 1, unitPrice = 10m } },
-                    shippingAddress = new { name = "Load Test", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
-                    payment = new { method = "card", token = "tok_visa" },
-                };
-                bool ok;
-                try
-                {
-                    using var response = await storefront.PostAsJsonAsync("/v1/orders", body);
-                    ok = response.StatusCode == HttpStatusCode.Created;
-                }
-                catch (HttpRequestException)
-                {
-                    ok = false;
-                }
-
-                if (started >= measureFrom)
-                {
-                    if (ok)
-                    {
-                        latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    }
-                    else
-                    {
-                        failed++;
-                    }
-                }
-            }
-        })).ToArray();
-
-        var results = await Task.WhenAll(workers);
-        var all = results.SelectMany(r => r.latencies).Order().ToArray();
-        var failures = results.Sum(r => r.failed);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"orders/s {all.Length / (double)seconds:0} | p50 {Percentile(all, 0.50):0.0} ms | p95 {Percentile(all, 0.95):0.0} ms | " +
-            $"p99 {Percentile(all, 0.99):0.0} ms | placed {all.Length} | failed {failures} | concurrency {concurrency} | {seconds} s after {warmup} s warm-up"));
-        return failures == 0 ? 0 : 1;
-    }
-
-    private static HttpClient Client(HttpMessageHandler handler, Uri url, string key)
-    {
-        var client = new HttpClient(handler, disposeHandler: false) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Add("X-Api-Key", key);
-        return client;
-    }
-
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-
-    private static Dictionary<string, string> Parse(string[] args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
+            AnsiConsole.Write(result.ToTable());
+        }
+        else
         {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"Expected --name value pairs, got '{args[i]}'.");
-            }
-
-            options[args[i][2..]] = args[++i];
+            Console.WriteLine(result.ToLine());
         }
 
-        return options;
+        if (options.Json == "-")
+        {
+            Console.WriteLine(result.ToJson());
+        }
+        else if (options.Json is { } path)
+        {
+            await File.WriteAllTextAsync(path, result.ToJson() + "\n");
+        }
+
+        return result.Passed ? 0 : 1;
     }
 
-    private static string Get(Dictionary<string, string> options, string name, string fallback) => options.GetValueOrDefault(name, fallback);
+    private static async Task<LoadResult?> RunAsync(LoadOptions options, string label, OrderApi api, LoadProgress progress)
+    {
+        if (options.Stocking != "skip")
+        {
+            await StockAsync(options, api, progress);
+            if (options.Stocking == "only")
+            {
+                return null;
+            }
+        }
+
+        var flash = options.Workload == WorkloadKind.Flash;
+        string SkuOf(long n) => flash ? options.FlashSku : options.SpreadSku(n);
+        string CustomerOf(long n) => flash ? $"flash-{options.Run}-shopper-{n}" : $"load-customer-{n % 1000}";
+
+        var recorder = new LoadRecorder();
+        var warmupSeconds = options.Warmup;
+        if (options.CountBound && warmupSeconds > 0)
+        {
+            // A count-bound run must not spend its orders warming up: the warm-up orders go to ample SKUs, unrecorded.
+            progress.Phase("warm-up", target: $"{warmupSeconds} s");
+            var warmupEnd = Stopwatch.GetTimestamp() + Ticks(warmupSeconds);
+            await DriveAsync(options, null, warmupEnd,
+                (n, start) => api.PlaceAsync(CustomerOf(n), flash ? options.FlashSubstitute : options.SpreadSku(n), start, null));
+        }
+
+        var begin = Stopwatch.GetTimestamp();
+        var measureFrom = options.CountBound ? begin : begin + Ticks(warmupSeconds);
+        var stopAt = measureFrom + Ticks(options.Seconds);
+        var startCounters = options.PgStats is { } pg ? ReadCountersAtAsync(pg, measureFrom) : null;
+        progress.Phase(options.CountBound ? "measuring" : "warm-up, then measuring", recorder,
+            options.CountBound ? $"{options.Orders} orders" : $"{warmupSeconds} + {options.Seconds} s");
+        await DriveAsync(options, options.Orders, stopAt,
+            (n, start) => api.PlaceAsync(CustomerOf(n), SkuOf(n), start, start >= measureFrom ? recorder : null),
+            (_, due, reason) =>
+            {
+                if (due >= measureFrom)
+                {
+                    recorder.Record(Outcome.Error, due, reason);
+                }
+            },
+            begin);
+
+        DatabaseCost? database = null;
+        if (startCounters is not null)
+        {
+            var end = await PgCounters.ReadAsync(options.PgStats!);
+            database = DatabaseCost.Of(end.Since(await startCounters), recorder.Answered);
+        }
+
+        FlashCheck? check = null;
+        if (flash)
+        {
+            progress.Phase("checking the stock");
+            check = FlashCheck.Judge(options.Stock, options.Orders!.Value, recorder, await api.GetStockAsync(options.FlashSku));
+        }
+
+        double? lag = null;
+        if (options.ProjectionLag)
+        {
+            progress.Phase("projection lag");
+            lag = (await api.ProjectionLagAsync($"lag-{options.Run}-{Environment.ProcessId}", flash ? options.FlashSubstitute : options.SpreadSku(0),
+                TimeSpan.FromMinutes(5)))?.TotalMilliseconds ?? double.PositiveInfinity;
+        }
+
+        var measured = options.CountBound ? recorder.ElapsedSeconds : Math.Max(options.Seconds, recorder.ElapsedSeconds);
+        return new LoadResult(label, options.Workload.ToString().ToLowerInvariant(), options.Rate is null ? "closed" : "open",
+            options.Rate is null ? options.Concurrency : null, options.Rate, measured, warmupSeconds,
+            recorder.Accepted, recorder.Refused, recorder.RefusedWithoutAlternative, recorder.Errors, recorder.ErrorKinds,
+            recorder.Answered / Math.Max(0.001, measured), recorder.Accepted / Math.Max(0.001, measured), recorder.Latencies(),
+            check, database, lag, DateTimeOffset.UtcNow);
+    }
+
+    private static Task DriveAsync(LoadOptions options, long? count, long stopAt, SendRequest send, RejectRequest? reject = null, long? begin = null)
+        => options.Rate is { } rate
+            ? LoadDrivers.OpenAsync(rate, options.MaxOutstanding, count, begin ?? Stopwatch.GetTimestamp(), stopAt, send, reject ?? ((_, _, _) => { }))
+            : LoadDrivers.ClosedAsync(options.Concurrency, count, stopAt, send);
+
+    private static async Task StockAsync(LoadOptions options, OrderApi api, LoadProgress progress)
+    {
+        if (options.Workload == WorkloadKind.Flash)
+        {
+            progress.Phase("stocking", target: $"{options.FlashSku}: {options.Stock} units");
+            await api.StockAsync(options.FlashSubstitute, AmpleStock, []);
+            await api.StockAsync(options.FlashSku, options.Stock, [options.FlashSubstitute]);
+            return;
+        }
+
+        progress.Phase("stocking", target: $"{options.Skus} SKUs");
+        await Parallel.ForAsync(0, options.Skus, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(32, options.Concurrency * 4) },
+            async (i, cancellationToken) => await api.StockAsync(options.SpreadSku(i), AmpleStock, [], cancellationToken));
+    }
+
+    private static async Task<PgCounters> ReadCountersAtAsync(string connectionString, long at)
+    {
+        var wait = at - Stopwatch.GetTimestamp();
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency));
+        }
+
+        return await PgCounters.ReadAsync(connectionString);
+    }
+
+    private static long Ticks(double seconds) => (long)(seconds * Stopwatch.Frequency);
 }
