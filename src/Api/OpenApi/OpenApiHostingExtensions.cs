@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace OrderActors.Api.OpenApi;
@@ -29,7 +31,27 @@ public static class OpenApiHostingExtensions
             options.AddOperationTransformer<ProblemResponsesTransformer>();
             options.AddDocumentTransformer<HealthEndpointsTransformer>();
             options.AddSchemaTransformer<ProblemSchemaTransformer>();
+            options.AddSchemaTransformer(OptionalWhenNullable);
         });
+
+    // ASP.NET Core marks every parameter of a record's constructor required, but a nullable one may be left out (the
+    // API reads it as null and applies its default, e.g. channel, priority, currency): a client generated from the
+    // document must not be made to send it. What the validators do require, they answer with a 422 naming the field.
+    private static Task OptionalWhenNullable(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (schema.Required is { Count: > 0 } required && context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object)
+        {
+            foreach (var property in context.JsonTypeInfo.Properties)
+            {
+                if (!property.IsRequired && (property.IsSetNullable || Nullable.GetUnderlyingType(property.PropertyType) is not null))
+                {
+                    required.Remove(property.Name);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <summary>Maps the document and the Scalar reference; neither needs a key, and the reference loads nothing from outside.</summary>
     public static IEndpointRouteBuilder MapOrderActorsOpenApi(this IEndpointRouteBuilder routes)
