@@ -107,7 +107,12 @@ public static class OrderActorsSiloBuilderExtensions
             o.ResponseTimeout = settings.CallTimeout;
             o.SystemResponseTimeout = settings.CallTimeout;
         });
-        silo.Configure<GrainCollectionOptions>(o => (o.CollectionAge, o.CollectionQuantum) = (settings.CollectionAge, settings.CollectionQuantum));
+        silo.Configure<GrainCollectionOptions>(o =>
+        {
+            (o.CollectionAge, o.CollectionQuantum) = (settings.CollectionAge, settings.CollectionQuantum);
+            o.ClassSpecificCollectionAge[typeof(Orders.OrderGrain).FullName!] = settings.OrderCollectionAge;
+            o.ClassSpecificCollectionAge[typeof(Shipments.ShipmentGrain).FullName!] = settings.OrderCollectionAge;
+        });
         silo.Services.AddOrderActorsDomain(configuration);
 
         // Webhook secrets are encrypted with Data Protection: every process on the database shares its key ring, and the
