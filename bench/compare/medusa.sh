@@ -45,6 +45,8 @@ PIDS+=($!)
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$MEDUSA_PORT/health" >/dev/null 2>&1 && break; sleep 0.5; done
 curl -fs "http://127.0.0.1:$MEDUSA_PORT/health" >/dev/null || { echo "medusa: did not start:" >&2; tail -20 "$WORK/medusa.log" >&2; exit 1; }
 
+# A cold Medusa takes seconds per checkout at first: warm it up, unmeasured, as compare.sh does each topology.
+node "$APP/drive.mjs" "http://127.0.0.1:$MEDUSA_PORT" "$WORK/seed.json" 8 $((WARMUP * 5)) 0 >/dev/null || true
 conn="Host=127.0.0.1;Port=$PG_PORT;Database=medusa;Username=postgres"
 for c in $CLIENTS; do
   start=$(dotnet "$LOAD" pg-counters "$conn")

@@ -31,6 +31,8 @@ def append(rows: str, row: dict) -> None:
 
 
 def database_cost(start: str, end: str, orders: float) -> dict:
+    if orders <= 0:
+        return {}  # nothing to divide by: no figure rather than the whole window's cost as one order's
     a = [int(x) for x in start.split("|")]
     b = [int(x) for x in end.split("|")]
     n = max(1.0, orders)
