@@ -14,6 +14,8 @@
 # Each OrderActors topology is stocked and warmed up (15 s at 8 clients, unmeasured) before its rows.
 # --quick: a smoke run of a few minutes (8 clients, 5 s, 1,000 SKUs, a flash sale of 2,000 orders for 200 units).
 # --history N: before the second set of embedded PostgreSQL rows, load N orders of history (default 100,000).
+# --medusa: last, Medusa v2 through its store checkout on the same PostgreSQL (bench/compare/medusa.sh; npm install
+#   takes minutes, MEDUSA_HOME=dir keeps it).
 # KEEP=1 keeps the work folder (logs). Needs PostgreSQL 15's server binaries (PG_BIN, default: the highest
 # /usr/lib/postgresql/*/bin), pgbench and python3. Run as root, it runs PostgreSQL as the postgres user.
 set -euo pipefail
@@ -154,7 +156,7 @@ orderactors_on_pg "OrderActors gateway + 2 silos, PostgreSQL" 2
 for c in $CLIENTS; do
   mkdir -p "$WORK/sqlite-loop"
   python3 bench/compare/sqlite_commit_loop.py "$WORK/sqlite-loop/limit-$c.db" "$c" "$SECONDS_MEASURED" 1 >"$WORK/sqlite-loop/$c.json"
-  summarize sqlite "$ROWS" "SQLite WAL commit loop" "$c" "$WORK/sqlite-loop/$c.json"
+  summarize simple "$ROWS" "SQLite WAL commit loop" insert "$c" "$WORK/sqlite-loop/$c.json"
   printf '%-44s %-6s %3s clients: %.0f commits/s\n' "SQLite WAL commit loop" insert "$c" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["throughput"])' "$WORK/sqlite-loop/$c.json")"
 done
 mkdir -p "$WORK/sqlite"
@@ -163,7 +165,7 @@ measure_orderactors "OrderActors embedded, SQLite" ""
 stop_started "${STARTED[@]}"
 
 if [ -n "$MEDUSA" ]; then
-  bash bench/compare/medusa.sh "$PG_PORT" "$ROWS" "$CLIENTS" "$SECONDS_MEASURED" || echo "medusa: not measured (see above)"
+  bash bench/compare/medusa.sh "$PG_PORT" "$ROWS" "$CLIENTS" "$SECONDS_MEASURED" "$WARMUP" || echo "medusa: not measured (see above)"
 fi
 
 echo

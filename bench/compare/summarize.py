@@ -4,7 +4,7 @@ table (printed, and saved as results.md and results.json beside ROWS).
 
     summarize.py pgbench ROWS SYSTEM WORKLOAD CLIENTS STDOUT LOG_PREFIX COUNTERS_START COUNTERS_END [CHECK]
     summarize.py load    ROWS SYSTEM CLIENTS LOAD_JSON
-    summarize.py sqlite  ROWS SYSTEM CLIENTS LOOP_JSON
+    summarize.py simple  ROWS SYSTEM WORKLOAD CLIENTS JSON [COUNTERS_START COUNTERS_END]   (the SQLite loop, Medusa's driver)
     summarize.py table   ROWS TITLE
 
 COUNTERS_* are PgCounters.Query's answer as psql -At prints it: next transaction id | WAL position |
@@ -31,6 +31,8 @@ def append(rows: str, row: dict) -> None:
 
 
 def database_cost(start: str, end: str, orders: float) -> dict:
+    if orders <= 0:
+        return {}  # nothing to divide by: no figure rather than the whole window's cost as one order's
     a = [int(x) for x in start.split("|")]
     b = [int(x) for x in end.split("|")]
     n = max(1.0, orders)
@@ -85,11 +87,16 @@ def load_row(rows, system, clients, path):
     append(rows, row)
 
 
-def sqlite_row(rows, system, clients, path):
+def simple_row(rows, system, workload, clients, path, start=None, end=None):
     with open(path, encoding="utf-8") as f:
         result = json.load(f)
-    append(rows, {"system": system, "workload": "insert", "clients": int(clients), "throughput": result["throughput"],
-                  "orders": result["accepted"], "errors": result["errors"], **result["latencyMs"]})
+    row = {"system": system, "workload": workload, "clients": int(clients), "throughput": result["throughput"],
+           "orders": result["accepted"], "errors": result["errors"], **result["latencyMs"]}
+    if start and end:
+        row.update(database_cost(start, end, result["accepted"]))
+    if result.get("errorKinds"):
+        row["errorKinds"] = result["errorKinds"]
+    append(rows, row)
 
 
 def number(value, digits=0, suffix=""):
@@ -133,7 +140,7 @@ def table(rows_path, title):
 
 def main():
     command, args = sys.argv[1], sys.argv[2:]
-    {"pgbench": pgbench_row, "load": load_row, "sqlite": sqlite_row, "table": table}[command](*args)
+    {"pgbench": pgbench_row, "load": load_row, "simple": simple_row, "table": table}[command](*args)
 
 
 if __name__ == "__main__":
