@@ -27,14 +27,22 @@ internal sealed class OrderApi : IDisposable
         _ops = Client(url, opsKey);
     }
 
-    /// <summary>Sets the SKU's on-hand at location <c>main</c>, with substitutes.</summary>
+    /// <summary>Puts the SKU in the catalog at 10.00 USD (the price the orders show) and sets its on-hand at location <c>main</c>, with substitutes.</summary>
     public async Task StockAsync(string sku, int onHand, IReadOnlyList<string> substitutes, CancellationToken cancellationToken = default)
     {
+        using var priced = await _ops.PutAsJsonAsync($"/v1/products/{sku}",
+            new { title = sku, prices = new Dictionary<string, decimal> { ["USD"] = 10m } }, cancellationToken);
+        await EnsureAsync(priced, $"Pricing {sku}", cancellationToken);
         using var response = await _ops.PutAsJsonAsync($"/v1/inventory/{sku}",
             new { locations = new Dictionary<string, int> { ["main"] = onHand }, substitutes }, cancellationToken);
+        await EnsureAsync(response, $"Stocking {sku}", cancellationToken);
+    }
+
+    private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"Stocking {sku} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            throw new InvalidOperationException($"{what} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
         }
     }
 

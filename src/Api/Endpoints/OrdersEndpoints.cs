@@ -46,11 +46,15 @@ public static class OrdersEndpoints
         string? Currency,
         List<LineRequest?>? Lines,
         AddressRequest? ShippingAddress,
-        PaymentRequest? Payment);
+        PaymentRequest? Payment,
+        string? ShippingMethod = null,
+        string? DiscountCode = null);
 
     public sealed record CustomerRequest(string? Id, string? Email, string? Name);
 
-    public sealed record LineRequest(string? Sku, int? Quantity, decimal? UnitPrice);
+    /// <summary>An order line: <c>unitPrice</c> is the price the buyer was shown (checked against the catalog), or with
+    /// <c>priceOverride</c> (ops and admin keys) the price to charge.</summary>
+    public sealed record LineRequest(string? Sku, int? Quantity, decimal? UnitPrice, bool? PriceOverride = null);
 
     public sealed record AddressRequest(string? Name, string? Line1, string? Line2, string? City, string? Region, string? PostalCode, string? Country);
 
@@ -69,6 +73,11 @@ public static class OrdersEndpoints
         if (!validation.IsValid || command is null)
         {
             return Problems.Validation(validation.Errors);
+        }
+
+        if (command.Lines.Any(l => l.PriceOverride) && !MayOverridePrices(http.User))
+        {
+            return PriceOverrideForbidden();
         }
 
         var idempotent = idempotencyKey.Length > 0;
@@ -94,11 +103,30 @@ public static class OrdersEndpoints
                 $"{result.PaymentProblem?.Message} Nothing was reserved; use another payment method.",
                 new Dictionary<string, object?> { ["reason"] = result.PaymentProblem?.Reason }),
             PlacementOutcome.PaymentUnavailable => PaymentUnavailable(http, result.PaymentProblem),
+            PlacementOutcome.Unpriced => Problems.Result(422, "sku-not-priced", "Not on sale in this currency.",
+                $"These SKUs have no catalog price in {command.Currency} (not in the catalog, archived, or not priced in it): {string.Join(", ", result.UnpricedSkus ?? [])}. Nothing was reserved.",
+                new Dictionary<string, object?> { ["skus"] = result.UnpricedSkus }),
+            PlacementOutcome.ShippingUnavailable => Problems.Result(422, "shipping-method-not-available", "The shipping method cannot ship this order.",
+                $"{result.Detail} Nothing was reserved; pick another shipping method.",
+                new Dictionary<string, object?> { ["shippingMethod"] = command.ShippingMethod }),
+            PlacementOutcome.DiscountRefused => Problems.Result(result.DiscountRefusal == "discount-limit-reached" ? 409 : 422, result.DiscountRefusal ?? "discount-not-applicable",
+                "The discount code cannot be used.", $"{result.Detail} Nothing was reserved; place the order without the code or with another.",
+                new Dictionary<string, object?> { ["discountCode"] = command.DiscountCode }),
+            PlacementOutcome.PriceChanged => Problems.Result(409, "price-changed", "The price changed.",
+                "Some lines carry a unit price that is not the catalog's; nothing was reserved. Show the buyer 'prices' and place the order again with them (or without unitPrice).",
+                new Dictionary<string, object?> { ["prices"] = result.PriceChanges }),
             _ => Problems.Result(422, "unknown-sku", "Unknown SKU.",
-                $"These SKUs have never been stocked: {string.Join(", ", result.UnknownSkus)}.",
+                $"These SKUs are not in the catalog or have never been stocked: {string.Join(", ", result.UnknownSkus)}. Nothing was reserved.",
                 new Dictionary<string, object?> { ["skus"] = result.UnknownSkus }),
         };
     }
+
+    /// <summary>Whether the caller may set a price the catalog does not have: ops and admin keys.</summary>
+    internal static bool MayOverridePrices(ClaimsPrincipal user) => user.IsInRole(Roles.Ops) || user.IsInRole(Roles.Admin);
+
+    internal static ProblemHttpResult PriceOverrideForbidden()
+        => Problems.Result(403, "price-override-forbidden", "Only ops and admin keys may set prices.",
+            "Prices come from the catalog; leave unitPrice out (or send the catalog price), or use an ops or admin key to override.");
 
     private static ProblemHttpResult PaymentUnavailable(HttpContext http, PaymentProblem? problem)
     {
@@ -191,16 +219,26 @@ public static class OrdersEndpoints
                     validation.Add($"{field}.quantity", $"{line.Quantity} must be between 1 and {MaxLineQuantity}.");
                 }
 
-                if (validation.Required($"{field}.unitPrice", line.UnitPrice))
+                var priceOverride = line.PriceOverride ?? false;
+                if (priceOverride ? validation.Required($"{field}.unitPrice", line.UnitPrice) : line.UnitPrice is not null)
                 {
                     validation.Money($"{field}.unitPrice", line.UnitPrice, currency, 0m, DomainLimits.MaxUnitPrice);
                 }
 
-                lines.Add(new OrderLineRequest(line.Sku ?? "", line.Quantity ?? 0, line.UnitPrice ?? 0));
+                lines.Add(new OrderLineRequest(line.Sku ?? "", line.Quantity ?? 0, line.UnitPrice, priceOverride));
             }
         }
 
         var address = validation.Required("shippingAddress", body.ShippingAddress) ? Address(validation, "shippingAddress", body.ShippingAddress!) : null;
+        if (body.ShippingMethod is not null)
+        {
+            validation.Identifier("shippingMethod", body.ShippingMethod, "shipping method");
+        }
+
+        if (body.DiscountCode is not null)
+        {
+            validation.Identifier("discountCode", body.DiscountCode, "discount code");
+        }
 
         PaymentDetails? payment = null;
         if (validation.Required("payment", body.Payment))
@@ -218,7 +256,8 @@ public static class OrdersEndpoints
         var actor = user.ToActor();
         return new PlaceOrder(
             new Customer(body.Customer!.Id!, body.Customer.Email, body.Customer.Name),
-            channel!.Value, priority!.Value, currency, lines, address, payment, actor);
+            channel!.Value, priority!.Value, currency, lines, address, payment, actor, ShippingMethod: body.ShippingMethod,
+            DiscountCode: body.DiscountCode is { } code ? DiscountEndpoints.Normalize(code) : null);
     }
 
     /// <summary>A postal address: line1, city, postal code and an ISO country required, every part within its length limit.</summary>

@@ -117,25 +117,31 @@ public static class ReturnsEndpoints
             return OrdersEndpoints.OrderNotFound(id);
         }
 
+        if (exchange.Any(e => e.UnitPrice >= 0) && !OrdersEndpoints.MayOverridePrices(http.User))
+        {
+            return OrdersEndpoints.PriceOverrideForbidden();
+        }
+
         if (validation.IsValid && exchange.Any(e => e.UnitPrice < 0))
         {
             var order = await grains.GetGrain<IOrderGrain>(id).GetAsync();
-            exchange = exchange.Select((e, i) =>
+            var priced = new List<ExchangeLine>();
+            foreach (var (e, i) in exchange.Select((e, i) => (e, i)))
             {
-                if (e.UnitPrice >= 0)
+                // The lowest price of the SKU on the order, as returned units are valued: a like-for-like swap costs
+                // nothing; another SKU costs its catalog price in the order's currency.
+                var price = e.UnitPrice >= 0 ? e.UnitPrice
+                    : order?.Lines.Where(l => l.Sku == e.Sku).MinBy(l => l.UnitPrice)?.UnitPrice
+                    ?? (order is null ? null : (await grains.GetGrain<Grains.Catalog.IProductGrain>(e.Sku).GetAsync())?.PriceIn(order.Currency));
+                if (price is null)
                 {
-                    return e;
+                    validation.Add($"exchange[{i}].unitPrice", $"'{e.Sku}' is neither on the order nor on sale in its currency; an ops or admin key may set a price.");
                 }
 
-                // The lowest price of the SKU on the order, as returned units are valued: a like-for-like swap costs nothing.
-                if (order?.Lines.Where(l => l.Sku == e.Sku).MinBy(l => l.UnitPrice) is { } same)
-                {
-                    return e with { UnitPrice = same.UnitPrice };
-                }
+                priced.Add(e with { UnitPrice = price ?? -1 });
+            }
 
-                validation.Add($"exchange[{i}].unitPrice", $"is required for '{e.Sku}', which is not on the order.");
-                return e;
-            }).ToList();
+            exchange = priced;
         }
 
         if (!validation.IsValid)

@@ -124,6 +124,9 @@ public static class ApiHostingExtensions
 
         // The /v1 routes, each declaring what it answers; the group adds what the pipeline in front of them answers.
         var api = app.MapGroup("").WithPipelineProblems();
+        api.MapCatalogApiV1();
+        api.MapTaxApiV1();
+        api.MapDiscountsApiV1();
         api.MapInventoryApiV1();
         api.MapOrdersApiV1();
         api.MapReturnsApiV1();

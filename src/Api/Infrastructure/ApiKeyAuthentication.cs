@@ -25,6 +25,8 @@ public static class Policies
     public const string PlaceOrders = nameof(PlaceOrders);
     public const string ReadOrders = nameof(ReadOrders);
     public const string ReadInventory = nameof(ReadInventory);
+    public const string ReadCatalog = nameof(ReadCatalog);
+    public const string ManageCatalog = nameof(ManageCatalog);
     public const string ManageInventory = nameof(ManageInventory);
     public const string ReadShipments = nameof(ReadShipments);
     public const string ManageFulfillment = nameof(ManageFulfillment);
@@ -40,6 +42,8 @@ public static class Policies
         [ReadOrders] = [Roles.Storefront, Roles.Ops, Roles.Admin],
         [ReadInventory] = [Roles.Storefront, Roles.Ops, Roles.Analytics, Roles.Admin],
         [ManageInventory] = [Roles.Ops, Roles.Admin],
+        [ReadCatalog] = [Roles.Storefront, Roles.Ops, Roles.Analytics, Roles.Admin],
+        [ManageCatalog] = [Roles.Ops, Roles.Admin],
         [ReadShipments] = [Roles.Storefront, Roles.Ops, Roles.Admin],
         [ManageFulfillment] = [Roles.Ops, Roles.Admin],
         [ReadEvents] = [Roles.Ops, Roles.Analytics, Roles.Admin],

@@ -20,7 +20,7 @@ public static class ApiResponses
         [400] = "`malformed-request`: the body is not JSON of this operation's shape, or a query value is not a number.",
         [401] = "`unauthorized`: no valid `X-Api-Key`. Every `/v1` route answers it before it checks anything else.",
         [402] = "`payment-declined`: the payment gateway refused; nothing was reserved or charged.",
-        [403] = "`forbidden`: the key's role may not call this operation.",
+        [403] = "`forbidden`: the key's role may not call this operation; `price-override-forbidden`: only ops and admin keys may set a price the catalog does not have.",
         [404] = "Not found: the `type` names what (`order-not-found`, `shipment-not-found`, …).",
         [409] = "Conflict with the current state: `invalid-transition` (with `currentState` and `allowedActions`), " +
             "`idempotency-key-reused`, or a limit the state sets (the `type` names it). Nothing was changed.",

@@ -29,7 +29,12 @@ public sealed record OrderEvent(
     IReadOnlyList<OrderEventLine> Lines,
     DateTimeOffset PlacedAt,
     DateTimeOffset PromisedBy,
-    OrderAftercare? Aftercare = null);
+    OrderAftercare? Aftercare = null,
+    OrderTotalsSummary? Totals = null);
+
+/// <summary>An order's totals in an <see cref="OrderEvent"/>; events written before they existed read as null (the total was the subtotal, with no tax or shipping).</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Events.OrderTotalsSummary")]
+public sealed record OrderTotalsSummary(decimal DiscountTotal, decimal ShippingTotal, decimal TaxTotal, decimal Total, bool TaxIncluded);
 
 /// <summary>A line of the order in an <see cref="OrderEvent"/>.</summary>
 /// <param name="Sku">The SKU.</param>

@@ -1,6 +1,6 @@
 namespace OrderActors.Grains.Events;
 
-/// <summary>The stream namespaces the domain writes: one stream per order, per shipment and per SKU.</summary>
+/// <summary>The stream namespaces the domain writes: one stream per order, per shipment, per SKU's stock and per catalog entry.</summary>
 public static class StreamNamespaces
 {
     /// <summary>Key: the order id. Events: <see cref="OrderEvent"/>.</summary>
@@ -11,4 +11,7 @@ public static class StreamNamespaces
 
     /// <summary>Key: the SKU. Events: <see cref="InventoryChanged"/>.</summary>
     public const string Inventory = "inventory";
+
+    /// <summary>Key: the SKU. Events: <see cref="ProductChanged"/>.</summary>
+    public const string Products = "products";
 }

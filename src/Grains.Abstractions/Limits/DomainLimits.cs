@@ -28,6 +28,12 @@ public static class DomainLimits
     /// <summary>The largest unit price, in the order's currency.</summary>
     public const decimal MaxUnitPrice = 1_000_000_000m;
 
+    /// <summary>Most currencies one catalog entry is priced in.</summary>
+    public const int MaxPricesPerProduct = 50;
+
+    /// <summary>Heaviest unit weight a catalog entry may declare, in grams (a tonne).</summary>
+    public const int MaxWeightGrams = 1_000_000;
+
     /// <summary>Identifiers (SKUs, locations, ids in paths): letters, digits, '.', '_' or '-'.</summary>
     public const int MaxIdentifierLength = 100;
 

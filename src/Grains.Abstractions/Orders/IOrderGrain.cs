@@ -82,6 +82,14 @@ public interface IOrderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("VouchForReservationAsync")]
     Task<ReservationVerdict> VouchForReservationAsync(string sku);
+
+    /// <summary>
+    /// Asked by a discount code at its limit about a use this order took and did not confirm: does the order exist with
+    /// that code? Read-only and interleaving, like <see cref="VouchForReservationAsync"/>.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("VouchForDiscountAsync")]
+    Task<ReservationVerdict> VouchForDiscountAsync(string code);
 }
 
 /// <summary>An order's answer about one of its reservations.</summary>

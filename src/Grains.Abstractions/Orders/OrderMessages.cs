@@ -119,8 +119,20 @@ public sealed record Address(string? Name, string Line1, string? Line2, string C
 public sealed record PaymentDetails(string Method, string? Token);
 
 /// <summary>One requested line.</summary>
+/// <param name="Sku">The SKU.</param>
+/// <param name="Quantity">Units.</param>
+/// <param name="UnitPrice">
+/// Without <paramref name="PriceOverride"/>: the price the buyer was shown, or null. The catalog prices the line; a
+/// shown price that differs refuses the order (<see cref="PlacementOutcome.PriceChanged"/>). With it: the price to charge.
+/// </param>
+/// <param name="PriceOverride">Charge <paramref name="UnitPrice"/> whatever the catalog says: ops and admin keys only, recorded on the timeline.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.OrderLineRequest")]
-public sealed record OrderLineRequest(string Sku, int Quantity, decimal UnitPrice);
+public sealed record OrderLineRequest(string Sku, int Quantity, decimal? UnitPrice = null, bool PriceOverride = false)
+{
+    /// <summary>The unit price once placement has priced the line.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public decimal Price => UnitPrice ?? throw new InvalidOperationException($"Line '{Sku}' is not priced yet.");
+}
 
 /// <summary>Who asked for a change, and how (for the timeline).</summary>
 /// <param name="Kind">api-key role, customer or system.</param>
@@ -128,7 +140,12 @@ public sealed record OrderLineRequest(string Sku, int Quantity, decimal UnitPric
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.Actor")]
 public sealed record Actor(string Kind, string Id);
 
-/// <summary>Places an order; <paramref name="Replacement"/> is set only when an order places its own replacement (exchange, claim).</summary>
+/// <summary>
+/// Places an order; <paramref name="Replacement"/> is set only when an order places its own replacement (exchange,
+/// claim). <paramref name="ShippingMethod"/> is the carrier the customer picked (its quote is the shipping charge), or
+/// null for no charge and the cheapest carrier that keeps the promise. <paramref name="DiscountCode"/> takes an amount
+/// off the subtotal (see <see cref="Pricing.IDiscountGrain"/>).
+/// </summary>
 [GenerateSerializer, Alias("OrderActors.Grains.Orders.PlaceOrder")]
 public sealed record PlaceOrder(
     Customer Customer,
@@ -139,7 +156,9 @@ public sealed record PlaceOrder(
     Address? ShippingAddress,
     PaymentDetails? Payment,
     Actor Actor,
-    ReplacementTerms? Replacement = null);
+    ReplacementTerms? Replacement = null,
+    string? ShippingMethod = null,
+    string? DiscountCode = null);
 
 /// <summary>A SKU that could not be reserved.</summary>
 [GenerateSerializer, Alias("OrderActors.Grains.Orders.Shortage")]
@@ -167,7 +186,26 @@ public enum PlacementOutcome
 
     /// <summary>The payment gateway did not answer; nothing is reserved and the same request may be retried.</summary>
     PaymentUnavailable,
+
+    /// <summary>Some SKUs are not on sale in the order's currency (not in the catalog, archived, or no price in it); nothing is reserved.</summary>
+    Unpriced,
+
+    /// <summary>The catalog price of some lines is not the price the buyer was shown; nothing is reserved.</summary>
+    PriceChanged,
+
+    /// <summary>The shipping method does not exist, does not serve the address, or does not quote in the order's currency; nothing is reserved.</summary>
+    ShippingUnavailable,
+
+    /// <summary>The discount code does not exist, does not apply, or reached a limit (<see cref="PlaceOrderResult.DiscountRefusal"/> says which); nothing is reserved.</summary>
+    DiscountRefused,
 }
+
+/// <summary>A line whose shown price is not the catalog's.</summary>
+/// <param name="Sku">The SKU.</param>
+/// <param name="Shown">The unit price the request carried.</param>
+/// <param name="Current">The catalog's unit price now.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.PriceChange")]
+public sealed record PriceChange(string Sku, decimal Shown, decimal Current);
 
 /// <summary>Why a payment did not go through.</summary>
 /// <param name="Reason">The gateway's machine-readable reason, e.g. <c>insufficient_funds</c>.</param>
@@ -182,11 +220,22 @@ public sealed record PlaceOrderResult(
     OrderView? Order,
     IReadOnlyList<Shortage> Shortages,
     IReadOnlyList<string> UnknownSkus,
-    PaymentProblem? PaymentProblem = null);
+    PaymentProblem? PaymentProblem = null,
+    IReadOnlyList<string>? UnpricedSkus = null,
+    IReadOnlyList<PriceChange>? PriceChanges = null,
+    string? Detail = null,
+    string? DiscountRefusal = null);
 
 /// <summary>One line of an order and where its units are reserved.</summary>
+/// <param name="Sku">The SKU.</param>
+/// <param name="Quantity">Units.</param>
+/// <param name="UnitPrice">The price of one unit.</param>
+/// <param name="Total">Units × unit price.</param>
+/// <param name="Allocations">Where its units are reserved.</param>
+/// <param name="Discount">Its share of the order's discount.</param>
+/// <param name="Tax">Its tax (included in <paramref name="Total"/> when the order's prices include tax).</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderLineView")]
-public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal Total, IReadOnlyList<Inventory.LocationAllocation> Allocations);
+public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal Total, IReadOnlyList<Inventory.LocationAllocation> Allocations, decimal Discount = 0, decimal Tax = 0);
 
 /// <summary>A shipment of the order, as listed on it.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ShipmentSummary")]
@@ -234,7 +283,14 @@ public sealed record OrderView(
     FeedbackView? Feedback,
     IReadOnlyList<TicketView> Tickets,
     string? ReplacementFor,
-    IReadOnlyList<string> Replacements);
+    IReadOnlyList<string> Replacements,
+    decimal DiscountTotal,
+    decimal ShippingTotal,
+    decimal TaxTotal,
+    decimal Total,
+    bool TaxIncluded,
+    string? ShippingMethod,
+    string? DiscountCode);
 
 /// <summary>Cancels what has not shipped.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.CancelOrder")]

@@ -71,7 +71,7 @@ public sealed record TrackingEvent(TrackingStatus Status, string? Detail, DateTi
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentLine")]
 public sealed record ShipmentLine(string Sku, int Quantity);
 
-/// <summary>Creates a shipment.</summary>
+/// <summary>Creates a shipment; <paramref name="Carrier"/> is the carrier the customer paid for, used unless the ship step names another.</summary>
 [GenerateSerializer, Alias("OrderActors.Grains.Shipments.CreateShipment")]
 public sealed record CreateShipment(
     string OrderId,
@@ -80,7 +80,8 @@ public sealed record CreateShipment(
     IReadOnlyList<ShipmentLine> Lines,
     Address? ShippingAddress,
     DateTimeOffset OrderPlacedAt,
-    DateTimeOffset PromisedBy);
+    DateTimeOffset PromisedBy,
+    string? Carrier = null);
 
 /// <summary>A step applied to a shipment.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentStep")]

@@ -133,7 +133,14 @@ public sealed record ReplacementPlan(string OrderId, IReadOnlyList<OrderLineRequ
 /// <param name="Sku">The line's SKU.</param>
 /// <param name="Quantity">Units taken.</param>
 /// <param name="UnitPrice">The line's unit price.</param>
-public sealed record LineTake(int Line, string Sku, int Quantity, decimal UnitPrice);
+/// <param name="PaidPerUnit">What one unit of the line cost the buyer (after discount, with tax; unrounded): what taking it back is worth.
+/// Takes recorded before it existed read 0 and are valued at <paramref name="UnitPrice"/>.</param>
+public sealed record LineTake(int Line, string Sku, int Quantity, decimal UnitPrice, decimal PaidPerUnit = 0)
+{
+    /// <summary>What the taken units are worth, unrounded.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public decimal Worth => Quantity * (PaidPerUnit > 0 ? PaidPerUnit : UnitPrice);
+}
 
 /// <summary>A request made with an Idempotency-Key: its fingerprint, and the id of what it created.</summary>
 public sealed record IdempotentRequest(string Fingerprint, string ResultId);

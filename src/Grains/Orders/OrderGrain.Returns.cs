@@ -64,7 +64,7 @@ public sealed partial class OrderGrain
             Exchange = command.Resolution == ReturnResolution.Exchange ? [.. command.Exchange] : [],
             Takes = takes,
             Comment = command.Comment,
-            Value = takes.Sum(t => t.Quantity * t.UnitPrice),
+            Value = Money(takes.Sum(t => t.Worth)),
             Location = ReturnLocation(units[0].Sku),
             RequestedAt = now,
         };
@@ -220,7 +220,7 @@ public sealed partial class OrderGrain
         }
 
         var takes = TakeUnits(units);
-        var amount = takes.Sum(t => t.Quantity * t.UnitPrice) + command.Shipping;
+        var amount = Money(takes.Sum(t => t.Worth)) + command.Shipping;
         if (amount <= 0)
         {
             throw DomainException.Invalid("validation-failed", "A refund needs units or a shipping amount.");
@@ -303,7 +303,7 @@ public sealed partial class OrderGrain
             Lines = [.. units],
             Takes = takes,
             Description = command.Description,
-            Value = takes.Sum(t => t.Quantity * t.UnitPrice),
+            Value = Money(takes.Sum(t => t.Worth)),
             OpenedAt = now,
         };
         State.Claims.Add(claim);
@@ -340,7 +340,7 @@ public sealed partial class OrderGrain
         var restock = returnedParcel is null ? [] : claim.Lines.Select(l => new InspectionResult(l.Sku, l.Quantity, 0)).ToArray();
         var settlement = command.Resolution == ClaimResolution.Replacement
             ? new Settlement(claim.Id, returnedParcel?.Location, restock, 0, claim.Lines,
-                new ReplacementPlan(NextReplacementId(), claim.Takes.Select(t => new OrderLineRequest(t.Sku, t.Quantity, t.UnitPrice)).ToArray(), claim.Value), command.Actor)
+                new ReplacementPlan(NextReplacementId(), claim.Takes.Select(t => new OrderLineRequest(t.Sku, t.Quantity, t.UnitPrice, PriceOverride: true)).ToArray(), claim.Value), command.Actor)
             : new Settlement(claim.Id, returnedParcel?.Location, restock, claim.Value, claim.Lines, null, command.Actor);
         State.PendingSettlements.Add(settlement);
         Remember(command.IdempotencyKey, command.Actor, "resolve", request, claim.Id);
@@ -383,7 +383,7 @@ public sealed partial class OrderGrain
         if (settlement.Replacement is { } replacement)
         {
             var result = await GrainFactory.GetGrain<IOrderGrain>(replacement.OrderId).PlaceAsync(ReplacementOrder(replacement, settlement.Cause));
-            var value = replacement.Lines.Sum(l => l.Quantity * l.UnitPrice);
+            var value = replacement.Lines.Sum(l => l.Quantity * l.Price);
             switch (result.Outcome)
             {
                 case PlacementOutcome.Placed:
@@ -585,7 +585,7 @@ public sealed partial class OrderGrain
 
     private string NextReplacementId() => $"{Id}-x{++State.ReplacementSequence}";
 
-    private static OrderLineRequest[] ExchangeLines(IEnumerable<ExchangeLine> exchange) => exchange.Select(e => new OrderLineRequest(e.Sku, e.Quantity, e.UnitPrice)).ToArray();
+    private static OrderLineRequest[] ExchangeLines(IEnumerable<ExchangeLine> exchange) => exchange.Select(e => new OrderLineRequest(e.Sku, e.Quantity, e.UnitPrice, PriceOverride: true)).ToArray();
 
     private static void ValidateExchange(IReadOnlyList<ExchangeLine> exchange)
     {
@@ -700,21 +700,21 @@ public sealed partial class OrderGrain
         foreach (var unit in units)
         {
             var lines = State.Lines.Select((line, index) => (Line: line, Index: index)).Where(l => l.Line.Sku == unit.Sku)
-                .OrderBy(l => l.Line.UnitPrice).ThenBy(l => l.Index).ToArray();
+                .OrderBy(l => l.Line.PaidPerUnit).ThenBy(l => l.Index).ToArray();
             var left = unit.Quantity;
             foreach (var (line, index) in lines)
             {
                 var take = Math.Min(left, line.Quantity - CancelledUnits(line) - line.Committed);
                 if (take > 0)
                 {
-                    takes.Add(new LineTake(index, line.Sku, take, line.UnitPrice));
+                    takes.Add(new LineTake(index, line.Sku, take, line.UnitPrice, line.PaidPerUnit));
                     left -= take;
                 }
             }
 
             if (left > 0) // only if the units were checked against another basis: valued at the cheapest price
             {
-                takes.Add(new LineTake(lines[0].Index, unit.Sku, left, lines[0].Line.UnitPrice));
+                takes.Add(new LineTake(lines[0].Index, unit.Sku, left, lines[0].Line.UnitPrice, lines[0].Line.PaidPerUnit));
             }
         }
 
@@ -731,18 +731,21 @@ public sealed partial class OrderGrain
     }
 
     // The value of units of a SKU among those taken: the cheapest first.
-    private static decimal ValueOf(IEnumerable<LineTake> takes, string sku, int quantity)
+    private decimal ValueOf(IEnumerable<LineTake> takes, string sku, int quantity)
     {
         var value = 0m;
-        foreach (var take in takes.Where(t => t.Sku == sku).OrderBy(t => t.UnitPrice))
+        foreach (var take in takes.Where(t => t.Sku == sku).OrderBy(t => t.Worth / t.Quantity))
         {
             var units = Math.Min(quantity, take.Quantity);
-            value += units * take.UnitPrice;
+            value += (take with { Quantity = units }).Worth;
             quantity -= units;
         }
 
-        return value;
+        return Money(value);
     }
+
+    // An amount in the order's currency, rounded to its minor unit (half away from zero).
+    private decimal Money(decimal amount) => Pricing.OrderTotals.Round(amount, IsoCodes.MinorUnits(State.Request!.Currency));
 
     private ReturnRecord FindReturn(string returnId)
         => State.Returns.FirstOrDefault(r => r.Id == returnId) ?? throw DomainException.NotFound("return-not-found", $"Order '{Id}' has no return '{returnId}'.");

@@ -3,9 +3,11 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrderActors.Grains.Catalog;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Payments;
+using OrderActors.Grains.Pricing;
 using OrderActors.Grains.Shipments;
 using OrderActors.Grains.Shipping;
 
@@ -103,6 +105,12 @@ public sealed partial class OrderGrain(
             : State.Status is OrderStatus.Confirmed or OrderStatus.Completed && State.Lines.Any(l => l.Sku == sku) ? ReservationVerdict.Confirmed
             : ReservationVerdict.Release);
 
+    public Task<ReservationVerdict> VouchForDiscountAsync(string code)
+        => Task.FromResult(
+            _placementInFlight ? ReservationVerdict.Pending
+            : State.Status is OrderStatus.Confirmed or OrderStatus.Completed or OrderStatus.Cancelled && State.Charges?.DiscountCode == code ? ReservationVerdict.Confirmed
+            : ReservationVerdict.Release);
+
     public async Task<PlaceOrderResult> PlaceAsync(PlaceOrder command)
     {
         await SettleAsync();
@@ -131,11 +139,31 @@ public sealed partial class OrderGrain(
         }
 
         Validate(command);
+        var (priced, catalog, refusal) = await PriceAsync(command);
         var now = timeProvider.GetUtcNow();
         State.Status = OrderStatus.Reserving;
         State.Fingerprint = fingerprint;
-        State.Request = command;
+        State.Request = priced;
         State.PlacedAt = now;
+        if (refusal is not null)
+        {
+            return await RejectAsync(refusal); // decided before anything was reserved
+        }
+
+        command = priced;
+        var discount = 0m;
+        if (command.DiscountCode is { } code)
+        {
+            // Taken before any stock: a refusal below gives it back (ReleaseAllAsync), and a use whose order dies here is
+            // freed when the code reaches its limit and asks this order (VouchForDiscountAsync).
+            var redemption = await GrainFactory.GetGrain<IDiscountGrain>(code).RedeemAsync(new RedeemDiscount(Id, command.Customer.Id, Subtotal(command), command.Currency));
+            if (redemption.Refusal is { } discountRefusal)
+            {
+                return await RejectAsync(new PlaceOrderResult(PlacementOutcome.DiscountRefused, null, [], [], Detail: redemption.Message, DiscountRefusal: discountRefusal));
+            }
+
+            discount = redemption.Amount;
+        }
 
         // Nothing is written before the outcome: the reservations below stay unconfirmed until the write that
         // confirms the order, and if the process dies first, each inventory grain's expiry sweep asks this order, which
@@ -160,7 +188,14 @@ public sealed partial class OrderGrain(
             return await RejectAsync(await RejectionAsync(command, reservations));
         }
 
-        var amount = Payable(command);
+        var (totals, charges, shippingByLocation, unavailable) = await ChargesAsync(command, catalog, reservations, discount);
+        if (unavailable is not null)
+        {
+            await ReleaseAllAsync(command);
+            return await RejectAsync(unavailable);
+        }
+
+        var amount = Math.Max(0, charges!.Total - (command.Replacement?.Credit ?? 0)); // a replacement is credited what was paid on the order it replaces
         var method = command.Payment?.Method ?? "card";
         var authorization = amount == 0
             ? new PaymentResult(PaymentOutcome.Approved, "none", null, "Nothing to pay.")
@@ -180,8 +215,21 @@ public sealed partial class OrderGrain(
 
         // The reservations stay unconfirmed: when they time out, each inventory grain asks this order, which
         // vouches for them once this write has made it Confirmed, and lets them go if the process died before.
-        Confirm(command, reservations, authorization.Reference!, method, amount, now);
+        Confirm(command, totals!, charges, catalog, shippingByLocation!, reservations, authorization.Reference!, method, amount, now);
+        RecordOverrides(command, catalog, now);
         await SaveAsync();
+        if (command.DiscountCode is { } used)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IDiscountGrain>(used).ConfirmAsync(Id);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The use stays pending; the code confirms it by asking this order when it reaches a limit.
+            }
+        }
+
         try
         {
             await CreateShipmentsAsync();
@@ -329,10 +377,13 @@ public sealed partial class OrderGrain(
     private Task<ReservationResult[]> ReserveAsync(Dictionary<string, int> quantities)
         => Task.WhenAll(quantities.Select(q => GrainFactory.GetGrain<IInventoryGrain>(q.Key).ReserveAsync(new ReserveStock(Id, q.Value))));
 
-    private void Confirm(PlaceOrder command, ReservationResult[] reservations, string authorization, string method, decimal amount, DateTimeOffset now)
+    private void Confirm(PlaceOrder command, Totals totals, OrderCharges charges, Dictionary<string, ProductView?> catalog, Dictionary<string, decimal> shippingByLocation,
+        ReservationResult[] reservations, string authorization, string method, decimal amount, DateTimeOffset now)
     {
         var allocations = reservations.ToDictionary(r => r.Sku, r => r.Allocations.ToList(), StringComparer.Ordinal);
-        State.Lines = command.Lines.Select(line => new OrderLine(line.Sku, line.Quantity, line.UnitPrice, Take(allocations[line.Sku], line.Quantity))).ToList();
+        State.Lines = command.Lines.Select((line, i) => new OrderLine(line.Sku, line.Quantity, line.Price, Take(allocations[line.Sku], line.Quantity), 0,
+            catalog.GetValueOrDefault(line.Sku)?.TaxClass ?? "standard", totals.Lines[i].Discount, totals.Lines[i].Tax, totals.Lines[i].Paid)).ToList();
+        State.Charges = charges;
         State.Status = OrderStatus.Confirmed;
         State.PromisedBy = BusinessDays.Add(now, command.Priority switch
         {
@@ -341,20 +392,40 @@ public sealed partial class OrderGrain(
             _ => options.Value.StandardDeliveryDays,
         });
         State.Payment = new PaymentState { Method = method, Status = PaymentStatus.Authorized, Authorized = amount, Authorization = authorization };
-        State.Shipments = State.Lines
-            .SelectMany(l => l.Allocations.Select(a => (l.Sku, l.UnitPrice, a.Location, a.Quantity)))
-            .GroupBy(a => a.Location, StringComparer.Ordinal)
-            .Select(g => new ShipmentRecord(
-                ShipmentId(Id, g.Key), g.Key, ShipmentStatus.ReadyToPick, g.Sum(a => a.Quantity * a.UnitPrice),
-                g.GroupBy(a => a.Sku, StringComparer.Ordinal).Select(s => new ShipmentLine(s.Key, s.Sum(a => a.Quantity))).ToArray(),
+
+        // A shipment's value is what the buyer pays for it: its units' share of their lines (after discount, with tax)
+        // and its parcel's shipping charge with that charge's share of the shipping tax. Cancelling it takes that much off.
+        var minor = IsoCodes.MinorUnits(command.Currency);
+        var locations = State.Lines.SelectMany(l => l.Allocations).Select(a => a.Location).Distinct(StringComparer.Ordinal).ToArray();
+        var shippingTax = charges.TaxIncluded ? 0 : charges.ShippingTax;
+        var shippingTaxShares = OrderTotals.Spread(shippingTax, locations.Select(l => shippingByLocation.GetValueOrDefault(l)).ToArray(), minor);
+        var values = locations.Select((l, i) => shippingByLocation.GetValueOrDefault(l) + shippingTaxShares[i]).ToArray();
+        foreach (var line in State.Lines)
+        {
+            var shares = OrderTotals.Spread(line.Paid ?? 0, line.Allocations.Select(a => (decimal)a.Quantity).ToArray(), minor);
+            for (var j = 0; j < shares.Length; j++)
+            {
+                values[Array.IndexOf(locations, line.Allocations[j].Location)] += shares[j];
+            }
+        }
+
+        State.Shipments = locations
+            .Select((location, i) => new ShipmentRecord(
+                ShipmentId(Id, location), location, ShipmentStatus.ReadyToPick, values[i],
+                State.Lines.SelectMany(l => l.Allocations.Where(a => a.Location == location).Select(a => (l.Sku, a.Quantity)))
+                    .GroupBy(a => a.Sku, StringComparer.Ordinal).Select(s => new ShipmentLine(s.Key, s.Sum(a => a.Quantity))).ToArray(),
                 null, null))
             .ToList();
         var units = command.Lines.Sum(l => l.Quantity);
         var replacing = command.Replacement is { } terms
-            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}){(terms.Credit > 0 ? $"; {Math.Min(terms.Credit, Subtotal(command)):0.00} {command.Currency} already paid there" : "")}."
+            ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}){(terms.Credit > 0 ? $"; {Math.Min(terms.Credit, charges.Total):0.00} {command.Currency} already paid there" : "")}."
             : "";
+        var extras = string.Concat(
+            charges.DiscountCode is { } discountCode ? $", discount {charges.Discount:0.00} ({discountCode})" : "",
+            charges.ShippingMethod is { } shippingMethod ? $", shipping {charges.Shipping:0.00} ({shippingMethod})" : "",
+            charges.Tax > 0 ? $", tax {charges.Tax:0.00}{(charges.TaxIncluded ? " included" : "")} ({charges.TaxRegion})" : "");
         Record(now, "order.placed", command.Actor,
-            $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {Subtotal(command):0.00} {command.Currency}; stock reserved.{replacing}");
+            $"Placed with {command.Lines.Count} line(s), {units} unit(s), subtotal {Subtotal(command):0.00}{extras}{(extras.Length > 0 ? $", total {charges.Total:0.00}" : "")} {command.Currency}; stock reserved.{replacing}");
         Record(now, "payment.authorized", System, $"{amount:0.00} {command.Currency} authorized ({method}).");
         Record(now, "order.confirmed", System,
             $"Confirmed; {State.Shipments.Count} shipment(s) from {string.Join(", ", State.Shipments.Select(s => s.Location))}; delivery promised by {State.PromisedBy:yyyy-MM-dd}.");
@@ -368,7 +439,7 @@ public sealed partial class OrderGrain(
     {
         var request = State.Request!;
         await Task.WhenAll(State.Shipments.Select(s => GrainFactory.GetGrain<IShipmentGrain>(s.Id).CreateAsync(
-            new CreateShipment(Id, s.Location, request.Priority, s.Lines, request.ShippingAddress, State.PlacedAt, State.PromisedBy))));
+            new CreateShipment(Id, s.Location, request.Priority, s.Lines, request.ShippingAddress, State.PlacedAt, State.PromisedBy, request.ShippingMethod))));
         State.ShipmentsCreated = true; // written with the next change; until then a new activation re-checks (creation is idempotent)
     }
 
@@ -610,7 +681,7 @@ public sealed partial class OrderGrain(
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
             State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i))).ToArray(), State.PlacedAt, State.PromisedBy,
-            Aftercare());
+            Aftercare(), State.Charges is { } c ? new OrderTotalsSummary(c.Discount, c.Shipping, c.Tax, c.Total, c.TaxIncluded) : null);
     }
 
     // The refunded units of a SKU spread over its lines cheapest first, as refunds value them.
@@ -668,6 +739,101 @@ public sealed partial class OrderGrain(
         return taken;
     }
 
+    // Prices every line: from the catalog in the order's currency, or the override an ops or admin key (or this order,
+    // for a replacement) set. Refuses SKUs not on sale in the currency, and shown prices the catalog no longer has.
+    private async Task<(PlaceOrder Priced, Dictionary<string, ProductView?> Catalog, PlaceOrderResult? Refusal)> PriceAsync(PlaceOrder command)
+    {
+        if (command.Lines.Any(l => l.PriceOverride) && command.Actor.Kind is not ("api-key:ops" or "api-key:admin" or "system"))
+        {
+            throw new DomainException(DomainErrorKind.Invalid, "price-override-forbidden", "Only ops and admin keys may override a catalog price.");
+        }
+
+        var skus = command.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToArray();
+        var products = await Task.WhenAll(skus.Select(sku => GrainFactory.GetGrain<IProductGrain>(sku).GetAsync()));
+        var catalog = skus.Zip(products).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+        var prices = catalog.ToDictionary(p => p.Key, p => p.Value?.PriceIn(command.Currency), StringComparer.Ordinal);
+        var unknown = skus.Where((sku, i) => products[i] is null && command.Lines.Any(l => l.Sku == sku && !l.PriceOverride)).ToArray();
+        if (unknown.Length > 0)
+        {
+            return (command, catalog, new PlaceOrderResult(PlacementOutcome.UnknownSku, null, [], unknown));
+        }
+
+        var unpriced = command.Lines.Where(l => !l.PriceOverride && prices[l.Sku] is null).Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToArray();
+        if (unpriced.Length > 0)
+        {
+            return (command, catalog, new PlaceOrderResult(PlacementOutcome.Unpriced, null, [], [], UnpricedSkus: unpriced));
+        }
+
+        var changes = command.Lines
+            .Where(l => !l.PriceOverride && l.UnitPrice is { } shown && shown != prices[l.Sku])
+            .Select(l => new PriceChange(l.Sku, l.UnitPrice!.Value, prices[l.Sku]!.Value))
+            .Distinct()
+            .ToArray();
+        if (changes.Length > 0)
+        {
+            return (command, catalog, new PlaceOrderResult(PlacementOutcome.PriceChanged, null, [], [], PriceChanges: changes));
+        }
+
+        return (command with { Lines = command.Lines.Select(l => l.PriceOverride ? l : l with { UnitPrice = prices[l.Sku] }).ToArray() }, catalog, null);
+    }
+
+    // The shipping charge (the picked carrier's quote for each location's parcel) and the tax (the rules of the shipping
+    // address's region, else its country's), decided once the reservations say where the units ship from.
+    private async Task<(Totals? Totals, OrderCharges? Charges, Dictionary<string, decimal>? ShippingByLocation, PlaceOrderResult? Refusal)> ChargesAsync(
+        PlaceOrder command, Dictionary<string, ProductView?> catalog, ReservationResult[] reservations, decimal discount)
+    {
+        var address = command.ShippingAddress;
+        var shippingByLocation = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        if (command.ShippingMethod is { } carrier)
+        {
+            foreach (var parcel in reservations.SelectMany(r => r.Allocations).GroupBy(a => a.Location, StringComparer.Ordinal))
+            {
+                var quote = address is null ? null : carriers.Choose(new ParcelSpec(parcel.Key, address.Country, address.PostalCode, parcel.Sum(a => a.Quantity)), int.MaxValue, carrier)?.Quote;
+                if (quote is null || quote.Currency != command.Currency)
+                {
+                    return (null, null, null, new PlaceOrderResult(PlacementOutcome.ShippingUnavailable, null, [], [],
+                        Detail: quote is null
+                            ? $"Shipping method '{carrier}' does not exist or does not ship from {parcel.Key} to {address?.Country ?? "an order without an address"}."
+                            : $"Shipping method '{carrier}' is priced in {quote.Currency}, not {command.Currency}."));
+                }
+
+                shippingByLocation[parcel.Key] = quote.Price;
+            }
+        }
+
+        TaxRegionView? region = null;
+        if (address is not null)
+        {
+            if (TaxRegionGrain.RegionKey(address.Country, address.Region) is { } key)
+            {
+                region = await GrainFactory.GetGrain<ITaxRegionGrain>(key).GetAsync();
+            }
+
+            region ??= await GrainFactory.GetGrain<ITaxRegionGrain>(address.Country).GetAsync();
+        }
+
+        var totals = OrderTotals.Compute(
+            command.Lines.Select(l => new TotalsLine(l.Quantity, l.Price, catalog.GetValueOrDefault(l.Sku)?.TaxClass ?? "standard")).ToArray(),
+            discount, shippingByLocation.Values.Sum(), region, IsoCodes.MinorUnits(command.Currency));
+        return (totals, new OrderCharges(command.ShippingMethod, totals.ShippingTotal, totals.ShippingTax, totals.DiscountTotal, totals.TaxTotal, totals.Total, totals.TaxIncluded, region?.Code, command.DiscountCode),
+            shippingByLocation, null);
+    }
+
+    // An override is on the timeline with the catalog price it replaced (a replacement's prices are its original's).
+    private void RecordOverrides(PlaceOrder command, Dictionary<string, ProductView?> catalog, DateTimeOffset now)
+    {
+        if (command.Replacement is not null)
+        {
+            return;
+        }
+
+        foreach (var line in command.Lines.Where(l => l.PriceOverride).DistinctBy(l => (l.Sku, l.UnitPrice)))
+        {
+            var was = catalog[line.Sku]?.PriceIn(command.Currency) is { } price ? $"catalog price {price:0.00}" : "not priced in the catalog";
+            Record(now, "order.price_overridden", command.Actor, $"{line.Sku} charged at {line.Price:0.00} {command.Currency} ({was}).");
+        }
+    }
+
     private async Task<PlaceOrderResult> RejectionAsync(PlaceOrder command, ReservationResult[] reservations)
     {
         var unknown = reservations.Where(r => r.Outcome == ReservationOutcome.UnknownSku).Select(r => r.Sku).ToArray();
@@ -704,9 +870,11 @@ public sealed partial class OrderGrain(
         }
     }
 
+    // Gives back what a placement took: its reservations and its discount use.
     private Task ReleaseAllAsync(PlaceOrder command)
         => Task.WhenAll(command.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal)
-            .Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).ReleaseAsync(new ReleaseStock(Id))));
+            .Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).ReleaseAsync(new ReleaseStock(Id)))
+            .Append(command.DiscountCode is { } code ? GrainFactory.GetGrain<IDiscountGrain>(code).ReleaseAsync(Id) : Task.CompletedTask));
 
     private static void Validate(PlaceOrder command)
     {
@@ -734,10 +902,7 @@ public sealed partial class OrderGrain(
         }
     }
 
-    private static decimal Subtotal(PlaceOrder command) => command.Lines.Sum(l => l.Quantity * l.UnitPrice);
-
-    // What placement authorizes: a replacement order is credited what was already paid on the order it replaces.
-    private static decimal Payable(PlaceOrder command) => Math.Max(0, Subtotal(command) - (command.Replacement?.Credit ?? 0));
+    private static decimal Subtotal(PlaceOrder command) => command.Lines.Sum(l => l.Quantity * l.Price);
 
     /// <summary>The id of an order's shipment from a location: stable, so creating it again finds the same grain.</summary>
     public static string ShipmentId(string orderId, string location)
@@ -760,7 +925,7 @@ public sealed partial class OrderGrain(
             request.Channel,
             request.Priority,
             request.Currency,
-            State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, l.Allocations)).ToArray(),
+            State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, l.Allocations, l.Discount, l.Tax)).ToArray(),
             Subtotal(request),
             request.ShippingAddress,
             new PaymentView(payment.Method, payment.Status, payment.Authorized, payment.Captured, payment.Refunded, payment.Authorization),
@@ -775,6 +940,13 @@ public sealed partial class OrderGrain(
             State.Feedback,
             State.Tickets.Select(TicketView).ToArray(),
             request.Replacement?.OriginalOrderId,
-            [.. State.Replacements]);
+            [.. State.Replacements],
+            State.Charges?.Discount ?? 0,
+            State.Charges?.Shipping ?? 0,
+            State.Charges?.Tax ?? 0,
+            State.Charges?.Total ?? Subtotal(request),
+            State.Charges?.TaxIncluded ?? false,
+            State.Charges?.ShippingMethod,
+            State.Charges?.DiscountCode);
     }
 }

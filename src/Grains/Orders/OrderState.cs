@@ -30,6 +30,9 @@ public sealed record OrderState
     /// <summary>The money.</summary>
     public PaymentState Payment { get; set; } = new();
 
+    /// <summary>Shipping, discount, tax and total, fixed at placement; null on orders placed before they existed.</summary>
+    public OrderCharges? Charges { get; set; }
+
     /// <summary>The order's shipments, one per shipping location, as the order last saw them.</summary>
     public List<ShipmentRecord> Shipments { get; set; } = [];
 
@@ -85,7 +88,31 @@ public sealed record OrderState
 /// <param name="UnitPrice">The price of each unit.</param>
 /// <param name="Allocations">Where its units are reserved.</param>
 /// <param name="Committed">Units of this line taken by returns (not rejected), claims and unit refunds; see <see cref="LineTake"/>.</param>
-public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice, IReadOnlyList<LocationAllocation> Allocations, int Committed = 0);
+/// <param name="TaxClass">The catalog's tax class when the order was placed.</param>
+/// <param name="Discount">The line's share of the order's discount.</param>
+/// <param name="Tax">The line's tax (included in the price when the order's prices include tax).</param>
+/// <param name="Paid">What the buyer pays for the line (after discount, with tax); null for orders placed before totals (units × price).</param>
+public sealed record OrderLine(
+    string Sku, int Quantity, decimal UnitPrice, IReadOnlyList<LocationAllocation> Allocations, int Committed = 0,
+    string TaxClass = "standard", decimal Discount = 0, decimal Tax = 0, decimal? Paid = null)
+{
+    /// <summary>What one unit cost the buyer (unrounded: refunds round the units they return together).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public decimal PaidPerUnit => (Paid ?? Quantity * UnitPrice) / Quantity;
+}
+
+/// <summary>What an order charges beyond its lines, and how it was taxed; null on orders placed before totals.</summary>
+/// <param name="ShippingMethod">The carrier the customer picked, or null.</param>
+/// <param name="Shipping">The shipping charge.</param>
+/// <param name="ShippingTax">The tax on it.</param>
+/// <param name="Discount">The discount.</param>
+/// <param name="Tax">All tax, lines and shipping.</param>
+/// <param name="Total">What the buyer pays.</param>
+/// <param name="TaxIncluded">Whether the prices included the tax.</param>
+/// <param name="TaxRegion">The tax region that applied (<c>US-CA</c>, <c>DE</c>), or null when none did.</param>
+/// <param name="DiscountCode">The discount code redeemed, or null.</param>
+public sealed record OrderCharges(string? ShippingMethod, decimal Shipping, decimal ShippingTax, decimal Discount, decimal Tax, decimal Total, bool TaxIncluded, string? TaxRegion,
+    string? DiscountCode = null);
 
 /// <summary>The money side of an order.</summary>
 public sealed record PaymentState

@@ -16,6 +16,7 @@ public static class Projections
     /// <summary>The projections, by admin name.</summary>
     public static IReadOnlyList<ProjectionEntry> All { get; } =
     [
+        new("catalog", [StreamNamespaces.Products], Of<Catalog.ICatalogGrain>),
         new("inventoryreport", [StreamNamespaces.Inventory], Of<IInventoryReportGrain>),
         new("kpireport", [StreamNamespaces.Orders], Of<IKpiReportGrain>),
         new("opentickets", [StreamNamespaces.Orders], Of<IOpenTicketsGrain>),

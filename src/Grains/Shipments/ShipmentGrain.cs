@@ -43,6 +43,7 @@ public sealed class ShipmentGrain(
             State.ShippingAddress = command.ShippingAddress;
             State.OrderPlacedAt = command.OrderPlacedAt;
             State.PromisedBy = command.PromisedBy;
+            State.PaidCarrier = command.Carrier;
             State.CreatedAt = now;
             State.Events.Add(new ShipmentEvent(now, "shipment.created", $"Created at {command.Location} with {command.Lines.Sum(l => l.Quantity)} unit(s).", new Actor("system", "orders")));
             await SaveAsync(); // shipment.created queues it for picking (PickQueueGrain reads the stream)
@@ -103,10 +104,11 @@ public sealed class ShipmentGrain(
         var address = State.ShippingAddress
             ?? throw DomainException.Invalid("missing-address", $"Shipment '{Id}' has no shipping address; the order was placed without one.");
         var parcel = new ParcelSpec(State.Location, address.Country, address.PostalCode, State.Lines.Sum(l => l.Quantity));
-        var chosen = carriers.Choose(parcel, BusinessDays.Between(now, State.PromisedBy), step.Carrier)
-            ?? throw (step.Carrier is null
+        var named = step.Carrier ?? State.PaidCarrier;
+        var chosen = carriers.Choose(parcel, BusinessDays.Between(now, State.PromisedBy), named)
+            ?? throw (named is null
                 ? DomainException.Invalid("no-carrier", $"No carrier serves {address.Country} {address.PostalCode} from {State.Location}.")
-                : DomainException.Invalid("unknown-carrier", $"Carrier '{step.Carrier}' does not exist or does not serve {address.Country} from {State.Location}."));
+                : DomainException.Invalid("unknown-carrier", $"Carrier '{named}' does not exist or does not serve {address.Country} from {State.Location}."));
         var (carrier, quote) = chosen;
         var sender = await GrainFactory.GetGrain<ILocationGrain>(State.Location).GetAsync();
         var label = carrier.CreateLabel(Id, parcel, ShippingAddressLabel.From(address, ""),

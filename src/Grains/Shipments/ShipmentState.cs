@@ -43,6 +43,9 @@ public sealed record ShipmentState
 
     public List<ShipmentEvent> Events { get; set; } = [];
 
+    /// <summary>The carrier the customer paid for at checkout, used when the ship step names none.</summary>
+    public string? PaidCarrier { get; set; }
+
     /// <summary>How many events are on the shipment's stream (each is published with the write that records it).</summary>
     public int PublishedEvents { get; set; }
 

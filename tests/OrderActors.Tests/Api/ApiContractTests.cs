@@ -120,7 +120,7 @@ public sealed class ApiContractTests(ApiFixture fixture) : IClassFixture<ApiFixt
     public async Task Validation_problems_name_each_invalid_field()
     {
         var response = await fixture.Storefront.PostAsync("/v1/orders", new StringContent(
-            "{\"customer\":{},\"lines\":[{\"sku\":\"a\",\"quantity\":0}]}", Encoding.UTF8, "application/json"));
+            "{\"customer\":{},\"lines\":[{\"sku\":\"a\",\"quantity\":0,\"unitPrice\":-1}]}", Encoding.UTF8, "application/json"));
         var problem = await response.AssertProblemAsync(422, "validation-failed");
         var errors = problem.GetProperty("errors");
         Assert.True(errors.TryGetProperty("customer.id", out _), errors.GetRawText());

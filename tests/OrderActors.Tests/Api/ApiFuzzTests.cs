@@ -38,6 +38,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         _admin = _api.ClientWithKey(ApiFactory.AdminKey);
         using var ops = _api.ClientWithKey(ApiFactory.OpsKey);
         var sku = "fuzz-sku";
+        (await ops.PutJsonAsync($"/v1/products/{sku}", ApiBodies.Product(sku))).EnsureSuccessStatusCode();
         (await ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(1_000))).EnsureSuccessStatusCode();
         (await ops.PutJsonAsync("/v1/locations/main", new { address = TestLocations.Warehouse("main") })).EnsureSuccessStatusCode();
         using var storefront = _api.ClientWithKey(ApiFactory.StorefrontKey);

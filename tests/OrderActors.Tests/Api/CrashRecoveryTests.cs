@@ -150,7 +150,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     }
 
     private static async Task StockAsync(HttpClient ops, string sku, int units)
-        => await (await ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(units))).ReadAsync<InventoryView>(200, $"stock {sku}");
+    {
+        (await ops.PutJsonAsync($"/v1/products/{sku}", ApiBodies.Product(sku))).EnsureSuccessStatusCode();
+        await (await ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(units))).ReadAsync<InventoryView>(200, $"stock {sku}");
+    }
 
     private static async Task<(string? Key, object Body, HttpResponseMessage Response)> PostAsync(HttpClient client, object body, string? key)
         => (key, body, await PostRawAsync(client, body, key));

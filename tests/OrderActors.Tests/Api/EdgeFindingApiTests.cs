@@ -170,6 +170,7 @@ public sealed class EdgeFindingApiTests(ApiFixture fixture) : IClassFixture<ApiF
     {
         var sku = ApiFixture.NewSku();
         await fixture.StockAsync(sku, 5);
+        await fixture.PriceAsync(sku, 19.90m);
         var key = Guid.NewGuid().ToString("N");
         OrderView? first = null;
         foreach (var price in new[] { "19.9", "19.90", "1.99e1" })
@@ -198,6 +199,7 @@ public sealed class EdgeFindingApiTests(ApiFixture fixture) : IClassFixture<ApiF
     public async Task Locations_have_addresses_that_are_the_sender_of_labels_and_the_destination_of_returns()
     {
         var (sku, location) = (ApiFixture.NewSku(), $"dc-{Guid.NewGuid():N}"[..12]);
+        await fixture.PriceAsync(sku);
         (await fixture.Ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations = new Dictionary<string, int> { [location] = 5 } })).EnsureSuccessStatusCode();
         await (await fixture.Ops.GetAsync($"/v1/locations/{location}")).AssertProblemAsync(404, "location-not-found", "before its address");
         var address = new { name = "Reno DC", line1 = "77 Depot Way", city = "Reno", region = "NV", postalCode = "89502", country = "US" };

@@ -34,6 +34,7 @@ public abstract class FlashSaleTests : IAsyncLifetime
     {
         var ops = _api.ClientWithKey(ApiFactory.OpsKey);
         var storefront = _api.ClientWithKey(ApiFactory.StorefrontKey);
+        (await ops.PutJsonAsync("/v1/products/flash-sku", ApiBodies.Product("flash-sku"))).EnsureSuccessStatusCode();
         (await ops.PutJsonAsync("/v1/inventory/flash-alt", ApiBodies.Stock(SubstituteUnits))).EnsureSuccessStatusCode();
         var stocked = await (await ops.PutJsonAsync("/v1/inventory/flash-sku", ApiBodies.Stock(Units, "flash-alt"))).ReadAsync<InventoryView>(200, "stock the SKU");
         Assert.Equal(Units, stocked.Available);

@@ -14,14 +14,17 @@ namespace OrderActors.Tests.Api;
 public sealed class OpenApiClientTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     [Fact]
-    public async Task A_client_that_walks_the_document_stocks_a_sku_places_an_order_and_reads_it_back()
+    public async Task A_client_that_walks_the_document_prices_and_stocks_a_sku_places_an_order_and_reads_it_back()
     {
         using var anonymous = fixture.Api.CreateClient();
         var document = await OpenApiContract.ReadAsync(anonymous);
         var client = new DocumentClient(fixture.Api, document);
         var sku = ApiFixture.NewSku();
 
+        await client.CallAsync("PutProduct", ApiFactory.OpsKey, new() { ["sku"] = sku }, ApiBodies.Product("Walker tee"), expect: 200);
         await client.CallAsync("PutStock", ApiFactory.OpsKey, new() { ["sku"] = sku }, ApiBodies.Stock(5), expect: 200);
+        var listed = await client.CallAsync("GetProduct", ApiFactory.StorefrontKey, new() { ["sku"] = sku }, null, expect: 200);
+        Assert.Equal(10m, listed.GetProperty("prices").GetProperty("USD").GetDecimal());
         var placed = await client.CallAsync("PlaceOrder", ApiFactory.StorefrontKey, [], ApiBodies.Order("c-walker", (sku, 2)), expect: 201);
         var id = placed.GetProperty("id").GetString()!;
         var read = await client.CallAsync("GetOrder", ApiFactory.StorefrontKey, new() { ["id"] = id }, null, expect: 200);

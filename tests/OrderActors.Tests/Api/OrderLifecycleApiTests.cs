@@ -39,6 +39,8 @@ public sealed class OrderLifecycleApiTests(ApiFixture fixture) : IClassFixture<A
     {
         var (a, b) = (ApiFixture.NewSku(), ApiFixture.NewSku());
         var (east, west) = ($"east-{a}", $"west-{b}");
+        await fixture.PriceAsync(a);
+        await fixture.PriceAsync(b);
         (await fixture.Ops.PutJsonAsync($"/v1/inventory/{a}", new { locations = new Dictionary<string, int> { [east] = 10 } })).EnsureSuccessStatusCode();
         (await fixture.Ops.PutJsonAsync($"/v1/inventory/{b}", new { locations = new Dictionary<string, int> { [west] = 10 } })).EnsureSuccessStatusCode();
 

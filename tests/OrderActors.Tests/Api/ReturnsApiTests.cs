@@ -60,18 +60,19 @@ public sealed class ReturnsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
 {
     private readonly AftercareApi _api = new(fixture);
 
-    // Delivers 3 units of a SKU at 10.00, and exchanges one for a unit of another SKU at the price given.
+    // Delivers 3 units of a SKU at 10.00, and exchanges one for a unit of another SKU at its catalog price.
     private async Task<(OrderView Order, string Sku, string Other, ReturnView Received)> ExchangedAsync(decimal replacementPrice)
     {
         var (sku, other) = (ApiFixture.NewSku(), ApiFixture.NewSku());
         await fixture.StockAsync(sku, 10);
         await fixture.StockAsync(other, 10);
+        await fixture.PriceAsync(other, replacementPrice);
         var order = await _api.DeliveredOrderAsync(null, (sku, 3));
         var opened = await _api.OpenReturnAsync(order.Id, new
         {
             lines = new[] { new { sku, quantity = 1, reason = "size_or_fit" } },
             resolution = "exchange",
-            exchange = new[] { new { sku = other, quantity = 1, unitPrice = replacementPrice } },
+            exchange = new[] { new { sku = other, quantity = 1 } },
         });
         return (order, sku, other, await _api.ReceiveAsync(opened.Id, (sku, 1, "resellable")));
     }
@@ -164,11 +165,11 @@ public sealed class ReturnsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         var body = new
         {
             customer = new { id = "cus-bogo", email = "cus-bogo@example.com" },
-            lines = new[] { new { sku, quantity = 1, unitPrice = 50m }, new { sku, quantity = 1, unitPrice = 0m } },
+            lines = new[] { new { sku, quantity = 1, unitPrice = 50m, priceOverride = true }, new { sku, quantity = 1, unitPrice = 0m, priceOverride = true } },
             shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
             payment = new { method = "card", token = "tok_visa" },
         };
-        var order = await (await fixture.Storefront.PostJsonAsync("/v1/orders", body)).ReadAsync<OrderView>(201, "place buy one, get one");
+        var order = await (await fixture.Ops.PostJsonAsync("/v1/orders", body)).ReadAsync<OrderView>(201, "place buy one, get one (a phone order at set prices)");
         await _api.DeliverAsync(Assert.Single(order.Shipments).Id);
 
         var opened = await _api.OpenReturnAsync(order.Id, new

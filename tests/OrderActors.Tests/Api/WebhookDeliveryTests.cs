@@ -46,6 +46,7 @@ public sealed class WebhookDeliveryTests
 
         public async Task<OrderView> PlaceAsync(string sku, string customer)
         {
+            (await Ops.PutJsonAsync($"/v1/products/{sku}", ApiBodies.Product(sku))).EnsureSuccessStatusCode();
             (await Ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(20))).EnsureSuccessStatusCode();
             return await (await Storefront.PostJsonAsync("/v1/orders", ApiBodies.Order(customer, (sku, 2)))).ReadAsync<OrderView>(201, "place");
         }

@@ -49,6 +49,7 @@ public sealed class ClusterFailoverTests(PostgresServer postgres, ITestOutputHel
         await Eventually.TrueAsync(async () => (await ActiveSilosAsync(admin)).Count == 2, "the API sees both silos", ReadyTimeout);
         foreach (var sku in Skus)
         {
+            (await ops.PutJsonAsync($"/v1/products/{sku}", ApiBodies.Product(sku))).EnsureSuccessStatusCode();
             (await ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(UnitsPerSku))).EnsureSuccessStatusCode();
         }
 

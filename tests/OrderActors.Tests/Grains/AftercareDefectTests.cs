@@ -64,9 +64,13 @@ public sealed class AftercareValuationTests(SharedClusterFixture cluster)
     private async Task<(IOrderGrain Order, string Sku)> DeliveredAtPricesAsync(decimal first, decimal second)
     {
         var sku = $"sku-{Guid.NewGuid():N}";
-        await cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+        await TestCatalog.StockAsync(cluster.Grains, sku, new SetStock([new LocationQuantity("main", 10)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
-        var request = OrderPlacementTests.Order((sku, 1)) with { Lines = [new OrderLineRequest(sku, 1, first), new OrderLineRequest(sku, 1, second)] };
+        var request = OrderPlacementTests.Order((sku, 1)) with
+        {
+            Lines = [new OrderLineRequest(sku, 1, first, PriceOverride: true), new OrderLineRequest(sku, 1, second, PriceOverride: true)],
+            Actor = new Actor("api-key:ops", "test"),
+        };
         var placed = (await order.PlaceAsync(request)).Order!;
         await TestLocations.AddressAsync(cluster.Grains, placed);
         await DeliverAsync(order, Assert.Single(placed.Shipments).Id);
@@ -105,6 +109,7 @@ public sealed class AftercareValuationTests(SharedClusterFixture cluster)
     {
         var (sku, east, west) = ($"sku-{Guid.NewGuid():N}", $"east-{Guid.NewGuid():N}", $"west-{Guid.NewGuid():N}");
         var inventory = cluster.Grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(cluster.Grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity(east, 1), new LocationQuantity(west, 1)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;

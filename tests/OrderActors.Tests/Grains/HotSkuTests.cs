@@ -22,6 +22,7 @@ public sealed class HotSkuTests : IAsyncLifetime
     {
         var sku = Sku();
         var inventory = _cluster.Grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(_cluster.Grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 200)], []));
 
         var results = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => inventory.ReserveAsync(new ReserveStock($"o-{sku}-{i}", 1))));
@@ -46,6 +47,7 @@ public sealed class HotSkuTests : IAsyncLifetime
     {
         var sku = Sku();
         var inventory = _cluster.Grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(_cluster.Grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 50)], []));
         var fault = await StateWriteFault.CreateAsync(_cluster.Database, "inventory", sku);
 

@@ -21,7 +21,7 @@ public sealed class OrderLifecycleTests(SharedClusterFixture cluster)
         => OrderPlacementTests.Order(lines) with { Payment = new PaymentDetails("card", token), Priority = priority };
 
     private async Task StockAsync(string sku, params (string Location, int OnHand)[] locations)
-        => await _grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock(locations.Select(l => new LocationQuantity(l.Location, l.OnHand)).ToArray(), []));
+        => await TestCatalog.StockAsync(_grains, sku, new SetStock(locations.Select(l => new LocationQuantity(l.Location, l.OnHand)).ToArray(), []));
 
     private async Task<InventoryView> StockOfAsync(string sku) => (await _grains.GetGrain<IInventoryGrain>(sku).GetAsync())!;
 
@@ -196,6 +196,7 @@ public sealed class ReservationExpiryTests
         await using (var first = await OrderActorsTestCluster.StartAsync(database, time, Settings))
         {
             var inventory = first.Grains.GetGrain<IInventoryGrain>(sku);
+            await TestCatalog.PriceAsync(first.Grains, sku);
             await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
             // A placement that died after reserving, before its order recorded anything: nobody will confirm it.
             await inventory.ReserveAsync(new ReserveStock("o-crashed", 2));
@@ -232,6 +233,7 @@ public sealed class ReservationExpiryTests
         var fault = await StateWriteFault.CreateAsync(cluster.Database, "order", orderId, "\"status\":\"confirmed\"");
         var sku = $"sku-{Guid.NewGuid():N}";
         var inventory = cluster.Grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(cluster.Grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
 
         await fault.ArmAsync();
@@ -262,7 +264,7 @@ public sealed class OrderShipmentRecoveryTests(SharedClusterFixture cluster)
     private async Task<(IOrderGrain Order, OrderView View, string Sku)> PlaceAsync()
     {
         var sku = $"sku-{Guid.NewGuid():N}";
-        await cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
+        await TestCatalog.StockAsync(cluster.Grains, sku, new SetStock([new LocationQuantity("main", 5)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
         var view = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
         return (order, view, sku);
@@ -312,6 +314,7 @@ public sealed class OrderShipmentRecoveryTests(SharedClusterFixture cluster)
         var sku = $"sku-{Guid.NewGuid():N}";
         var (orderId, shipmentId) = ($"o-shipped-{Guid.NewGuid():N}", $"shp-crashed-{Guid.NewGuid():N}");
         var inventory = grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
         await inventory.ReserveAsync(new ReserveStock(orderId, 2, Confirm: true));
         var crashed = new ShipmentState

@@ -18,7 +18,7 @@ public sealed class OrderPlacementTests(SharedClusterFixture cluster)
     private static string Sku() => $"sku-{Guid.NewGuid():N}";
 
     private Task<InventoryView> StockAsync(string sku, int onHand, params string[] substitutes)
-        => _grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", onHand)], substitutes));
+        => TestCatalog.StockAsync(_grains, sku, new SetStock([new LocationQuantity("main", onHand)], substitutes));
 
     [Fact]
     public async Task Placement_reserves_every_line_and_records_it_on_the_timeline()
@@ -118,6 +118,7 @@ public sealed class PlacementCrashRepairTests(SharedClusterFixture cluster)
         var sku = $"sku-{Guid.NewGuid():N}";
         var orderId = $"o-crashed-{Guid.NewGuid():N}";
         var inventory = grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 5)], []));
 
         // The state a process leaves behind when it dies after reserving but before recording the outcome.

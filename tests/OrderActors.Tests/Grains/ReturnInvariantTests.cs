@@ -22,7 +22,7 @@ public sealed class ReturnInvariantTests(SharedClusterFixture cluster)
     {
         foreach (var (sku, _) in lines)
         {
-            await grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+            await TestCatalog.StockAsync(grains, sku, new SetStock([new LocationQuantity("main", 10)], []));
         }
 
         var order = grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
@@ -84,8 +84,8 @@ public sealed class ReturnInvariantTests(SharedClusterFixture cluster)
     public async Task Refunds_never_exceed_the_capture_counting_the_cancellation_refund()
     {
         var (a, b, east, west) = ($"sku-{Guid.NewGuid():N}", $"sku-{Guid.NewGuid():N}", $"east-{Guid.NewGuid():N}", $"west-{Guid.NewGuid():N}");
-        await cluster.Grains.GetGrain<IInventoryGrain>(a).SetStockAsync(new SetStock([new LocationQuantity(east, 5)], []));
-        await cluster.Grains.GetGrain<IInventoryGrain>(b).SetStockAsync(new SetStock([new LocationQuantity(west, 5)], []));
+        await TestCatalog.StockAsync(cluster.Grains, a, new SetStock([new LocationQuantity(east, 5)], []));
+        await TestCatalog.StockAsync(cluster.Grains, b, new SetStock([new LocationQuantity(west, 5)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order((a, 1), (b, 2)))).Order!;
         var shipped = placed.Shipments.Single(s => s.Location == east).Id;
@@ -115,6 +115,7 @@ public sealed class ReturnInvariantTests(SharedClusterFixture cluster)
     {
         var sku = $"sku-{Guid.NewGuid():N}";
         var inventory = cluster.Grains.GetGrain<IInventoryGrain>(sku);
+        await TestCatalog.PriceAsync(cluster.Grains, sku);
         await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 4)], []));
 
         var first = await inventory.RestockAsync(new RestockStock("o-1-r1", "main", 2, 1));
@@ -168,7 +169,7 @@ public sealed class LostParcelTests
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var cluster = await OrderActorsTestCluster.StartAsync(time: time);
         var sku = $"sku-{Guid.NewGuid():N}";
-        await cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+        await TestCatalog.StockAsync(cluster.Grains, sku, new SetStock([new LocationQuantity("main", 10)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>("o-lost");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
         foreach (var action in new[] { ShipmentAction.Pick, ShipmentAction.Pack, ShipmentAction.Ship })

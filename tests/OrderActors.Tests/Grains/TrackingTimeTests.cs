@@ -18,7 +18,7 @@ public sealed class TrackingTimeTests
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 2, 2, 9, 0, 0, TimeSpan.Zero));
         await using var cluster = await OrderActorsTestCluster.StartAsync(time: time);
         var sku = $"sku-{Guid.NewGuid():N}";
-        await cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", 10)], []));
+        await TestCatalog.StockAsync(cluster.Grains, sku, new SetStock([new LocationQuantity("main", 10)], []));
         var order = cluster.Grains.GetGrain<IOrderGrain>("o-window");
         var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 2)))).Order!;
         await TestLocations.AddressAsync(cluster.Grains, placed);

@@ -36,7 +36,7 @@ public sealed class WebhookEndpointTests
     }
 
     internal static Task StockAsync(OrderActorsTestCluster cluster, string sku, int onHand)
-        => cluster.Grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", onHand)], []));
+        => TestCatalog.StockAsync(cluster.Grains, sku, new SetStock([new LocationQuantity("main", onHand)], []));
 
     [Fact]
     public async Task Retries_wait_one_two_four_eight_seconds_on_the_silo_clock_and_a_repeated_batch_is_recorded_once()

@@ -89,8 +89,7 @@ public sealed class WebhookTargetTests
         var registration = await cluster.Grains.GetGrain<IWebhookDispatcherGrain>(WebhookDispatcherGrain.Key)
             .RegisterAsync(new RegisterWebhook(new UriBuilder(receiver.Url) { Host = "localhost" }.ToString(), ["inventory.stocked"]));
         var endpoint = cluster.Grains.GetGrain<IWebhookEndpointGrain>(registration.Id);
-        await cluster.Grains.GetGrain<OrderActors.Grains.Inventory.IInventoryGrain>("sku-rebound")
-            .SetStockAsync(new OrderActors.Grains.Inventory.SetStock([new OrderActors.Grains.Inventory.LocationQuantity("main", 1)], []));
+        await TestCatalog.StockAsync(cluster.Grains, "sku-rebound", new OrderActors.Grains.Inventory.SetStock([new OrderActors.Grains.Inventory.LocationQuantity("main", 1)], []));
 
         await Eventually.TrueAsync(async () => await endpoint.GetAsync() is { ConsecutiveFailures: 1 }, "the attempt failed");
         var delivery = Assert.Single(await endpoint.GetDeliveriesAsync(10, null));

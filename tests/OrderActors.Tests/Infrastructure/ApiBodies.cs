@@ -7,6 +7,10 @@ public static class ApiBodies
     public static object Stock(int onHand, params string[] substitutes)
         => new { locations = new Dictionary<string, int> { ["main"] = onHand }, substitutes };
 
+    /// <summary><c>PUT /v1/products/{sku}</c>: on sale at <paramref name="price"/> USD.</summary>
+    public static object Product(string title, decimal price = 10m)
+        => new { title, prices = new Dictionary<string, decimal> { ["USD"] = price } };
+
     /// <summary><c>POST /v1/orders</c> for a customer, one line per (SKU, quantity) at 10.00 a unit.</summary>
     public static object Order(string customerId, params (string Sku, int Quantity)[] lines)
         => new

@@ -54,6 +54,7 @@ public sealed class OrderLifecycleProperties(SharedClusterFixture cluster)
         {
             var (sku, east, west) = ($"sku-{Guid.NewGuid():N}", $"e-{Guid.NewGuid():N}"[..12], $"w-{Guid.NewGuid():N}"[..12]);
             var inventory = cluster.Grains.GetGrain<IInventoryGrain>(sku);
+            await TestCatalog.PriceAsync(cluster.Grains, sku);
             await inventory.SetStockAsync(new SetStock([new LocationQuantity(east, 2), new LocationQuantity(west, 2)], []));
             var order = cluster.Grains.GetGrain<IOrderGrain>($"o-{Guid.NewGuid():N}");
             var placed = (await order.PlaceAsync(OrderPlacementTests.Order((sku, 3)))).Order!;

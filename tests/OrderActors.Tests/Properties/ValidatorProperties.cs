@@ -76,10 +76,15 @@ public sealed partial class ValidatorProperties
             {
                 Assert.Matches(AnchoredIdentifier(), line.Sku);
                 Assert.InRange(line.Quantity, 1, DomainLimits.MaxLineQuantity);
-                Assert.InRange(line.UnitPrice, 0m, DomainLimits.MaxUnitPrice);
-                var inMinorUnits = line.UnitPrice * (decimal)Math.Pow(10, minor);
-                Assert.True(inMinorUnits == decimal.Truncate(inMinorUnits) && (line.UnitPrice != 0 || line.UnitPrice.Scale <= minor),
-                    $"accepted {line.UnitPrice} {command.Currency}: finer than its minor unit");
+                if (line.UnitPrice is not { } price)
+                {
+                    continue; // priced by the catalog
+                }
+
+                Assert.InRange(price, 0m, DomainLimits.MaxUnitPrice);
+                var inMinorUnits = price * (decimal)Math.Pow(10, minor);
+                Assert.True(inMinorUnits == decimal.Truncate(inMinorUnits) && (price != 0 || price.Scale <= minor),
+                    $"accepted {price} {command.Currency}: finer than its minor unit");
             }
         });
         Console.WriteLine($"Order validation properties: {accepted} accepted, {refused} refused.");

@@ -67,8 +67,10 @@ public sealed class ReportsAcceptanceTests : IDisposable
     /// <summary>Stocks the SKUs the orders of <see cref="PlaceAsync"/> ask for.</summary>
     internal static async Task StockAsync(HttpClient ops)
     {
-        foreach (var (sku, locations) in Stock)
+        foreach (var ((sku, locations), i) in Stock.Select((s, i) => (s, i)))
         {
+            var price = Prices[i % Prices.Length]; // each SKU its own catalog price, the same number in both currencies
+            (await ops.PutJsonAsync($"/v1/products/{sku}", new { title = sku, prices = new Dictionary<string, decimal> { ["USD"] = price, ["EUR"] = price } })).EnsureSuccessStatusCode();
             (await ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations, substitutes = Array.Empty<string>() })).EnsureSuccessStatusCode();
         }
     }
@@ -286,7 +288,7 @@ public sealed class ReportsAcceptanceTests : IDisposable
             channel = Channels[i / 5 % Channels.Length],
             priority = Priorities[i / 2 % Priorities.Length],
             currency = i % 10 == 9 ? "EUR" : "USD",
-            lines = skus.Select(sku => new { sku, quantity = 1 + random.Next(3), unitPrice = Prices[random.Next(Prices.Length)] }).ToArray(),
+            lines = skus.Select(sku => new { sku, quantity = 1 + random.Next(3) }).ToArray(), // priced by the catalog
             shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
             payment = new { method = "card", token = "tok_visa" },
         };

@@ -34,9 +34,9 @@ public sealed class ReportsRestartTests
             await using (var first = await OrderActorsTestCluster.StartAsync(database, time, silo: SlowProjectionWrites))
             {
                 var grains = first.Grains;
-                await grains.GetGrain<IInventoryGrain>("rs-a").SetStockAsync(new SetStock([new("main", 30), new("east", 1000)], []));
-                await grains.GetGrain<IInventoryGrain>("rs-b").SetStockAsync(new SetStock([new("main", 1000)], []));
-                await grains.GetGrain<IInventoryGrain>("rs-c").SetStockAsync(new SetStock([new("east", 1000)], []));
+                await TestCatalog.StockAsync(grains, "rs-a", new SetStock([new("main", 30), new("east", 1000)], []));
+                await TestCatalog.StockAsync(grains, "rs-b", new SetStock([new("main", 1000)], []));
+                await TestCatalog.StockAsync(grains, "rs-c", new SetStock([new("east", 1000)], []));
 
                 List<(int Index, OrderView Order)> yesterday = [];
                 for (var day = 0; day < 3; day++)
@@ -123,7 +123,7 @@ public sealed class ReportsRestartTests
     {
         var random = new Random(i);
         var lines = Skus.OrderBy(_ => random.Next()).Take(1 + random.Next(Skus.Length))
-            .Select(sku => new OrderLineRequest(sku, 1 + random.Next(3), 5m + random.Next(20)))
+            .Select(sku => new OrderLineRequest(sku, 1 + random.Next(3), 5m + random.Next(20), PriceOverride: true)) // ops sets prices: many per SKU
             .ToArray();
         return new PlaceOrder(new Customer($"rc-{i % 7}", null, null), (SalesChannel)(i % 6), (OrderPriority)(i / 2 % 3), i % 9 == 4 ? "EUR" : "USD",
             lines, new Address("R", "1 Main St", null, "Springfield", null, "12345", "US"), new PaymentDetails("card", "tok_visa"), Ops);
