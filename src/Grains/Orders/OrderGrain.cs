@@ -748,11 +748,9 @@ public sealed partial class OrderGrain(
             throw new DomainException(DomainErrorKind.Invalid, "price-override-forbidden", "Only ops and admin keys may override a catalog price.");
         }
 
-        var skus = command.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal).ToArray();
-        var products = await Task.WhenAll(skus.Select(sku => GrainFactory.GetGrain<IProductGrain>(sku).GetAsync()));
-        var catalog = skus.Zip(products).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+        var catalog = await PricingLookups.ProductsAsync(GrainFactory, command.Lines.Select(l => l.Sku));
         var prices = catalog.ToDictionary(p => p.Key, p => p.Value?.PriceIn(command.Currency), StringComparer.Ordinal);
-        var unknown = skus.Where((sku, i) => products[i] is null && command.Lines.Any(l => l.Sku == sku && !l.PriceOverride)).ToArray();
+        var unknown = catalog.Where(p => p.Value is null && command.Lines.Any(l => l.Sku == p.Key && !l.PriceOverride)).Select(p => p.Key).ToArray();
         if (unknown.Length > 0)
         {
             return (command, catalog, new PlaceOrderResult(PlacementOutcome.UnknownSku, null, [], unknown));
@@ -801,16 +799,7 @@ public sealed partial class OrderGrain(
             }
         }
 
-        TaxRegionView? region = null;
-        if (address is not null)
-        {
-            if (TaxRegionGrain.RegionKey(address.Country, address.Region) is { } key)
-            {
-                region = await GrainFactory.GetGrain<ITaxRegionGrain>(key).GetAsync();
-            }
-
-            region ??= await GrainFactory.GetGrain<ITaxRegionGrain>(address.Country).GetAsync();
-        }
+        var region = await PricingLookups.TaxRegionAsync(GrainFactory, address);
 
         var totals = OrderTotals.Compute(
             command.Lines.Select(l => new TotalsLine(l.Quantity, l.Price, catalog.GetValueOrDefault(l.Sku)?.TaxClass ?? "standard")).ToArray(),

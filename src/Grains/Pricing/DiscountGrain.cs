@@ -70,12 +70,7 @@ public sealed class DiscountGrain(
         }
 
         var now = timeProvider.GetUtcNow();
-        var minor = IsoCodes.MinorUnits(request.Currency);
-        string? refusal =
-            !terms.Active || terms.StartsAt > now || terms.EndsAt <= now ? $"Code '{Code}' is not active now."
-            : terms.Kind == DiscountKind.Fixed && terms.Currency != request.Currency ? $"Code '{Code}' takes {terms.Currency} off, not {request.Currency}."
-            : terms.MinimumSubtotal is { } minimum && request.Subtotal < minimum ? $"Code '{Code}' needs a subtotal of at least {minimum} {request.Currency}."
-            : null;
+        var (amount, refusal) = PricingLookups.Apply(terms, request.Subtotal, request.Currency, now);
         if (refusal is not null)
         {
             return DiscountRedemption.Refused("discount-not-applicable", refusal);
@@ -87,9 +82,6 @@ public sealed class DiscountGrain(
                 terms.UsageLimit is { } limit && Used >= limit ? $"Code '{Code}' has been used its {limit} time(s)." : $"Code '{Code}' may be used {terms.PerCustomerLimit} time(s) per customer.");
         }
 
-        var amount = terms.Kind == DiscountKind.Percentage
-            ? OrderTotals.Percent(request.Subtotal, terms.Value, minor)
-            : Math.Min(terms.Value, request.Subtotal);
         State.Pending[request.OrderId] = new PendingUse(request.CustomerId, amount, now);
         await discount.WriteStateAsync();
         return new DiscountRedemption(amount, null, null);
