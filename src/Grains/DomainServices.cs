@@ -12,7 +12,7 @@ namespace OrderActors.Grains;
 public static class DomainServices
 {
     /// <summary>
-    /// Adds order options (section <c>OrderActors:Orders</c>), return options (<c>OrderActors:Returns</c>), report options (<c>OrderActors:Reports</c>) and webhook
+    /// Adds order options (section <c>OrderActors:Orders</c>), return options (<c>OrderActors:Returns</c>), report options (<c>OrderActors:Reports</c>), cart options (<c>OrderActors:Carts</c>) and webhook
     /// options (<c>OrderActors:Webhooks</c>), all validated at start-up; the payment processor over the built-in test
     /// payment gateway, the built-in carriers, and outgoing webhooks sent over HTTP. Register a real
     /// <see cref="IPaymentGateway"/>, <see cref="ICarrier"/> or <see cref="IWebhookSender"/> before calling this to
@@ -27,6 +27,8 @@ public static class DomainServices
         services.AddSingleton<IValidateOptions<ReturnOptions>, ReturnOptionsValidator>();
         services.AddOptions<ReportOptions>().Bind(configuration.GetSection(ReportOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ReportOptions>, ReportOptionsValidator>();
+        services.AddOptions<CartOptions>().Bind(configuration.GetSection(CartOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CartOptions>, CartOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddTestPaymentGateway();
         services.AddBuiltInCarriers();

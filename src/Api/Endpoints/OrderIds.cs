@@ -4,15 +4,18 @@ using System.Text;
 namespace OrderActors.Api.Endpoints;
 
 /// <summary>
-/// Order ids: <c>ord_</c> + 26 Crockford base-32 characters. A new order gets a time-ordered random id; an
-/// order placed with an <c>Idempotency-Key</c> gets an id derived from (API key name, idempotency key), so every
-/// retry reaches the same order grain, which recognises the repeat.
+/// Order ids: <c>ord_</c> + 26 Crockford base-32 characters (cart ids the same after <c>cart_</c>). A new order gets a
+/// time-ordered random id; an order placed with an <c>Idempotency-Key</c> gets an id derived from (API key name,
+/// idempotency key), so every retry reaches the same order grain, which recognises the repeat.
 /// </summary>
 internal static class OrderIds
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
-    public static string New(TimeProvider time)
+    public const string OrderPrefix = "ord_";
+    public const string CartPrefix = "cart_";
+
+    public static string New(TimeProvider time, string prefix = OrderPrefix)
     {
         Span<byte> bytes = stackalloc byte[16];
         var ms = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -23,11 +26,11 @@ internal static class OrderIds
         }
 
         RandomNumberGenerator.Fill(bytes[6..]);
-        return "ord_" + Encode(bytes);
+        return prefix + Encode(bytes);
     }
 
-    public static string FromIdempotencyKey(string clientName, string idempotencyKey)
-        => "ord_" + Encode(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientName}\n{idempotencyKey}")).AsSpan(0, 16));
+    public static string FromIdempotencyKey(string clientName, string idempotencyKey, string prefix = OrderPrefix)
+        => prefix + Encode(SHA256.HashData(Encoding.UTF8.GetBytes($"{clientName}\n{idempotencyKey}")).AsSpan(0, 16));
 
     private static string Encode(ReadOnlySpan<byte> bytes)
     {

@@ -93,6 +93,12 @@ public static class OrdersEndpoints
                 $"The key '{idempotencyKey}' was used for another request body; use a new key for a new order.");
         }
 
+        return Placement(result, command, orderId, http);
+    }
+
+    /// <summary>The answer to a placement: the order, or a problem that says why nothing was reserved.</summary>
+    internal static Results<Created<OrderView>, ProblemHttpResult> Placement(PlaceOrderResult result, PlaceOrder command, string orderId, HttpContext http)
+    {
         return result.Outcome switch
         {
             PlacementOutcome.Placed => TypedResults.Created($"/v1/orders/{orderId}", result.Order!),
@@ -183,9 +189,7 @@ public static class OrdersEndpoints
 
         if (validation.Required("customer", body.Customer))
         {
-            validation.Text("customer.id", body.Customer!.Id, DomainLimits.MaxNameLength, required: true);
-            validation.Email("customer.email", body.Customer.Email);
-            validation.Text("customer.name", body.Customer.Name, DomainLimits.MaxNameLength, required: false);
+            Customer(validation, "customer", body.Customer!);
         }
 
         var channel = validation.Enum("channel", body.Channel, SalesChannel.Web);
@@ -240,13 +244,7 @@ public static class OrdersEndpoints
             validation.Identifier("discountCode", body.DiscountCode, "discount code");
         }
 
-        PaymentDetails? payment = null;
-        if (validation.Required("payment", body.Payment))
-        {
-            var method = validation.SnakeCaseEnum<PaymentMethod>("payment.method", body.Payment!.Method);
-            validation.Text("payment.token", body.Payment.Token, DomainLimits.MaxTokenLength, required: false);
-            payment = method is null ? null : new PaymentDetails(body.Payment.Method!, body.Payment.Token);
-        }
+        var payment = validation.Required("payment", body.Payment) ? Payment(validation, body.Payment!) : null;
 
         if (!validation.IsValid)
         {
@@ -255,9 +253,26 @@ public static class OrdersEndpoints
 
         var actor = user.ToActor();
         return new PlaceOrder(
-            new Customer(body.Customer!.Id!, body.Customer.Email, body.Customer.Name),
+            Customer(validation, "customer", body.Customer!),
             channel!.Value, priority!.Value, currency, lines, address, payment, actor, ShippingMethod: body.ShippingMethod,
             DiscountCode: body.DiscountCode is { } code ? DiscountEndpoints.Normalize(code) : null);
+    }
+
+    /// <summary>A payment method the gateway knows, and its token within its limit; null when the method is not valid.</summary>
+    internal static PaymentDetails? Payment(Validation validation, PaymentRequest p)
+    {
+        var method = validation.SnakeCaseEnum<PaymentMethod>("payment.method", p.Method);
+        validation.Text("payment.token", p.Token, DomainLimits.MaxTokenLength, required: false);
+        return method is null ? null : new PaymentDetails(p.Method!, p.Token);
+    }
+
+    /// <summary>A buyer: an id, an optional email and name, each within its limit.</summary>
+    internal static Customer Customer(Validation validation, string field, CustomerRequest c)
+    {
+        validation.Text($"{field}.id", c.Id, DomainLimits.MaxNameLength, required: true);
+        validation.Email($"{field}.email", c.Email);
+        validation.Text($"{field}.name", c.Name, DomainLimits.MaxNameLength, required: false);
+        return new Customer(c.Id ?? "", c.Email, c.Name);
     }
 
     /// <summary>A postal address: line1, city, postal code and an ISO country required, every part within its length limit.</summary>

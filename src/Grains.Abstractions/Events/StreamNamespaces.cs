@@ -1,6 +1,6 @@
 namespace OrderActors.Grains.Events;
 
-/// <summary>The stream namespaces the domain writes: one stream per order, per shipment, per SKU's stock and per catalog entry.</summary>
+/// <summary>The stream namespaces the domain writes: one stream per order, per shipment, per SKU's stock, per catalog entry and per cart.</summary>
 public static class StreamNamespaces
 {
     /// <summary>Key: the order id. Events: <see cref="OrderEvent"/>.</summary>
@@ -14,4 +14,7 @@ public static class StreamNamespaces
 
     /// <summary>Key: the SKU. Events: <see cref="ProductChanged"/>.</summary>
     public const string Products = "products";
+
+    /// <summary>Key: the cart id. Events: <see cref="CartChanged"/>.</summary>
+    public const string Carts = "carts";
 }

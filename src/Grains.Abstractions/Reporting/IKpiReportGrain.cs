@@ -1,8 +1,8 @@
 namespace OrderActors.Grains.Reporting;
 
 /// <summary>
-/// Order KPIs from the orders streams, computed from the events' own times (never the clock), so a rebuild
-/// gives the same figures. Key: <c>default</c>.
+/// Order and cart KPIs from the orders and carts streams, computed from the events' own times (never the clock), so a
+/// rebuild gives the same figures. Key: <c>default</c>.
 /// </summary>
 [Alias("OrderActors.Grains.Reporting.IKpiReportGrain")]
 public interface IKpiReportGrain : IGrainWithStringKey
@@ -22,6 +22,8 @@ public interface IKpiReportGrain : IGrainWithStringKey
 /// <param name="Returns">Orders with a return (not rejected) out of completed orders.</param>
 /// <param name="Refunded">Amount refunded (cancellations, returns, claims, refunds of their own), per currency.</param>
 /// <param name="Rating">Average customer rating.</param>
+/// <param name="CycleTimeHoursByChannel">Placed → completed per sales channel, over completed orders (channels without orders left out).</param>
+/// <param name="Carts">Carts: created, completed, abandoned, and the abandonment rate.</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Reporting.KpiReport")]
 public sealed record KpiReport(
     long Checkpoint,
@@ -32,7 +34,26 @@ public sealed record KpiReport(
     RateStat Cancellation,
     RateStat Returns,
     IReadOnlyList<CurrencyAmount> Refunded,
-    RatingStat Rating);
+    RatingStat Rating,
+    IReadOnlyList<ChannelDurations> CycleTimeHoursByChannel,
+    CartStats Carts);
+
+/// <summary>A sales channel's order-processing cycle time (placed → completed), in hours.</summary>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.ChannelDurations")]
+public sealed record ChannelDurations(Orders.SalesChannel Channel, DurationStats CycleTimeHours);
+
+/// <summary>
+/// Carts. A cart counts once it holds items; it is abandoned when its latest event is <c>cart.abandoned</c> (it held items
+/// and was left unchanged for <c>OrderActors:Carts:AbandonedAfter</c>) and recovered when it completed after one.
+/// </summary>
+/// <param name="Created">Carts created.</param>
+/// <param name="WithItems">Carts that held items at some point.</param>
+/// <param name="Completed">Carts that became orders.</param>
+/// <param name="Abandoned">Carts abandoned now (not changed or completed since).</param>
+/// <param name="Recovered">Carts completed after they had been abandoned.</param>
+/// <param name="Abandonment">Abandoned out of abandoned + completed: carts still being filled are in neither yet.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.CartStats")]
+public sealed record CartStats(int Created, int WithItems, int Completed, int Abandoned, int Recovered, RateStat Abandonment);
 
 /// <summary>Order counts.</summary>
 /// <param name="Confirmed">Orders confirmed (every order placed; replacement orders are not counted in any KPI but the refunded amount).</param>

@@ -51,6 +51,8 @@ public static partial class WebhookEventTypes
         "inventory.stocked", "inventory.reserved", "inventory.confirmed", "inventory.released", "inventory.committed",
         "inventory.restocked", "inventory.reservations_checked",
         "customer.notification",
+        "product.updated",
+        "cart.created", "cart.updated", "cart.abandoned", "cart.completed",
     };
 
     /// <summary>True if <paramref name="pattern"/> is valid and selects at least one <see cref="Known"/> event type.</summary>

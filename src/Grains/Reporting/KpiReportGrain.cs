@@ -3,12 +3,31 @@ using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Reporting;
 
-/// <summary>The model behind <see cref="IKpiReportGrain"/>: the facts the KPIs need, per order.</summary>
-/// <remarks>Memory: one entry per order ever confirmed; the percentiles are computed from them on each read.</remarks>
+/// <summary>The model behind <see cref="IKpiReportGrain"/>: the facts the KPIs need, per order and per cart.</summary>
+/// <remarks>Memory: one entry per order ever confirmed and per cart ever created; the percentiles are computed from them on each read.</remarks>
 public sealed record KpiModel
 {
     /// <summary>Order id → its facts.</summary>
     public StateTable<OrderFacts> Orders { get; set; } = new();
+
+    /// <summary>Cart id → its facts.</summary>
+    public StateTable<CartFacts> Carts { get; set; } = new();
+}
+
+/// <summary>What the cart KPIs need to know of one cart.</summary>
+public sealed record CartFacts
+{
+    /// <summary>Whether it held items at some point.</summary>
+    public bool HadItems { get; set; }
+
+    /// <summary>Whether its latest event is <c>cart.abandoned</c>.</summary>
+    public bool Abandoned { get; set; }
+
+    /// <summary>Whether it was abandoned at some point.</summary>
+    public bool WasAbandoned { get; set; }
+
+    /// <summary>Whether it became an order.</summary>
+    public bool Completed { get; set; }
 }
 
 /// <summary>What the KPIs need to know of one order, all times taken from its events.</summary>
@@ -38,6 +57,9 @@ public sealed record OrderFacts
     /// <summary>Its currency.</summary>
     public string Currency { get; set; } = "";
 
+    /// <summary>Its sales channel.</summary>
+    public SalesChannel Channel { get; set; }
+
     /// <summary>The amount refunded so far.</summary>
     public decimal Refunded { get; set; }
 
@@ -51,14 +73,15 @@ public sealed record OrderFacts
     public bool Replacement { get; set; }
 }
 
-/// <summary>Order KPIs from the orders streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
+/// <summary>Order and cart KPIs from the orders and carts streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[ImplicitStreamSubscription(StreamNamespaces.Carts, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("kpi-report")]
 public sealed class KpiReportGrain(
     [PersistentState("kpi-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<KpiModel>> projection)
     : NamespaceProjectionGrain<KpiModel>(projection, OrderActorsStorage.EventLog), IKpiReportGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
+    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Carts };
 
     public Task<KpiReport> GetAsync()
     {
@@ -78,11 +101,28 @@ public sealed class KpiReportGrain(
             Rate(cancelled, confirmed.Length),
             Rate(completed.Count(o => o.Returns > 0), completed.Length),
             refunded,
-            Rating(orders.Where(o => o.Rating is not null).Select(o => o.Rating!.Value).ToArray())));
+            Rating(orders.Where(o => o.Rating is not null).Select(o => o.Rating!.Value).ToArray()),
+            completed.GroupBy(o => o.Channel).OrderBy(g => g.Key)
+                .Select(g => new ChannelDurations(g.Key, Durations(g.Select(o => o.CompletedAt!.Value - o.PlacedAt)))).ToArray(),
+            Carts()));
+    }
+
+    private CartStats Carts()
+    {
+        var carts = Model.Carts.Values.ToArray();
+        var (completed, abandoned) = (carts.Count(c => c.Completed), carts.Count(c => c.Abandoned));
+        return new CartStats(carts.Length, carts.Count(c => c.HadItems), completed, abandoned, carts.Count(c => c.Completed && c.WasAbandoned),
+            Rate(abandoned, abandoned + completed));
     }
 
     protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
+        if (payload is CartChanged cart)
+        {
+            Apply(cart);
+            return;
+        }
+
         if (ReportEvents.ReadOrderEvent(streamEvent, payload) is not { } change)
         {
             return;
@@ -98,6 +138,7 @@ public sealed class KpiReportGrain(
         facts.PromisedBy = change.PromisedBy;
         facts.Status = change.Status;
         facts.Currency = change.Currency;
+        facts.Channel = change.Channel;
         facts.Refunded = change.Refunded;
         if (change.Aftercare is { } aftercare)
         {
@@ -121,6 +162,20 @@ public sealed class KpiReportGrain(
                 facts.FirstShippedAt = Earliest(facts.FirstShippedAt, change.At);
                 break;
         }
+    }
+
+    // A cart's facts depend only on which events it had, so a repeated event changes nothing; a completed cart stays completed.
+    private void Apply(CartChanged change)
+    {
+        if (!Model.Carts.TryGetValue(change.CartId, out var facts))
+        {
+            Model.Carts[change.CartId] = facts = new CartFacts();
+        }
+
+        facts.HadItems |= change.Units > 0;
+        facts.Completed |= change.Type == CartChanged.Completed;
+        facts.WasAbandoned |= change.Type == CartChanged.Abandoned;
+        facts.Abandoned = !facts.Completed && change.Type == CartChanged.Abandoned;
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset? current, DateTimeOffset at) => current is { } c && c <= at ? c : at;

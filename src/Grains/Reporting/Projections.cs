@@ -18,13 +18,14 @@ public static class Projections
     [
         new("catalog", [StreamNamespaces.Products], Of<Catalog.ICatalogGrain>),
         new("inventoryreport", [StreamNamespaces.Inventory], Of<IInventoryReportGrain>),
-        new("kpireport", [StreamNamespaces.Orders], Of<IKpiReportGrain>),
+        new("kpireport", [StreamNamespaces.Orders, StreamNamespaces.Carts], Of<IKpiReportGrain>),
         new("opentickets", [StreamNamespaces.Orders], Of<IOpenTicketsGrain>),
         new("orderlist", [StreamNamespaces.Orders], Of<IOrderListGrain>),
         new("ordersbystatus", [StreamNamespaces.Orders], Of<IOrdersByStatusGrain>),
         new("pickqueue", [StreamNamespaces.Shipments], Of<IPickQueueGrain>),
         new("salesreport", [StreamNamespaces.Orders], Of<ISalesReportGrain>),
-        new("webhookdispatcher", [StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory], Of<IWebhookDispatcherGrain>),
+        new("webhookdispatcher", [StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.Products, StreamNamespaces.Carts],
+            Of<IWebhookDispatcherGrain>),
     ];
 
     /// <summary>

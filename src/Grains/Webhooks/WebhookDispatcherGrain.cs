@@ -10,6 +10,8 @@ namespace OrderActors.Grains.Webhooks;
 [ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
 [ImplicitStreamSubscription(StreamNamespaces.Shipments, EventLogStreamIdMappers.SingleGrain)]
 [ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
+[ImplicitStreamSubscription(StreamNamespaces.Products, EventLogStreamIdMappers.SingleGrain)]
+[ImplicitStreamSubscription(StreamNamespaces.Carts, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("webhook-dispatcher")]
 public sealed class WebhookDispatcherGrain(
     [PersistentState("webhook-dispatcher", OrderActorsStorage.State)] IPersistentState<ProjectionState<WebhookRegistry>> dispatcher)
@@ -19,7 +21,7 @@ public sealed class WebhookDispatcherGrain(
     public const string Key = EventLogStreamIdMappers.SingleGrainKey;
 
     protected override IReadOnlySet<string> Namespaces { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory };
+        new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.Products, StreamNamespaces.Carts };
 
     protected override async ValueTask ApplyAsync(EventLogEntry entry, object? payload)
     {

@@ -125,6 +125,13 @@ internal static class ReportExpectations
 
         Assert.Equal(new KpiCounts(orders.Count, shipped.Length, completed.Length, cancelled, orders.Count(o => o.Timeline.Any(t => t.Type == "order.partially_cancelled"))), report.Orders);
         AssertDurations(completed.Select(o => (At(o, t => t == "order.completed")!.Value - o.PlacedAt).TotalHours), report.CycleTimeHours, "cycle time");
+        var byChannel = completed.GroupBy(o => o.Channel).OrderBy(g => g.Key).ToArray();
+        Assert.Equal(byChannel.Select(g => g.Key), report.CycleTimeHoursByChannel.Select(c => c.Channel));
+        foreach (var (channel, actual) in byChannel.Zip(report.CycleTimeHoursByChannel))
+        {
+            AssertDurations(channel.Select(o => (At(o, t => t == "order.completed")!.Value - o.PlacedAt).TotalHours), actual.CycleTimeHours, $"cycle time of {channel.Key}");
+        }
+
         AssertDurations(shipped.Select(o => (At(o, ShippedTypes.Contains)!.Value - At(o, t => t == "order.confirmed")!.Value).TotalHours), report.FulfillmentTimeHours, "fulfilment time");
         var onTime = completed.Count(o => At(o, t => t == "order.completed") <= o.PromisedBy);
         Assert.Equal(new RateStat(completed.Length == 0 ? null : (double)onTime / completed.Length, onTime, completed.Length), report.OnTimeDelivery);
