@@ -11,7 +11,7 @@ namespace OrderActors.Api.Endpoints;
 /// <summary>
 /// <code>
 /// GET  /v1/reports/orders-by-status                     orders per status and per channel (analytics)
-/// GET  /v1/reports/sales?from=&amp;to=&amp;groupBy=day|sku|channel   units, revenue and orders per group and currency
+/// GET  /v1/reports/sales?from=&amp;to=&amp;groupBy=day|sku|channel   units, net revenue, orders, discount, tax and shipping per group and currency
 /// GET  /v1/reports/sales.csv?…                          the same rows as CSV
 /// GET  /v1/reports/inventory?limit=&amp;cursor=              every SKU's latest levels, by SKU, cursor-paged
 /// GET  /v1/reports/low-stock?limit=                     SKUs at or below their threshold, lowest available first
@@ -41,7 +41,7 @@ public static class ReportsEndpoints
 
         var reports = routes.MapGroup("/v1/reports").WithTags("Reports");
         reports.MapGet("/sales", GetSalesAsync).RequireAuthorization(Policies.ReadReports)
-            .WithName("GetSales").WithSummary("Units, revenue (net of refunded units) and orders per day, SKU or channel, per currency")
+            .WithName("GetSales").WithSummary("Units, net revenue (after discounts and refunded units, without tax), orders, discount, tax and shipping per day, SKU or channel, per currency")
             .ProducesProblems(422);
         reports.MapGet("/sales.csv", GetSalesCsvAsync).RequireAuthorization(Policies.ReadReports)
             .WithName("GetSalesCsv").WithSummary("The sales report's rows as CSV")
@@ -114,10 +114,10 @@ public static class ReportsEndpoints
 
         var report = await Grain<ISalesReportGrain>(grains).GetAsync(query);
         var csv = new StringBuilder();
-        Csv.Row(csv, Name(query.GroupBy), "currency", "units", "revenue", "orders");
+        Csv.Row(csv, Name(query.GroupBy), "currency", "units", "revenue", "orders", "discount", "tax", "shipping");
         foreach (var row in report.Rows)
         {
-            Csv.Row(csv, row.Key, row.Currency, Csv.Number(row.Units), Csv.Money(row.Revenue), Csv.Number(row.Orders));
+            Csv.Row(csv, row.Key, row.Currency, Csv.Number(row.Units), Csv.Money(row.Revenue), Csv.Number(row.Orders), Csv.Money(row.Discount), Csv.Money(row.Tax), Csv.Money(row.Shipping));
         }
 
         return TypedResults.Bytes(Encoding.UTF8.GetBytes(csv.ToString()), Csv.ContentType, $"sales-{query.From:yyyy-MM-dd}-{query.To:yyyy-MM-dd}-by-{Name(query.GroupBy)}.csv");

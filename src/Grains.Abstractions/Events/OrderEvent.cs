@@ -34,7 +34,7 @@ public sealed record OrderEvent(
 
 /// <summary>An order's totals in an <see cref="OrderEvent"/>; events written before they existed read as null (the total was the subtotal, with no tax or shipping).</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Events.OrderTotalsSummary")]
-public sealed record OrderTotalsSummary(decimal DiscountTotal, decimal ShippingTotal, decimal TaxTotal, decimal Total, bool TaxIncluded);
+public sealed record OrderTotalsSummary(decimal DiscountTotal, decimal ShippingTotal, decimal TaxTotal, decimal Total, bool TaxIncluded, decimal ShippingTax = 0);
 
 /// <summary>A line of the order in an <see cref="OrderEvent"/>.</summary>
 /// <param name="Sku">The SKU.</param>
@@ -48,5 +48,7 @@ public sealed record OrderTotalsSummary(decimal DiscountTotal, decimal ShippingT
 /// Units of the line whose money went back (refunded returns, claims and unit refunds; a SKU on several lines gives
 /// its cheapest units first, as refunds value them). Events written before this field existed read as 0.
 /// </param>
+/// <param name="Discount">The line's share of the order's discount (all its units).</param>
+/// <param name="Tax">The line's tax (all its units; in the price when the order's prices include tax).</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Events.OrderEventLine")]
-public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0, int Refunded = 0);
+public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0, int Refunded = 0, decimal Discount = 0, decimal Tax = 0);

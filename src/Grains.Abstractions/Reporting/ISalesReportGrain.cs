@@ -57,11 +57,14 @@ public sealed record SalesReport(long Checkpoint, DateOnly From, DateOnly To, Sa
 /// <param name="Key">The day (<c>yyyy-MM-dd</c>), SKU or channel.</param>
 /// <param name="Currency">ISO 4217 code.</param>
 /// <param name="Units">Confirmed, not cancelled units.</param>
-/// <param name="Revenue">Unit price × <paramref name="Units"/>.</param>
+/// <param name="Revenue">Net sales of <paramref name="Units"/>: their unit prices less their share of the order's discount, without tax.</param>
 /// <param name="Orders">Orders with at least one such unit in the group.</param>
+/// <param name="Discount">The discount taken off those units.</param>
+/// <param name="Tax">Their tax, and in day and channel rows the tax on the orders' shipping.</param>
+/// <param name="Shipping">In day and channel rows: the orders' shipping charges without tax (0 in SKU rows: shipping is not a SKU's).</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.SalesRow")]
-public sealed record SalesRow(string Key, string Currency, long Units, decimal Revenue, long Orders);
+public sealed record SalesRow(string Key, string Currency, long Units, decimal Revenue, long Orders, decimal Discount = 0, decimal Tax = 0, decimal Shipping = 0);
 
-/// <summary>Sales in one currency over the whole range.</summary>
+/// <summary>Sales in one currency over the whole range: net revenue, discount, tax and shipping apart.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.SalesTotal")]
-public sealed record SalesTotal(string Currency, long Units, decimal Revenue, long Orders);
+public sealed record SalesTotal(string Currency, long Units, decimal Revenue, long Orders, decimal Discount = 0, decimal Tax = 0, decimal Shipping = 0);

@@ -680,8 +680,8 @@ public sealed partial class OrderGrain(
         var request = State.Request!;
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
-            State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i))).ToArray(), State.PlacedAt, State.PromisedBy,
-            Aftercare(), State.Charges is { } c ? new OrderTotalsSummary(c.Discount, c.Shipping, c.Tax, c.Total, c.TaxIncluded) : null);
+            State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i), l.Discount, l.Tax)).ToArray(), State.PlacedAt, State.PromisedBy,
+            Aftercare(), State.Charges is { } c ? new OrderTotalsSummary(c.Discount, c.Shipping, c.Tax, c.Total, c.TaxIncluded, c.ShippingTax) : null);
     }
 
     // The refunded units of a SKU spread over its lines cheapest first, as refunds value them.

@@ -26,31 +26,45 @@ public sealed record SalesModel
 /// <param name="Channel">The order's channel, snake_case.</param>
 /// <param name="Skus">Live units and revenue per SKU, net of refunds; empty for a cancelled order.</param>
 /// <param name="Replacement">A replacement order: it adds no order (its units and revenue as charged).</param>
-public sealed record SalesContribution(string Day, string Currency, string Channel, IReadOnlyList<SkuSales> Skus, bool Replacement = false);
+/// <param name="Shipping">The order's shipping charge, without its tax, while it has live units.</param>
+/// <param name="ShippingTax">The tax on it.</param>
+public sealed record SalesContribution(string Day, string Currency, string Channel, IReadOnlyList<SkuSales> Skus, bool Replacement = false, decimal Shipping = 0, decimal ShippingTax = 0);
 
-/// <summary>An order's live units of one SKU and their revenue.</summary>
-public sealed record SkuSales(string Sku, long Units, decimal Revenue);
+/// <summary>An order's live units of one SKU, their net revenue, the discount taken off it and their tax.</summary>
+public sealed record SkuSales(string Sku, long Units, decimal Revenue, decimal Discount = 0, decimal Tax = 0);
 
-/// <summary>Units, revenue and order count.</summary>
+/// <summary>Units, net revenue, discount, tax, shipping and order count.</summary>
 public sealed class SalesFigures
 {
     /// <summary>Units.</summary>
     public long Units { get; set; }
 
-    /// <summary>Revenue.</summary>
+    /// <summary>Net revenue: after discount, without tax.</summary>
     public decimal Revenue { get; set; }
+
+    /// <summary>Discount taken off the units.</summary>
+    public decimal Discount { get; set; }
+
+    /// <summary>Tax on the units, and on shipping.</summary>
+    public decimal Tax { get; set; }
+
+    /// <summary>Shipping charged, without its tax.</summary>
+    public decimal Shipping { get; set; }
 
     /// <summary>Orders.</summary>
     public long Orders { get; set; }
 
-    internal void Add(long units, decimal revenue, long orders, long sign)
+    internal void Add(SalesFigures change, long sign)
     {
-        Units += sign * units;
-        Revenue += sign * revenue;
-        Orders += sign * orders;
+        Units += sign * change.Units;
+        Revenue += sign * change.Revenue;
+        Discount += sign * change.Discount;
+        Tax += sign * change.Tax;
+        Shipping += sign * change.Shipping;
+        Orders += sign * change.Orders;
     }
 
-    internal bool IsEmpty => Units == 0 && Revenue == 0 && Orders == 0;
+    internal bool IsEmpty => Units == 0 && Revenue == 0 && Discount == 0 && Tax == 0 && Shipping == 0 && Orders == 0;
 }
 
 /// <summary>One day's sales in one currency: totals, per SKU and per channel.</summary>
@@ -114,9 +128,11 @@ public sealed class SalesReportGrain(
             query.To,
             query.GroupBy,
             rows.OrderBy(r => r.Key.Key, StringComparer.Ordinal).ThenBy(r => r.Key.Currency, StringComparer.Ordinal)
-                .Select(r => new SalesRow(r.Key.Key, r.Key.Currency, r.Value.Units, r.Value.Revenue, r.Value.Orders)).ToArray(),
+                .Select(r => new SalesRow(r.Key.Key, r.Key.Currency, r.Value.Units, Money(r.Value.Revenue, r.Key.Currency), r.Value.Orders,
+                    Money(r.Value.Discount, r.Key.Currency), Money(r.Value.Tax, r.Key.Currency), Money(r.Value.Shipping, r.Key.Currency))).ToArray(),
             totals.OrderBy(t => t.Key, StringComparer.Ordinal)
-                .Select(t => new SalesTotal(t.Key, t.Value.Units, t.Value.Revenue, t.Value.Orders)).ToArray()));
+                .Select(t => new SalesTotal(t.Key, t.Value.Units, Money(t.Value.Revenue, t.Key), t.Value.Orders,
+                    Money(t.Value.Discount, t.Key), Money(t.Value.Tax, t.Key), Money(t.Value.Shipping, t.Key))).ToArray()));
     }
 
     protected override void Apply(EventLogEntry streamEvent, object? payload)
@@ -131,7 +147,10 @@ public sealed class SalesReportGrain(
         // The day an order counts on is its confirmation's; every order event comes from a confirmed order, and
         // placement confirms at the placed time, so that is the fallback if order.confirmed was never seen.
         var day = old?.Day ?? ReportEvents.Day(change.Type == "order.confirmed" ? change.At : change.PlacedAt);
-        var next = new SalesContribution(day, change.Currency, ReportEvents.Name(change.Channel), LiveSkus(change), change.Aftercare?.ReplacementFor is not null);
+        var skus = LiveSkus(change);
+        var (shipping, shippingTax) = skus.Length == 0 || change.Totals is not { } totals ? (0m, 0m)
+            : (totals.ShippingTotal - (totals.TaxIncluded ? totals.ShippingTax : 0), totals.ShippingTax);
+        var next = new SalesContribution(day, change.Currency, ReportEvents.Name(change.Channel), skus, change.Aftercare?.ReplacementFor is not null, shipping, shippingTax);
         if (old is not null)
         {
             Add(old, -1);
@@ -151,12 +170,19 @@ public sealed class SalesReportGrain(
         }
 
         var charged = change.Aftercare?.ReplacementFor is null ? 1m : ChargedShare(change);
+        var included = change.Totals?.TaxIncluded ?? false;
         return change.Lines
             .GroupBy(l => l.Sku, StringComparer.Ordinal)
             .Where(g => g.Sum(l => l.Quantity - l.Cancelled) > 0)
-            .Select(g => new SkuSales(g.Key, charged == 0 ? 0 : g.Sum(l => (long)Net(l)), g.Sum(l => Net(l) * l.UnitPrice) * charged))
+            .Select(g => new SkuSales(g.Key, charged == 0 ? 0 : g.Sum(l => (long)Net(l)),
+                g.Sum(l => Net(l) * (l.UnitPrice - (l.Discount + (included ? l.Tax : 0)) / l.Quantity)) * charged,
+                g.Sum(l => Net(l) * l.Discount / l.Quantity) * charged,
+                g.Sum(l => Net(l) * l.Tax / l.Quantity) * charged))
             .ToArray();
     }
+
+    // Sums keep every fraction of a cent (a unit's share of its line's discount and tax); a report rounds once.
+    private static decimal Money(decimal amount, string currency) => Math.Round(amount, IsoCodes.MinorUnits(currency), MidpointRounding.AwayFromZero);
 
     private static int Net(OrderEventLine line) => Math.Max(0, line.Quantity - line.Cancelled - line.Refunded);
 
@@ -184,15 +210,23 @@ public sealed class SalesReportGrain(
             currencies[contribution.Currency] = bucket = new SalesBucket();
         }
 
-        // Every contribution counts one order wherever it adds units, so a group with no orders left is empty.
-        var units = contribution.Skus.Sum(s => s.Units);
-        var revenue = contribution.Skus.Sum(s => s.Revenue);
+        // Every contribution counts one order wherever it adds units, so a group with no orders left is empty. Shipping
+        // belongs to the order, not to a SKU: it is in the day, channel and total figures only.
         var orders = contribution.Replacement ? 0 : 1;
-        bucket.Total.Add(units, revenue, orders, sign);
-        AddTo(bucket.ByChannel, contribution.Channel, units, revenue, orders, sign);
+        var order = new SalesFigures
+        {
+            Units = contribution.Skus.Sum(s => s.Units),
+            Revenue = contribution.Skus.Sum(s => s.Revenue),
+            Discount = contribution.Skus.Sum(s => s.Discount),
+            Tax = contribution.Skus.Sum(s => s.Tax) + contribution.ShippingTax,
+            Shipping = contribution.Shipping,
+            Orders = orders,
+        };
+        bucket.Total.Add(order, sign);
+        AddTo(bucket.ByChannel, contribution.Channel, order, sign);
         foreach (var sku in contribution.Skus)
         {
-            AddTo(bucket.BySku, sku.Sku, sku.Units, sku.Revenue, orders, sign);
+            AddTo(bucket.BySku, sku.Sku, new SalesFigures { Units = sku.Units, Revenue = sku.Revenue, Discount = sku.Discount, Tax = sku.Tax, Orders = orders }, sign);
         }
 
         if (bucket.Total.IsEmpty)
@@ -206,14 +240,14 @@ public sealed class SalesReportGrain(
         }
     }
 
-    private static void AddTo(Dictionary<string, SalesFigures> groups, string key, long units, decimal revenue, long orders, long sign)
+    private static void AddTo(Dictionary<string, SalesFigures> groups, string key, SalesFigures change, long sign)
     {
         if (!groups.TryGetValue(key, out var figures))
         {
             groups[key] = figures = new SalesFigures();
         }
 
-        figures.Add(units, revenue, orders, sign);
+        figures.Add(change, sign);
         if (figures.IsEmpty)
         {
             groups.Remove(key);
@@ -227,8 +261,6 @@ public sealed class SalesReportGrain(
             sums[key] = sum = new SalesFigures();
         }
 
-        sum.Units += figures.Units;
-        sum.Revenue += figures.Revenue;
-        sum.Orders += figures.Orders;
+        sum.Add(figures, 1);
     }
 }

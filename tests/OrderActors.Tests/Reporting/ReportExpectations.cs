@@ -26,6 +26,13 @@ internal static class ReportExpectations
     /// in the share of its net value charged on it (captured − refunded).
     /// </summary>
     public static IReadOnlyList<(string Sku, long Units, decimal Revenue)> LiveSkus(OrderView order)
+        => LiveSales(order).Select(s => (s.Sku, s.Units, s.Revenue)).ToArray();
+
+    /// <summary>
+    /// <see cref="LiveSkus"/> with money as the sales report counts it: a unit's revenue is its price less its share of
+    /// its line's discount (and of its tax when prices include tax); its discount and tax are its shares of the line's.
+    /// </summary>
+    public static IReadOnlyList<(string Sku, long Units, decimal Revenue, decimal Discount, decimal Tax)> LiveSales(OrderView order)
     {
         if (order.Status is not (OrderStatus.Confirmed or OrderStatus.Completed))
         {
@@ -50,60 +57,77 @@ internal static class ReportExpectations
         var charged = order.ReplacementFor is null ? 1m
             : value <= 0 ? 0m
             : Math.Clamp((order.Payment.Captured - order.Payment.Refunded) / value, 0, 1);
+        decimal Share(int i, decimal amount) => net[i] * amount / order.Lines[i].Quantity * charged;
         return Enumerable.Range(0, net.Length)
             .GroupBy(i => order.Lines[i].Sku, StringComparer.Ordinal)
             .Where(g => g.Sum(i => live[i]) > 0)
-            .Select(g => (g.Key, charged == 0 ? 0L : g.Sum(i => (long)net[i]), g.Sum(i => net[i] * order.Lines[i].UnitPrice) * charged))
+            .Select(g => (g.Key, charged == 0 ? 0L : g.Sum(i => (long)net[i]),
+                g.Sum(i => net[i] * order.Lines[i].UnitPrice * charged - Share(i, order.Lines[i].Discount + (order.TaxIncluded ? order.Lines[i].Tax : 0))),
+                g.Sum(i => Share(i, order.Lines[i].Discount)),
+                g.Sum(i => Share(i, order.Lines[i].Tax))))
             .ToArray();
     }
 
     public static IReadOnlyList<SalesRow> SalesRows(IEnumerable<OrderView> orders, DateOnly from, DateOnly to, SalesGrouping groupBy)
+        => Unrounded(orders, from, to, groupBy).Select(Rounded).ToArray();
+
+    private static decimal Money(decimal amount, string currency) => Math.Round(amount, OrderActors.Grains.IsoCodes.MinorUnits(currency), MidpointRounding.AwayFromZero);
+
+    // A report keeps every fraction of a cent in its sums and rounds each figure it shows once.
+    private static SalesRow Rounded(SalesRow r)
+        => r with { Revenue = Money(r.Revenue, r.Currency), Discount = Money(r.Discount, r.Currency), Tax = Money(r.Tax, r.Currency), Shipping = Money(r.Shipping, r.Currency) };
+
+    private static IReadOnlyList<SalesRow> Unrounded(IEnumerable<OrderView> orders, DateOnly from, DateOnly to, SalesGrouping groupBy)
     {
-        var rows = new Dictionary<(string Key, string Currency), (long Units, decimal Revenue, long Orders)>();
+        var rows = new Dictionary<(string Key, string Currency), SalesRow>();
         foreach (var order in orders)
         {
             var day = ConfirmedOn(order);
-            var live = LiveSkus(order);
+            var live = LiveSales(order);
             if (day < from || day > to || live.Count == 0)
             {
                 continue;
             }
 
+            // Shipping is the order's, not a SKU's: it is in day and channel rows, with its tax.
+            var shippingTax = order.TaxTotal - order.Lines.Sum(l => l.Tax);
+            var shipping = order.ShippingTotal - (order.TaxIncluded ? shippingTax : 0);
+            var orderRow = (Units: live.Sum(s => s.Units), Revenue: live.Sum(s => s.Revenue), Discount: live.Sum(s => s.Discount), Tax: live.Sum(s => s.Tax) + shippingTax, Shipping: shipping);
             var groups = groupBy switch
             {
-                SalesGrouping.Sku => live.Select(s => (Key: s.Sku, s.Units, s.Revenue)),
-                SalesGrouping.Channel => [(Name(order.Channel), live.Sum(s => s.Units), live.Sum(s => s.Revenue))],
-                _ => [(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), live.Sum(s => s.Units), live.Sum(s => s.Revenue))],
+                SalesGrouping.Sku => live.Select(s => (Key: s.Sku, s.Units, s.Revenue, s.Discount, s.Tax, Shipping: 0m)),
+                SalesGrouping.Channel => [(Name(order.Channel), orderRow.Units, orderRow.Revenue, orderRow.Discount, orderRow.Tax, orderRow.Shipping)],
+                _ => [(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), orderRow.Units, orderRow.Revenue, orderRow.Discount, orderRow.Tax, orderRow.Shipping)],
             };
-            foreach (var (key, units, revenue) in groups)
+            foreach (var (key, units, revenue, discount, tax, shippingOfRow) in groups)
             {
-                var sum = rows.GetValueOrDefault((key, order.Currency));
-                rows[(key, order.Currency)] = (sum.Units + units, sum.Revenue + revenue, sum.Orders + (order.ReplacementFor is null ? 1 : 0));
+                var sum = rows.GetValueOrDefault((key, order.Currency)) ?? new SalesRow(key, order.Currency, 0, 0, 0);
+                rows[(key, order.Currency)] = sum with
+                {
+                    Units = sum.Units + units, Revenue = sum.Revenue + revenue, Orders = sum.Orders + (order.ReplacementFor is null ? 1 : 0),
+                    Discount = sum.Discount + discount, Tax = sum.Tax + tax, Shipping = sum.Shipping + shippingOfRow,
+                };
             }
         }
 
-        return rows.Where(r => r.Value != (0, 0m, 0)).OrderBy(r => r.Key.Key, StringComparer.Ordinal).ThenBy(r => r.Key.Currency, StringComparer.Ordinal)
-            .Select(r => new SalesRow(r.Key.Key, r.Key.Currency, r.Value.Units, r.Value.Revenue, r.Value.Orders)).ToArray();
+        return rows.Values.Where(r => (r.Units, r.Revenue, r.Orders, r.Discount, r.Tax, r.Shipping) != (0, 0m, 0, 0m, 0m, 0m))
+            .OrderBy(r => r.Key, StringComparer.Ordinal).ThenBy(r => r.Currency, StringComparer.Ordinal)
+            .ToArray();
     }
 
     public static void AssertSales(IEnumerable<OrderView> orders, SalesReport report)
     {
-        var expected = SalesRows(orders, report.From, report.To, report.GroupBy);
-        Assert.Equal(Describe(expected), Describe(report.Rows));
-        var totals = expected.GroupBy(r => r.Currency).ToDictionary(g => g.Key, g => g.Sum(r => r.Revenue));
-        if (report.GroupBy == SalesGrouping.Day)
-        {
-            Assert.Equal(
-                expected.GroupBy(r => r.Currency).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Sum(r => r.Units)} {g.Sum(r => r.Revenue):0.00} {g.Sum(r => r.Orders)}"),
-                report.Totals.Select(t => $"{t.Currency} {t.Units} {t.Revenue:0.00} {t.Orders}"));
-        }
-        else
-        {
-            Assert.Equal(totals.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value:0.00}"), report.Totals.Select(t => $"{t.Currency} {t.Revenue:0.00}"));
-        }
+        var all = orders.ToArray();
+        Assert.Equal(Describe(SalesRows(all, report.From, report.To, report.GroupBy)), Describe(report.Rows));
+
+        // Totals are the same whatever the grouping: shipping included, every figure rounded once.
+        var totals = Unrounded(all, report.From, report.To, SalesGrouping.Day).GroupBy(r => r.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => Rounded(new SalesRow("", g.Key, g.Sum(r => r.Units), g.Sum(r => r.Revenue), g.Sum(r => r.Orders), g.Sum(r => r.Discount), g.Sum(r => r.Tax), g.Sum(r => r.Shipping))));
+        Assert.Equal(Describe(totals), Describe(report.Totals.Select(t => new SalesRow("", t.Currency, t.Units, t.Revenue, t.Orders, t.Discount, t.Tax, t.Shipping))));
     }
 
-    public static IReadOnlyList<string> Describe(IEnumerable<SalesRow> rows) => rows.Select(r => $"{r.Key} {r.Currency} {r.Units} {r.Revenue:0.00} {r.Orders}").ToArray();
+    public static IReadOnlyList<string> Describe(IEnumerable<SalesRow> rows)
+        => rows.Select(r => $"{r.Key} {r.Currency} {r.Units} {r.Revenue:0.00} {r.Orders} discount {r.Discount:0.00} tax {r.Tax:0.00} shipping {r.Shipping:0.00}").ToArray();
 
     /// <summary>Every order as the list shows it, newest first.</summary>
     public static IReadOnlyList<OrderListItem> OrderList(IEnumerable<OrderView> orders)

@@ -73,6 +73,11 @@ public sealed class ReportsAcceptanceTests : IDisposable
             (await ops.PutJsonAsync($"/v1/products/{sku}", new { title = sku, prices = new Dictionary<string, decimal> { ["USD"] = price, ["EUR"] = price } })).EnsureSuccessStatusCode();
             (await ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations, substitutes = Array.Empty<string>() })).EnsureSuccessStatusCode();
         }
+
+        // Totals in the reports: a code some orders use, sales tax in California (shipping taxed), VAT-style in Nevada.
+        (await ops.PutJsonAsync("/v1/discounts/RPT10", new { kind = "percentage", value = 10m })).EnsureSuccessStatusCode();
+        (await ops.PutJsonAsync("/v1/tax-regions/US-CA", new { rates = new { standard = 7.25m }, taxShipping = true })).EnsureSuccessStatusCode();
+        (await ops.PutJsonAsync("/v1/tax-regions/US-NV", new { rates = new { standard = 8m }, pricesIncludeTax = true })).EnsureSuccessStatusCode();
     }
 
     /// <summary>
@@ -167,7 +172,8 @@ public sealed class ReportsAcceptanceTests : IDisposable
             ReportExpectations.AssertSales(orders, report);
             var csv = await analytics.GetStringAsync($"/v1/reports/sales.csv?groupBy={groupBy}");
             Assert.Equal(
-                [$"{groupBy},currency,units,revenue,orders", .. report.Rows.Select(r => $"{r.Key},{r.Currency},{r.Units},{r.Revenue.ToString("0.00", CultureInfo.InvariantCulture)},{r.Orders}")],
+                [$"{groupBy},currency,units,revenue,orders,discount,tax,shipping",
+                    .. report.Rows.Select(r => string.Join(',', r.Key, r.Currency, r.Units, Money(r.Revenue), r.Orders, Money(r.Discount), Money(r.Tax), Money(r.Shipping)))],
                 csv.Split("\r\n")[..^1]);
         }
 
@@ -273,6 +279,8 @@ public sealed class ReportsAcceptanceTests : IDisposable
         }
     }
 
+    private static string Money(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
+
     internal static object OrderBody(int i)
     {
         var random = new Random(i);
@@ -289,7 +297,9 @@ public sealed class ReportsAcceptanceTests : IDisposable
             priority = Priorities[i / 2 % Priorities.Length],
             currency = i % 10 == 9 ? "EUR" : "USD",
             lines = skus.Select(sku => new { sku, quantity = 1 + random.Next(3) }).ToArray(), // priced by the catalog
-            shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", postalCode = "12345", country = "US" },
+            shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", region = (i % 5) switch { 1 => "CA", 2 => "NV", _ => null }, postalCode = "12345", country = "US" },
+            shippingMethod = i % 3 == 0 && i % 10 != 9 ? "ground-co" : null, // the built-in tariffs are in USD
+            discountCode = i % 4 == 1 ? "RPT10" : null,
             payment = new { method = "card", token = "tok_visa" },
         };
     }

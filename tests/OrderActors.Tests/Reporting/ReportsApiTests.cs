@@ -139,10 +139,10 @@ public sealed class ReportsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         {
             response = await fixture.Analytics.GetAsync("/v1/reports/sales.csv?groupBy=sku");
             lines = (await response.Content.ReadAsStringAsync()).Split("\r\n");
-            return lines.Contains($"{sku},USD,3,30.00,1");
+            return lines.Contains($"{sku},USD,3,30.00,1,0.00,0.00,0.00");
         }, "the SKU's sales are in the export");
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("sku,currency,units,revenue,orders", lines[0]);
+        Assert.Equal("sku,currency,units,revenue,orders,discount,tax,shipping", lines[0]);
         Assert.Equal("", lines[^1]); // every record ends with CRLF
     }
 
