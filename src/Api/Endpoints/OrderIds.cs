@@ -4,7 +4,7 @@ using System.Text;
 namespace OrderActors.Api.Endpoints;
 
 /// <summary>
-/// Order ids: <c>ord_</c> + 26 Crockford base-32 characters (cart ids the same after <c>cart_</c>). A new order gets a
+/// Order ids: <c>ord_</c> + 26 Crockford base-32 characters (cart and quote ids the same after <c>cart_</c>, <c>quo_</c>). A new order gets a
 /// time-ordered random id; an order placed with an <c>Idempotency-Key</c> gets an id derived from (API key name,
 /// idempotency key), so every retry reaches the same order grain, which recognises the repeat.
 /// </summary>
@@ -14,6 +14,7 @@ internal static class OrderIds
 
     public const string OrderPrefix = "ord_";
     public const string CartPrefix = "cart_";
+    public const string QuotePrefix = "quo_";
 
     public static string New(TimeProvider time, string prefix = OrderPrefix)
     {

@@ -130,6 +130,7 @@ public static class ApiHostingExtensions
         api.MapInventoryApiV1();
         api.MapOrdersApiV1();
         api.MapCartsApiV1();
+        api.MapQuotesApiV1();
         api.MapReturnsApiV1();
         api.MapSupportApiV1();
         api.MapShipmentsApiV1();

@@ -1,6 +1,6 @@
 namespace OrderActors.Grains.Events;
 
-/// <summary>The stream namespaces the domain writes: one stream per order, per shipment, per SKU's stock, per catalog entry and per cart.</summary>
+/// <summary>The stream namespaces the domain writes: one stream per order, per shipment, per SKU's stock, per catalog entry, per cart and per quote.</summary>
 public static class StreamNamespaces
 {
     /// <summary>Key: the order id. Events: <see cref="OrderEvent"/>.</summary>
@@ -17,4 +17,7 @@ public static class StreamNamespaces
 
     /// <summary>Key: the cart id. Events: <see cref="CartChanged"/>.</summary>
     public const string Carts = "carts";
+
+    /// <summary>Key: the quote id. Events: <see cref="QuoteChanged"/>.</summary>
+    public const string Quotes = "quotes";
 }

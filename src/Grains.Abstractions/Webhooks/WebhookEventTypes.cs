@@ -53,6 +53,7 @@ public static partial class WebhookEventTypes
         "customer.notification",
         "product.updated",
         "cart.created", "cart.updated", "cart.abandoned", "cart.completed",
+        "quote.created", "quote.sent", "quote.accepted", "quote.expired", "quote.cancelled",
     };
 
     /// <summary>True if <paramref name="pattern"/> is valid and selects at least one <see cref="Known"/> event type.</summary>

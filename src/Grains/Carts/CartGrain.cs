@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Catalog;
@@ -145,7 +144,7 @@ public sealed class CartGrain(
 
         if (State.Checkout is null)
         {
-            State.Checkout = new PendingCheckout(OrderIdFor(Id, State.Attempts + 1), OrderRequest(command));
+            State.Checkout = new PendingPlacement(PendingPlacement.OrderIdFor(Id, State.Attempts + 1), OrderRequest(command));
             State.Attempts++;
             State.Status = CartStatus.Completing;
             await cart.WriteStateAsync(); // written ahead: from here on every completion places exactly this order
@@ -195,10 +194,6 @@ public sealed class CartGrain(
             await UnwatchAsync();
         }
     }
-
-    /// <summary>The order id of a cart's n-th completion: derived, so a retry reaches the same order grain.</summary>
-    public static string OrderIdFor(string cartId, int attempt)
-        => "ord_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{cartId}\n{attempt}")))[..26];
 
     private StreamId Stream => StreamId.Create(StreamNamespaces.Carts, Id);
 
@@ -394,36 +389,16 @@ public sealed class CartGrain(
         return amount;
     }
 
-    // One parcel of every unit from the location that can send most of them: the order charges a parcel per location it
-    // ships from, so an order split over locations may pay more than this.
     private decimal ShippingEstimate(PricedLine[] lines, List<CartProblem> problems)
     {
-        if (State.ShippingMethod is not { } method || State.ShippingAddress is not { } address || lines.Length == 0)
+        var (price, problem) = PricingLookups.EstimateShipping(carriers, State.ShippingMethod, State.ShippingAddress, State.Currency,
+            lines.Select(l => (l.Line.Quantity, l.Stock)).ToArray());
+        if (problem is not null)
         {
-            return 0;
+            problems.Add(new CartProblem("shipping-method-not-available", problem));
         }
 
-        var location = lines.SelectMany(l => l.Stock?.Locations.Select(s => (s.Location, Units: Math.Min(s.Available, l.Line.Quantity))) ?? [])
-            .GroupBy(s => s.Location, StringComparer.Ordinal)
-            .Select(g => (Location: g.Key, Units: g.Sum(s => s.Units)))
-            .OrderByDescending(g => g.Units)
-            .Select(g => g.Location)
-            .FirstOrDefault();
-        if (location is null)
-        {
-            return 0; // nothing is stocked anywhere: the out-of-stock problems say so
-        }
-
-        var quote = carriers.Choose(new ParcelSpec(location, address.Country, address.PostalCode, lines.Sum(l => l.Line.Quantity)), int.MaxValue, method)?.Quote;
-        if (quote is null || quote.Currency != State.Currency)
-        {
-            problems.Add(new CartProblem("shipping-method-not-available", quote is null
-                ? $"Shipping method '{method}' does not exist or does not ship from {location} to {address.Country}."
-                : $"Shipping method '{method}' is priced in {quote.Currency}, not {State.Currency}."));
-            return 0;
-        }
-
-        return quote.Price;
+        return price;
     }
 
     // A completed cart shows what its order charged.

@@ -54,13 +54,8 @@ public sealed record CartState
     public int Attempts { get; set; }
 
     /// <summary>The order being placed (written before the placement is asked for, so a retry places the same one).</summary>
-    public PendingCheckout? Checkout { get; set; }
+    public PendingPlacement? Checkout { get; set; }
 
     /// <summary>Once completed: the cart as its order charged it.</summary>
     public CartView? Final { get; set; }
 }
-
-/// <summary>An order a completion is placing.</summary>
-/// <param name="OrderId">Its id.</param>
-/// <param name="Command">The placement request, sent again as it is by a retry.</param>
-public sealed record PendingCheckout(string OrderId, PlaceOrder Command);

@@ -1,5 +1,7 @@
 using OrderActors.Grains.Catalog;
+using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Shipping;
 
 namespace OrderActors.Grains.Pricing;
 
@@ -47,5 +49,35 @@ public static class PricingLookups
         }
 
         return (terms.Kind == DiscountKind.Percentage ? OrderTotals.Percent(subtotal, terms.Value, IsoCodes.MinorUnits(currency)) : Math.Min(terms.Value, subtotal), null);
+    }
+
+    /// <summary>
+    /// The shipping charge a cart or quote shows: one parcel of every unit from the location that can send most of them,
+    /// quoted by the picked carrier (0 without a method, an address or stock anywhere); or why the method cannot ship it.
+    /// An order pays a parcel per location it ships from, so one split over locations may pay more.
+    /// </summary>
+    public static (decimal Price, string? Problem) EstimateShipping(
+        ICarrierSelector carriers, string? method, Address? address, string currency, IReadOnlyList<(int Quantity, InventoryView? Stock)> lines)
+    {
+        if (method is null || address is null || lines.Count == 0)
+        {
+            return (0, null);
+        }
+
+        var location = lines.SelectMany(l => l.Stock?.Locations.Select(s => (s.Location, Units: Math.Min(s.Available, l.Quantity))) ?? [])
+            .GroupBy(s => s.Location, StringComparer.Ordinal)
+            .Select(g => (Location: g.Key, Units: g.Sum(s => s.Units)))
+            .OrderByDescending(g => g.Units)
+            .Select(g => g.Location)
+            .FirstOrDefault();
+        if (location is null)
+        {
+            return (0, null); // nothing is stocked anywhere: the shortage says so
+        }
+
+        var quote = carriers.Choose(new ParcelSpec(location, address.Country, address.PostalCode, lines.Sum(l => l.Quantity)), int.MaxValue, method)?.Quote;
+        return quote is null ? (0, $"Shipping method '{method}' does not exist or does not ship from {location} to {address.Country}.")
+            : quote.Currency != currency ? (0, $"Shipping method '{method}' is priced in {quote.Currency}, not {currency}.")
+            : (quote.Price, null);
     }
 }

@@ -12,6 +12,7 @@ namespace OrderActors.Grains.Webhooks;
 [ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
 [ImplicitStreamSubscription(StreamNamespaces.Products, EventLogStreamIdMappers.SingleGrain)]
 [ImplicitStreamSubscription(StreamNamespaces.Carts, EventLogStreamIdMappers.SingleGrain)]
+[ImplicitStreamSubscription(StreamNamespaces.Quotes, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("webhook-dispatcher")]
 public sealed class WebhookDispatcherGrain(
     [PersistentState("webhook-dispatcher", OrderActorsStorage.State)] IPersistentState<ProjectionState<WebhookRegistry>> dispatcher)
@@ -21,7 +22,7 @@ public sealed class WebhookDispatcherGrain(
     public const string Key = EventLogStreamIdMappers.SingleGrainKey;
 
     protected override IReadOnlySet<string> Namespaces { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.Products, StreamNamespaces.Carts };
+        new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.Products, StreamNamespaces.Carts, StreamNamespaces.Quotes };
 
     protected override async ValueTask ApplyAsync(EventLogEntry entry, object? payload)
     {

@@ -44,13 +44,13 @@ public sealed class CartTests
         Assert.Equal("cart-completing", refused.Code);
 
         var first = await cut.CompleteAsync(Complete("tok_decline")); // the retry's own payment is not used: the written request is
-        Assert.Equal((PlacementOutcome.Placed, CartGrain.OrderIdFor("cart_cut", 1), "cus-cut"), (first.Result.Outcome, first.OrderId, first.Result.Order!.Customer.Id));
+        Assert.Equal((PlacementOutcome.Placed, PendingPlacement.OrderIdFor("cart_cut", 1), "cus-cut"), (first.Result.Outcome, first.OrderId, first.Result.Order!.Customer.Id));
         var second = await cut.CompleteAsync(Complete());
         Assert.Equal(first.OrderId, second.OrderId);
         Assert.Equal(2, (await cluster.Grains.GetGrain<IInventoryGrain>(sku).GetAsync())!.Reserved);
 
         // Cut off after the order was placed, before the cart learned it: completing again finds the same order.
-        var orderId = CartGrain.OrderIdFor("cart_late", 1);
+        var orderId = PendingPlacement.OrderIdFor("cart_late", 1);
         Assert.Equal(PlacementOutcome.Placed, (await cluster.Grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(pending)).Outcome);
         await cluster.WriteEventedStateAsync("cart", "cart_late", "cart", Written("cart_late", pending, sku, attempt: 1));
         var late = await cluster.Grains.GetGrain<ICartGrain>("cart_late").CompleteAsync(Complete());
@@ -127,6 +127,6 @@ public sealed class CartTests
         ShippingAddress = request.ShippingAddress,
         Version = 3,
         Attempts = attempt,
-        Checkout = new PendingCheckout(CartGrain.OrderIdFor(cartId, attempt), request),
+        Checkout = new PendingPlacement(PendingPlacement.OrderIdFor(cartId, attempt), request),
     };
 }
