@@ -129,6 +129,7 @@ public static class ApiHostingExtensions
         api.MapDiscountsApiV1();
         api.MapInventoryApiV1();
         api.MapOrdersApiV1();
+        api.MapCustomersApiV1();
         api.MapReturnsApiV1();
         api.MapSupportApiV1();
         api.MapShipmentsApiV1();
