@@ -2,11 +2,11 @@ using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Customers;
 
-/// <summary>An order being placed for the customer.</summary>
+/// <summary>One of the customer's orders, as the order tells the customer grain about it.</summary>
 /// <param name="OrderId">The order.</param>
 /// <param name="PlacedAt">When its placement began (the order's <see cref="OrderView.PlacedAt"/>): its place in the list.</param>
-[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Customers.RegisterCustomerOrder")]
-public sealed record RegisterCustomerOrder(string OrderId, DateTimeOffset PlacedAt);
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Customers.CustomerOrderRef")]
+public sealed record CustomerOrderRef(string OrderId, DateTimeOffset PlacedAt);
 
 /// <summary>Which of a customer's orders to list.</summary>
 /// <param name="Limit">Most orders to return.</param>

@@ -20,11 +20,14 @@ public interface ICustomerGrain : IGrainWithStringKey
 {
     /// <summary>Records an order being placed, as tentative; the same order again changes nothing.</summary>
     [Alias("RegisterAsync")]
-    Task RegisterAsync(RegisterCustomerOrder order);
+    Task RegisterAsync(CustomerOrderRef order);
 
-    /// <summary>Marks an order as written (its placement succeeded).</summary>
+    /// <summary>
+    /// Marks an order as written (its placement succeeded); puts it back if a listing dropped it meanwhile (a duplicate
+    /// activation of the order, during a membership change, said there was no such order).
+    /// </summary>
     [Alias("ConfirmAsync")]
-    Task ConfirmAsync(string orderId);
+    Task ConfirmAsync(CustomerOrderRef order);
 
     /// <summary>Drops an order whose placement was refused; a confirmed order is kept.</summary>
     [Alias("ForgetAsync")]

@@ -43,7 +43,7 @@ public sealed class CustomerGrain(
 
     private CustomerState State => customer.State;
 
-    public async Task RegisterAsync(RegisterCustomerOrder order)
+    public async Task RegisterAsync(CustomerOrderRef order)
     {
         if (State.Orders.ContainsKey(order.OrderId))
         {
@@ -55,10 +55,17 @@ public sealed class CustomerGrain(
         await customer.WriteStateAsync(); // a failed write deactivates the grain, and the placement is refused
     }
 
-    public Task ConfirmAsync(string orderId)
+    public async Task ConfirmAsync(CustomerOrderRef order)
     {
-        Confirm(orderId);
-        return Task.CompletedTask;
+        if (State.Orders.ContainsKey(order.OrderId))
+        {
+            Confirm(order.OrderId); // written with the next change (see the remarks)
+            return;
+        }
+
+        State.Orders[order.OrderId] = new CustomerOrderEntry(order.PlacedAt, Confirmed: true);
+        _newestFirst = null;
+        await customer.WriteStateAsync();
     }
 
     public async Task ForgetAsync(string orderId)

@@ -35,7 +35,7 @@ public sealed partial class OrderGrain
     // Started once the stock is reserved, so the customer's write runs while the placement prices shipping and tax and
     // authorizes the payment; refusals before that (out of stock, unknown SKUs) cost the customer nothing.
     private void StartCustomerRegistration(PlaceOrder command)
-        => _customerRegistration = CustomerOf(command).RegisterAsync(new RegisterCustomerOrder(Id, State.PlacedAt));
+        => _customerRegistration = CustomerOf(command).RegisterAsync(new CustomerOrderRef(Id, State.PlacedAt));
 
     // Awaited before the order's write: an order may exist only once its customer has it.
     private Task CustomerRegisteredAsync() => _customerRegistration ?? Task.CompletedTask;
@@ -45,7 +45,7 @@ public sealed partial class OrderGrain
         _customerRegistration = null;
         try
         {
-            await CustomerOf(command).ConfirmAsync(Id);
+            await CustomerOf(command).ConfirmAsync(new CustomerOrderRef(Id, State.PlacedAt));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -89,7 +89,7 @@ public sealed class CustomerOrdersTests(SharedClusterFixture cluster)
 
         // What a placement that registered and then died before its order's write leaves: a tentative entry, newest of all.
         var ghost = NewId("o-ghost");
-        await _grains.GetGrain<ICustomerGrain>(customer).RegisterAsync(new RegisterCustomerOrder(ghost, DateTimeOffset.UtcNow.AddMinutes(1)));
+        await _grains.GetGrain<ICustomerGrain>(customer).RegisterAsync(new CustomerOrderRef(ghost, DateTimeOffset.UtcNow.AddMinutes(1)));
         Assert.NotNull(await ListAsync(customer, after: ghost)); // it is there, not listed yet
 
         var page = (await ListAsync(customer, limit: 1))!;
@@ -97,6 +97,10 @@ public sealed class CustomerOrdersTests(SharedClusterFixture cluster)
         Assert.Null(page.Next);
         Assert.Null(await ListAsync(customer, after: ghost)); // the order said there is no such order: dropped
         Assert.Null(await _grains.GetGrain<IOrderGrain>(ghost).GetAsync());
+
+        // Had a duplicate activation of the order answered for it, the placement's confirmation puts the entry back.
+        await _grains.GetGrain<ICustomerGrain>(customer).ConfirmAsync(new CustomerOrderRef(ghost, DateTimeOffset.UtcNow.AddMinutes(1)));
+        Assert.NotNull(await ListAsync(customer, after: ghost));
     }
 
     [Fact]
