@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using OrderActors.Grains.Customers;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Locations;
 using OrderActors.Grains.Orders;
@@ -33,6 +34,7 @@ public static class DomainGrains
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(OrderState))]
 [JsonSerializable(typeof(InventoryState))]
+[JsonSerializable(typeof(CustomerState))]
 [JsonSerializable(typeof(ProjectionState<SalesModel>))]
 [JsonSerializable(typeof(ProjectionState<InventoryLevelsModel>))]
 [JsonSerializable(typeof(LowStockThresholds))]

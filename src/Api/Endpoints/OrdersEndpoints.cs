@@ -10,6 +10,7 @@ namespace OrderActors.Api.Endpoints;
 /// <summary>
 /// <code>
 /// POST /v1/orders                      place an order (Idempotency-Key honoured)
+/// GET  /v1/orders?customer=            a customer's orders, newest first, as GET /v1/customers/{id}/orders (limit, after)
 /// GET  /v1/orders/{id}                 the order with its lines, statuses, shipments and timeline
 /// POST /v1/orders/{id}/cancel          cancel what has not shipped
 /// GET  /v1/orders/{id}/notifications   the customer notifications the order produced
@@ -27,6 +28,10 @@ public static class OrdersEndpoints
         group.MapPost("/", PlaceOrderAsync).RequireAuthorization(Policies.PlaceOrders)
             .WithName("PlaceOrder").WithSummary("Place an order: reserve every line (all or nothing), authorize the payment, confirm")
             .ProducesProblems(402, 409, 422);
+        group.MapGet("/", (string? customer, string? limit, string? after, IGrainFactory grains) => CustomersEndpoints.ListOrdersAsync("customer", customer, limit, after, grains))
+            .RequireAuthorization(Policies.ReadOrders)
+            .WithName("ListOrdersOfCustomer").WithSummary("A customer's orders (customer required), newest first, each as it is now; listed as soon as its placement answers")
+            .ProducesProblems(422);
         group.MapGet("/{id}", GetOrderAsync).RequireAuthorization(Policies.ReadOrders)
             .WithName("GetOrder").WithSummary("The order with its lines, statuses, payment, shipments, timeline and after-sales")
             .ProducesProblems(404);
@@ -269,7 +274,7 @@ public static class OrdersEndpoints
     /// <summary>A buyer: an id, an optional email and name, each within its limit.</summary>
     internal static Customer Customer(Validation validation, string field, CustomerRequest c)
     {
-        validation.Text($"{field}.id", c.Id, DomainLimits.MaxNameLength, required: true);
+        validation.CustomerId($"{field}.id", c.Id);
         validation.Email($"{field}.email", c.Email);
         validation.Text($"{field}.name", c.Name, DomainLimits.MaxNameLength, required: false);
         return new Customer(c.Id ?? "", c.Email, c.Name);

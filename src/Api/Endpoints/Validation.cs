@@ -103,6 +103,18 @@ internal sealed partial class Validation
     }
 
     /// <summary>
+    /// A customer id as orders carry it: required, at most <see cref="DomainLimits.MaxNameLength"/> characters, no control
+    /// characters. Kept as sent, not trimmed: it is the key of the customer's grain.
+    /// </summary>
+    public void CustomerId(string field, string? value)
+    {
+        if (Text(field, value, DomainLimits.MaxNameLength, required: true) is not null && value!.Any(char.IsControl))
+        {
+            Add(field, "must not contain control characters.");
+        }
+    }
+
+    /// <summary>
     /// The request's <c>Idempotency-Key</c> header, or null without one; a key longer than 255 characters or with
     /// control characters is a validation error.
     /// </summary>

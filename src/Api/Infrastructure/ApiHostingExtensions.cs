@@ -131,6 +131,7 @@ public static class ApiHostingExtensions
         api.MapOrdersApiV1();
         api.MapCartsApiV1();
         api.MapQuotesApiV1();
+        api.MapCustomersApiV1();
         api.MapReturnsApiV1();
         api.MapSupportApiV1();
         api.MapShipmentsApiV1();

@@ -90,6 +90,15 @@ public interface IOrderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("VouchForDiscountAsync")]
     Task<ReservationVerdict> VouchForDiscountAsync(string code);
+
+    /// <summary>
+    /// Asked by the order's customer grain while it lists the customer's orders: does the order exist, and how is it
+    /// now (as last written)? Read-only and interleaving, like <see cref="VouchForReservationAsync"/>: the customer grain
+    /// may ask while this order's placement waits on it.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("VouchForCustomerAsync")]
+    Task<Customers.CustomerOrderVouch> VouchForCustomerAsync();
 }
 
 /// <summary>An order's answer about one of its reservations.</summary>

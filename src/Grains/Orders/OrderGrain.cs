@@ -188,6 +188,7 @@ public sealed partial class OrderGrain(
             return await RejectAsync(await RejectionAsync(command, reservations));
         }
 
+        StartCustomerRegistration(command);
         var (totals, charges, shippingByLocation, unavailable) = await ChargesAsync(command, catalog, reservations, discount);
         if (unavailable is not null)
         {
@@ -213,6 +214,16 @@ public sealed partial class OrderGrain(
                     new PaymentProblem(authorization.Reason ?? "gateway_unavailable", authorization.Message ?? "The payment service did not answer."));
         }
 
+        try
+        {
+            await CustomerRegisteredAsync();
+        }
+        catch
+        {
+            await UndoPlacementAsync(command);
+            throw;
+        }
+
         // The reservations stay unconfirmed: when they time out, each inventory grain asks this order, which
         // vouches for them once this write has made it Confirmed, and lets them go if the process died before.
         Confirm(command, totals!, charges, catalog, shippingByLocation!, reservations, authorization.Reference!, method, amount, now);
@@ -229,6 +240,8 @@ public sealed partial class OrderGrain(
                 // The use stays pending; the code confirms it by asking this order when it reaches a limit.
             }
         }
+
+        await ConfirmWithCustomerAsync(command);
 
         try
         {
@@ -664,6 +677,7 @@ public sealed partial class OrderGrain(
         try
         {
             await order.WriteStateAsync();
+            _written = WrittenSummary();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -859,11 +873,12 @@ public sealed partial class OrderGrain(
         }
     }
 
-    // Gives back what a placement took: its reservations and its discount use.
+    // Gives back what a placement took: its reservations, its discount use and its place in the customer's list.
     private Task ReleaseAllAsync(PlaceOrder command)
         => Task.WhenAll(command.Lines.Select(l => l.Sku).Distinct(StringComparer.Ordinal)
             .Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).ReleaseAsync(new ReleaseStock(Id)))
-            .Append(command.DiscountCode is { } code ? GrainFactory.GetGrain<IDiscountGrain>(code).ReleaseAsync(Id) : Task.CompletedTask));
+            .Append(command.DiscountCode is { } code ? GrainFactory.GetGrain<IDiscountGrain>(code).ReleaseAsync(Id) : Task.CompletedTask)
+            .Append(ForgetWithCustomerAsync(command)));
 
     private static void Validate(PlaceOrder command)
     {

@@ -65,6 +65,7 @@ public sealed partial class ValidatorProperties
             Assert.Contains(command.Currency, IsoCodes.Currencies);
             Assert.Contains(command.ShippingAddress!.Country, IsoCodes.Countries);
             Assert.True(command.Customer.Id.Length <= DomainLimits.MaxNameLength && command.Customer.Name is null or { Length: <= DomainLimits.MaxNameLength });
+            Assert.False(command.Customer.Id.Any(char.IsControl), $"accepted customer id '{command.Customer.Id}': it is a grain key, and PostgreSQL text holds no NUL");
             Assert.True(command.Customer.Email is null || (command.Customer.Email.Length <= DomainLimits.MaxEmailLength && System.Net.Mail.MailAddress.TryCreate(command.Customer.Email, out var mail)
                 && mail.Address == command.Customer.Email && mail.Host.Contains('.')), $"accepted e-mail '{command.Customer.Email}'");
             Assert.True(command.ShippingAddress.Line1.Length <= DomainLimits.MaxAddressLineLength && command.ShippingAddress.City.Length <= DomainLimits.MaxAddressLineLength
