@@ -49,7 +49,8 @@ public static partial class WebhookEventTypes
         "claim.opened", "claim.resolved", "feedback.received",
         "support.ticket_opened", "support.ticket_replied", "support.ticket_assigned", "support.ticket_resolved",
         "inventory.stocked", "inventory.reserved", "inventory.confirmed", "inventory.released", "inventory.committed",
-        "inventory.restocked", "inventory.reservations_checked",
+        "inventory.restocked", "inventory.reservations_checked", "inventory.adjusted", "inventory.transfer_started",
+        "inventory.transfer_received", "inventory.transfer_cancelled",
         "customer.notification",
     };
 
