@@ -22,34 +22,39 @@ public sealed class StockTransferRaceTests(SharedClusterFixture cluster)
     private readonly IGrainFactory _grains = cluster.Grains;
 
     [Theory]
-    [InlineData(0)] // the transfer goes first
+    [InlineData(0)] // the transfer goes with the first placements
     [InlineData(10)]
-    [InlineData(25)]
-    [InlineData(Orders)] // after every placement has started
+    [InlineData(22)] // 8 units left: the transfer must be refused, while the other placements still run
+    [InlineData(28)]
     public async Task Orders_for_the_last_units_racing_a_transfer_never_oversell_and_every_unit_is_accounted_for(int transferAfter)
     {
         var sku = $"race-{Guid.NewGuid():N}";
         var inventory = _grains.GetGrain<IInventoryGrain>(sku);
         await TestCatalog.StockAsync(_grains, sku, new SetStock([new LocationQuantity("a", Stocked)], []));
 
-        var placements = new List<Task<PlaceOrderResult>>();
-        Task<TransferView>? transfer = null;
-        for (var i = 0; i <= Orders; i++)
+        // Every placement starts at once; the transfer starts when transferAfter of them are placed, the rest in flight.
+        var placedSoFar = 0;
+        var transferDue = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (transferAfter == 0)
         {
-            if (i == transferAfter)
-            {
-                transfer = Task.Run(() => inventory.TransferStockAsync(new TransferStock("a", "b", Transferred, null, "race", Ops)));
-            }
-
-            if (i < Orders)
-            {
-                var orderId = $"o-{sku}-{i}";
-                placements.Add(Task.Run(() => _grains.GetGrain<IOrderGrain>(orderId).PlaceAsync(OrderPlacementTests.Order((sku, 1)))));
-            }
+            transferDue.SetResult();
         }
 
+        var placements = Enumerable.Range(0, Orders).Select(i => Task.Run(async () =>
+        {
+            var result = await _grains.GetGrain<IOrderGrain>($"o-{sku}-{i}").PlaceAsync(OrderPlacementTests.Order((sku, 1)));
+            if (result.Outcome == PlacementOutcome.Placed && Interlocked.Increment(ref placedSoFar) == transferAfter)
+            {
+                transferDue.SetResult();
+            }
+
+            return result;
+        })).ToArray();
+        await transferDue.Task.WaitAsync(OrderActorsTestCluster.CallTimeout);
+        var transfer = inventory.TransferStockAsync(new TransferStock("a", "b", Transferred, null, "race", Ops));
+
         var results = await Task.WhenAll(placements);
-        var transferred = await SucceededAsync(transfer!);
+        var transferred = await SucceededAsync(transfer);
         var placed = results.Count(r => r.Outcome == PlacementOutcome.Placed);
         Assert.All(results, r => Assert.Contains(r.Outcome, new[] { PlacementOutcome.Placed, PlacementOutcome.OutOfStock }));
 
@@ -57,6 +62,7 @@ public sealed class StockTransferRaceTests(SharedClusterFixture cluster)
         var a = raced.Locations.Single(l => l.Location == "a");
         var phase = $"after the race (transfer after {transferAfter} placements, {(transferred ? "sent" : "refused")}, {placed} placed)";
         Assert.True(placed + (transferred ? Transferred : 0) <= Stocked, $"{phase}: oversold");
+        Assert.False(transferred && transferAfter > Stocked - Transferred, $"{phase}: the transfer took units {transferAfter} placed orders held");
         Assert.True(a.OnHand >= a.Reserved && a.Available >= 0, $"{phase}: {a.Reserved} reserved at 'a' with {a.OnHand} on hand");
         Assert.Equal(placed, a.Reserved);
         Assert.Equal(transferred ? Transferred : 0, raced.InTransit);
