@@ -60,25 +60,20 @@ public sealed partial class InventoryGrain
         return new TransferView(transfer, ledger.View());
     }
 
-    public async Task<TransferView> ReceiveTransferAsync(ReceiveTransfer command)
+    public Task<TransferView> ReceiveTransferAsync(ReceiveTransfer command)
+        => FinishTransferAsync("inventory.transfer_received", (ledger, now) => ledger.ReceiveTransfer(command, now));
+
+    public Task<TransferView> CancelTransferAsync(CancelTransfer command)
+        => FinishTransferAsync("inventory.transfer_cancelled", (ledger, now) => ledger.CancelTransfer(command, now));
+
+    // A receipt or a cancellation; a repeat changed nothing and needs no write.
+    private async Task<TransferView> FinishTransferAsync(string type, Func<StockLedger, DateTimeOffset, (StockTransfer Transfer, bool Changed)> step)
     {
         var ledger = Ledger;
-        var (transfer, changed) = ledger.ReceiveTransfer(command, timeProvider.GetUtcNow());
+        var (transfer, changed) = step(ledger, timeProvider.GetUtcNow());
         if (changed)
         {
-            await SaveAsync("inventory.transfer_received", null);
-        }
-
-        return new TransferView(transfer, ledger.View());
-    }
-
-    public async Task<TransferView> CancelTransferAsync(CancelTransfer command)
-    {
-        var ledger = Ledger;
-        var (transfer, changed) = ledger.CancelTransfer(command, timeProvider.GetUtcNow());
-        if (changed)
-        {
-            await SaveAsync("inventory.transfer_cancelled", null);
+            await SaveAsync(type, null);
         }
 
         return new TransferView(transfer, ledger.View());

@@ -68,11 +68,6 @@ public sealed partial class StockLedger
         }
 
         EnsureWriteOffFits(writtenOff, "delta");
-        if (_state.Locations.All(l => l.Location != command.Location))
-        {
-            _state.Locations.Add(new LocationQuantity(command.Location, 0));
-        }
-
         AddOnHand(command.Location, command.Delta);
         WriteOff(command.Location, writtenOff);
         return Record(now, command.Location, MovementKind.Adjusted, command.Delta, command.Actor, command.Reference, command.Reason, writtenOff, note: command.Note)!;
@@ -153,12 +148,11 @@ public sealed partial class StockLedger
         }
 
         EnsureWriteOffFits(shortfall, "received");
-        if (command.Received > 0 && _state.Locations.All(l => l.Location != transfer.To))
+        if (command.Received > 0)
         {
-            _state.Locations.Add(new LocationQuantity(transfer.To, 0));
+            AddOnHand(transfer.To, command.Received);
         }
 
-        AddOnHand(transfer.To, command.Received);
         WriteOff(transfer.To, shortfall);
         var received = transfer with { Status = TransferStatus.Received, Received = command.Received, ShortfallReason = reason, FinishedAt = now };
         _state.Transfers[index] = received;
@@ -181,11 +175,6 @@ public sealed partial class StockLedger
         EnsureInTransit(transfer, "cancel");
         EnsureTexts(command.Note, null);
         EnsureRoom(transfer.From, transfer.Quantity, "quantity", countsTowardsSku: false);
-        if (_state.Locations.All(l => l.Location != transfer.From))
-        {
-            _state.Locations.Add(new LocationQuantity(transfer.From, 0));
-        }
-
         AddOnHand(transfer.From, transfer.Quantity);
         var cancelled = transfer with { Status = TransferStatus.Cancelled, FinishedAt = now };
         _state.Transfers[index] = cancelled;
@@ -196,12 +185,16 @@ public sealed partial class StockLedger
 
     private int OnHandAt(string location) => _state.Locations.FirstOrDefault(l => l.Location == location)?.OnHand ?? 0;
 
-    // Changes on-hand at a stocked location; the checks that it fits come first.
+    // Changes on-hand at a location, stocking it last in priority if it was not; the checks that it fits come first.
     private void AddOnHand(string location, int delta)
     {
-        if (delta != 0)
+        var index = _state.Locations.FindIndex(l => l.Location == location);
+        if (index < 0)
         {
-            var index = _state.Locations.FindIndex(l => l.Location == location);
+            _state.Locations.Add(new LocationQuantity(location, delta));
+        }
+        else if (delta != 0)
+        {
             _state.Locations[index] = _state.Locations[index] with { OnHand = _state.Locations[index].OnHand + delta };
         }
     }

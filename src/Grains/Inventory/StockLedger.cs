@@ -235,11 +235,6 @@ public sealed partial class StockLedger
         EnsureRoom(request.Location, request.Resellable, "quantity", countsTowardsSku: true);
         EnsureWriteOffFits(request.Damaged, "quantity");
         _state.Restocked[request.ReturnId] = request;
-        if (_state.Locations.All(l => l.Location != request.Location))
-        {
-            _state.Locations.Add(new LocationQuantity(request.Location, 0));
-        }
-
         AddOnHand(request.Location, request.Resellable);
         WriteOff(request.Location, request.Damaged);
         Record(now, request.Location, MovementKind.Restocked, request.Resellable, null, request.ReturnId, writtenOff: request.Damaged);
