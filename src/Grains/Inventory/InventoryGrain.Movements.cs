@@ -25,8 +25,14 @@ namespace OrderActors.Grains.Inventory;
 /// </remarks>
 public sealed partial class InventoryGrain
 {
-    /// <summary>Requests with an Idempotency-Key remembered per SKU, newest last: a retry among them gets the first answer.</summary>
+    /// <summary>
+    /// The most requests with an Idempotency-Key remembered per SKU, each for <see cref="RequestsKeptFor"/>: a retry
+    /// among them gets the first answer. The state is written with every reservation, so it keeps no more.
+    /// </summary>
     public const int RequestsKept = 100;
+
+    /// <summary>How long a request with an Idempotency-Key is remembered (see <see cref="RequestsKept"/>).</summary>
+    public static readonly TimeSpan RequestsKeptFor = TimeSpan.FromDays(1);
 
     private static readonly Actor Nobody = new("", "");
 
@@ -40,7 +46,7 @@ public sealed partial class InventoryGrain
 
         var ledger = Ledger;
         var movement = ledger.Adjust(command, timeProvider.GetUtcNow());
-        Remember(command.IdempotencyKey, command.Actor, "adjust", request, movement, null);
+        Remember(command.IdempotencyKey, command.Actor, "adjust", request, movement.At, movement, null);
         await SaveAsync("inventory.adjusted", null);
         return new StockAdjusted(movement, ledger.View());
     }
@@ -55,7 +61,7 @@ public sealed partial class InventoryGrain
 
         var ledger = Ledger;
         var transfer = ledger.Transfer(command, timeProvider.GetUtcNow());
-        Remember(command.IdempotencyKey, command.Actor, "transfer", request, null, transfer);
+        Remember(command.IdempotencyKey, command.Actor, "transfer", request, transfer.StartedAt, null, transfer);
         await SaveAsync("inventory.transfer_started", null);
         return new TransferView(transfer, ledger.View());
     }
@@ -88,7 +94,7 @@ public sealed partial class InventoryGrain
             : throw DomainException.Conflict("idempotency-key-reused", $"The Idempotency-Key '{key}' was used for another {kind} request; use a new key.");
     }
 
-    private void Remember(string? key, Actor actor, string kind, object request, StockMovement? movement, StockTransfer? transfer)
+    private void Remember(string? key, Actor actor, string kind, object request, DateTimeOffset at, StockMovement? movement, StockTransfer? transfer)
     {
         if (key is null)
         {
@@ -96,11 +102,19 @@ public sealed partial class InventoryGrain
         }
 
         var requests = inventory.State.Requests;
-        requests.Add(new KeyedStockRequest(RequestKey(key, actor, kind), Fingerprint(request), movement, transfer));
+        requests.Add(new KeyedStockRequest(RequestKey(key, actor, kind), Fingerprint(request), at, movement, transfer));
         if (requests.Count > RequestsKept)
         {
             requests.RemoveRange(0, requests.Count - RequestsKept);
         }
+    }
+
+    // What the state keeps only for a while goes with the next write (a reservation's too), so an idle history of
+    // adjustments and transfers never weighs on the writes of a busy SKU.
+    private void ForgetExpired(StockLedger ledger, DateTimeOffset now)
+    {
+        ledger.ForgetFinishedTransfers(now);
+        inventory.State.Requests.RemoveAll(r => r.At < now - RequestsKeptFor);
     }
 
     private static string RequestKey(string key, Actor actor, string kind) => $"{kind}\n{actor.Id}\n{key}";

@@ -121,9 +121,11 @@ public sealed partial class InventoryGrain(
     private Task SaveAsync(string type, string? orderId)
     {
         var ledger = Ledger;
+        var now = timeProvider.GetUtcNow();
+        ForgetExpired(ledger, now);
         var view = ledger.View();
         inventory.Append(StreamId.Create(StreamNamespaces.Inventory, view.Sku), type,
-            new InventoryChanged(view.Sku, type, timeProvider.GetUtcNow(), orderId, view.OnHand, view.Reserved, view.Available, view.Committed, view.InTransit, view.WrittenOff));
+            new InventoryChanged(view.Sku, type, now, orderId, view.OnHand, view.Reserved, view.Available, view.Committed, view.InTransit, view.WrittenOff));
         foreach (var movement in ledger.TakeMovements())
         {
             inventory.Append(StreamId.Create(StreamNamespaces.StockMovements, view.Sku), StockMoved.Type, new StockMoved(view.Sku, movement));

@@ -36,7 +36,7 @@ public sealed record InventoryState
     /// </summary>
     public long MovementCount { get; set; }
 
-    /// <summary>The latest requests made with an Idempotency-Key, oldest first (<see cref="InventoryGrain.RequestsKept"/>).</summary>
+    /// <summary>The requests made with an Idempotency-Key lately, oldest first (<see cref="InventoryGrain.RequestsKept"/>).</summary>
     public List<KeyedStockRequest> Requests { get; set; } = [];
 
     /// <summary>Whether the reservation-expiry reminder is registered.</summary>
@@ -54,6 +54,7 @@ public sealed record StockReservation(string OrderId, int Quantity, IReadOnlyLis
 /// <summary>A request made with an Idempotency-Key: who made it with which key, its fingerprint, and what it created.</summary>
 /// <param name="Key">Kind, actor and key.</param>
 /// <param name="Fingerprint">A hash of the request without its actor and key.</param>
+/// <param name="At">When it was made.</param>
 /// <param name="Movement">The movement an adjustment made.</param>
 /// <param name="Transfer">The transfer a transfer request started, as it was then.</param>
-public sealed record KeyedStockRequest(string Key, string Fingerprint, StockMovement? Movement, StockTransfer? Transfer);
+public sealed record KeyedStockRequest(string Key, string Fingerprint, DateTimeOffset At, StockMovement? Movement, StockTransfer? Transfer);

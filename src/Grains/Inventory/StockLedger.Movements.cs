@@ -10,10 +10,14 @@ namespace OrderActors.Grains.Inventory;
 public sealed partial class StockLedger
 {
     /// <summary>
-    /// Finished (received or cancelled) transfers kept in the state beside the open ones, newest last: enough to answer a
-    /// repeated receive or cancel; older ones are in the movement history only.
+    /// The most finished (received or cancelled) transfers kept in the state beside the open ones, for
+    /// <see cref="FinishedTransfersKeptFor"/>: enough to answer a repeated receive or cancel. Forgotten ones are in the
+    /// movement history; the state, written with every reservation, stays small.
     /// </summary>
     public const int FinishedTransfersKept = 100;
+
+    /// <summary>How long a finished transfer is kept in the state (see <see cref="FinishedTransfersKept"/>).</summary>
+    public static readonly TimeSpan FinishedTransfersKeptFor = TimeSpan.FromDays(1);
 
     /// <summary>Units of open transfers.</summary>
     public int InTransit => OpenTransfers.Sum(t => t.Quantity);
@@ -157,7 +161,7 @@ public sealed partial class StockLedger
         var received = transfer with { Status = TransferStatus.Received, Received = command.Received, ShortfallReason = reason, FinishedAt = now };
         _state.Transfers[index] = received;
         Record(now, transfer.To, MovementKind.TransferredIn, command.Received, command.Actor, transfer.Reference, reason, shortfall, transfer.Id, command.Note);
-        ForgetOldTransfers();
+        ForgetFinishedTransfers(now);
         return (received, true);
     }
 
@@ -179,8 +183,30 @@ public sealed partial class StockLedger
         var cancelled = transfer with { Status = TransferStatus.Cancelled, FinishedAt = now };
         _state.Transfers[index] = cancelled;
         Record(now, transfer.From, MovementKind.TransferCancelled, transfer.Quantity, command.Actor, transfer.Reference, transferId: transfer.Id, note: command.Note);
-        ForgetOldTransfers();
+        ForgetFinishedTransfers(now);
         return (cancelled, true);
+    }
+
+    /// <summary>
+    /// Forgets the finished transfers that finished more than <see cref="FinishedTransfersKeptFor"/> before
+    /// <paramref name="now"/>, and the oldest past <see cref="FinishedTransfersKept"/>.
+    /// </summary>
+    public void ForgetFinishedTransfers(DateTimeOffset now)
+    {
+        var finished = _state.Transfers.Count(t => t.Status != TransferStatus.InTransit);
+        for (var i = 0; i < _state.Transfers.Count;)
+        {
+            var transfer = _state.Transfers[i];
+            if (transfer.Status != TransferStatus.InTransit && (finished > FinishedTransfersKept || transfer.FinishedAt < now - FinishedTransfersKeptFor))
+            {
+                _state.Transfers.RemoveAt(i);
+                finished--;
+            }
+            else
+            {
+                i++;
+            }
+        }
     }
 
     private int OnHandAt(string location) => _state.Locations.FirstOrDefault(l => l.Location == location)?.OnHand ?? 0;
@@ -304,23 +330,6 @@ public sealed partial class StockLedger
         if (transfer.Status != TransferStatus.InTransit)
         {
             throw DomainException.InvalidTransition($"transfer '{transfer.Id}'", action, Name(transfer.Status), []);
-        }
-    }
-
-    private void ForgetOldTransfers()
-    {
-        var finished = _state.Transfers.Count(t => t.Status != TransferStatus.InTransit);
-        for (var i = 0; finished > FinishedTransfersKept && i < _state.Transfers.Count;)
-        {
-            if (_state.Transfers[i].Status != TransferStatus.InTransit)
-            {
-                _state.Transfers.RemoveAt(i);
-                finished--;
-            }
-            else
-            {
-                i++;
-            }
         }
     }
 

@@ -223,6 +223,20 @@ public sealed class StockMovementTests
     }
 
     [Fact]
+    public void Finished_transfers_are_forgotten_a_day_after_they_finished_and_open_ones_never()
+    {
+        var ledger = Ledger(("main", 10));
+        ledger.Transfer(Send("main", "east", 1), Now);
+        ledger.Transfer(Send("main", "east", 1), Now);
+        ledger.ReceiveTransfer(new ReceiveTransfer("t1", 1, null, null, Ops), Now);
+        ledger.ForgetFinishedTransfers(Now + StockLedger.FinishedTransfersKeptFor);
+        Assert.Equal(["t1", "t2"], ledger.State.Transfers.Select(t => t.Id));
+        ledger.ForgetFinishedTransfers(Now + StockLedger.FinishedTransfersKeptFor + TimeSpan.FromSeconds(1));
+        Assert.Equal(["t2"], ledger.State.Transfers.Select(t => t.Id));
+        Assert.Equal(1, ledger.View().InTransit);
+    }
+
+    [Fact]
     public void Setting_shipping_and_restocking_are_movements_too()
     {
         var ledger = Ledger(("main", 10), ("east", 3));
