@@ -43,6 +43,11 @@ public sealed partial class StockLedger
         EnsureStocked();
         EnsureLocation("location", command.Location);
         EnsureTexts(command.Note, command.Reference);
+        if (!Enum.IsDefined(command.Reason))
+        {
+            throw DomainException.InvalidField("reason", $"Reason {command.Reason} is not one of {string.Join(", ", Enum.GetValues<StockReason>().Select(Name))}.");
+        }
+
         if (command.Delta is 0 or < -DomainLimits.MaxOnHandPerLocation or > DomainLimits.MaxOnHandPerLocation)
         {
             throw DomainException.InvalidField("delta",
@@ -295,7 +300,8 @@ public sealed partial class StockLedger
     {
         if (_state.Locations.All(l => l.Location != location) && _state.Locations.Count >= DomainLimits.MaxLocationsPerSku)
         {
-            throw DomainException.InvalidField(field, $"SKU '{_sku}' is stocked at {_state.Locations.Count} locations, the most it may be; '{location}' would be one more.");
+            throw DomainException.Conflict("too-many-locations",
+                $"SKU '{_sku}' is stocked at {_state.Locations.Count} locations, the most it may be; '{location}' would be one more. Set its stock without one first.");
         }
 
         var held = _state.Locations.Sum(l => (long)l.OnHand) + InTransit;

@@ -92,6 +92,15 @@ public sealed class StockMovementTests
     }
 
     [Fact]
+    public void A_location_past_the_most_a_sku_may_have_is_refused()
+    {
+        var ledger = Ledger([.. Enumerable.Range(0, DomainLimits.MaxLocationsPerSku).Select(i => ($"l{i}", 1))]);
+        Assert.Equal((DomainErrorKind.Conflict, "too-many-locations"), Kind(() => ledger.Adjust(Adjust("one-more", 1, StockReason.Receipt), Now)));
+        Assert.Equal((DomainErrorKind.Conflict, "too-many-locations"), Kind(() => ledger.Transfer(Send("l0", "one-more", 1), Now)));
+        Assert.Equal(DomainLimits.MaxLocationsPerSku, ledger.View().Locations.Count);
+    }
+
+    [Fact]
     public void Movements_of_a_sku_never_stocked_are_unknown()
     {
         var ledger = new StockLedger("nothing", new InventoryState());
