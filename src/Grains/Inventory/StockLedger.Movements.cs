@@ -151,15 +151,11 @@ public sealed partial class StockLedger
             throw DomainException.InvalidField("shortfallReason", $"Units that did not arrive are written off for damage or write_off, not {Name(reason.Value)}.");
         }
 
-        if (command.Received > 0)
-        {
-            EnsureRoom(transfer.To, command.Received, "received", countsTowardsSku: false);
-        }
-
         EnsureWriteOffFits(shortfall, "received");
         if (command.Received > 0)
         {
-            AddOnHand(transfer.To, command.Received);
+            EnsureRoom(transfer.To, command.Received, "received", countsTowardsSku: false);
+            AddOnHand(transfer.To, command.Received); // nothing arriving does not stock the destination
         }
 
         WriteOff(transfer.To, shortfall);
