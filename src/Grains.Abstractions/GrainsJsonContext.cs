@@ -37,4 +37,9 @@ namespace OrderActors.Grains;
 [JsonSerializable(typeof(TicketCommand))]
 [JsonSerializable(typeof(TicketView))]
 [JsonSerializable(typeof(RestockStock))]
+[JsonSerializable(typeof(AdjustStock))]
+[JsonSerializable(typeof(StockAdjusted))]
+[JsonSerializable(typeof(TransferStock))]
+[JsonSerializable(typeof(TransferView))]
+[JsonSerializable(typeof(Events.StockMoved))]
 public sealed partial class GrainsJsonContext : JsonSerializerContext;

@@ -9,8 +9,9 @@ namespace OrderActors.Api.Endpoints;
 /// <summary>
 /// <code>
 /// PUT /v1/inventory/{sku}   set on-hand per location and substitutes (ops)
-/// GET /v1/inventory/{sku}   stock levels per location
+/// GET /v1/inventory/{sku}   stock levels per location, in transit and written off
 /// </code>
+/// Adjustments, transfers and the movement history are in <see cref="StockMovementEndpoints"/>.
 /// </summary>
 public static class InventoryEndpoints
 {
@@ -21,7 +22,7 @@ public static class InventoryEndpoints
             .WithName("PutStock").WithSummary("Set on-hand per location (in allocation priority order) and substitutes")
             .ProducesProblems(409, 422);
         group.MapGet("/{sku}", GetStockAsync).RequireAuthorization(Policies.ReadInventory)
-            .WithName("GetStock").WithSummary("On-hand, reserved, available and committed stock, per location")
+            .WithName("GetStock").WithSummary("On-hand, reserved, available, committed and written-off stock per location, and transfers in transit")
             .ProducesProblems(404);
         return group;
     }
@@ -29,7 +30,7 @@ public static class InventoryEndpoints
     /// <summary>The body of <c>PUT /v1/inventory/{sku}</c>.</summary>
     public sealed record PutStockRequest(Dictionary<string, int>? Locations, List<string>? Substitutes);
 
-    public static async Task<Results<Ok<InventoryView>, ProblemHttpResult>> PutStockAsync(string sku, PutStockRequest? body, IGrainFactory grains)
+    public static async Task<Results<Ok<InventoryView>, ProblemHttpResult>> PutStockAsync(string sku, PutStockRequest? body, HttpContext http, IGrainFactory grains)
     {
         var validation = new Validation();
         var command = Validate(sku, body, validation);
@@ -38,7 +39,7 @@ public static class InventoryEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        var view = await grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(command);
+        var view = await grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(command with { Actor = http.User.ToActor() });
         return TypedResults.Ok(view);
     }
 
@@ -104,6 +105,6 @@ public static class InventoryEndpoints
         return await grains.GetGrain<IInventoryGrain>(sku).GetAsync() is { } view ? TypedResults.Ok(view) : UnknownSku(sku);
     }
 
-    private static ProblemHttpResult UnknownSku(string sku)
+    internal static ProblemHttpResult UnknownSku(string sku)
         => Problems.Result(404, "unknown-sku", "Unknown SKU.", $"SKU '{sku}' has never been stocked.");
 }

@@ -128,6 +128,7 @@ public static class ApiHostingExtensions
         api.MapTaxApiV1();
         api.MapDiscountsApiV1();
         api.MapInventoryApiV1();
+        api.MapStockMovementsApiV1();
         api.MapOrdersApiV1();
         api.MapCartsApiV1();
         api.MapQuotesApiV1();

@@ -2,7 +2,9 @@ namespace OrderActors.Grains.Events;
 
 /// <summary>
 /// A SKU's stock changed (type <c>inventory.stocked</c>, <c>inventory.reserved</c>, <c>inventory.released</c>,
-/// <c>inventory.committed</c>, <c>inventory.confirmed</c>), with the levels after the change.
+/// <c>inventory.committed</c>, <c>inventory.confirmed</c>, <c>inventory.restocked</c>, <c>inventory.adjusted</c>,
+/// <c>inventory.transfer_started</c>, <c>inventory.transfer_received</c>, <c>inventory.transfer_cancelled</c>), with the
+/// levels after the change. What moved where is on the SKU's <c>stock-movements</c> stream (<see cref="StockMoved"/>).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Events.InventoryChanged")]
 public sealed record InventoryChanged(
@@ -13,4 +15,6 @@ public sealed record InventoryChanged(
     int OnHand,
     int Reserved,
     int Available,
-    int Committed);
+    int Committed,
+    int InTransit = 0,
+    int WrittenOff = 0);

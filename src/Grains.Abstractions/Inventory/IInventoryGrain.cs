@@ -1,6 +1,11 @@
 namespace OrderActors.Grains.Inventory;
 
-/// <summary>The stock of one SKU across locations, and the reservations held against it. Key: the SKU.</summary>
+/// <summary>The stock of one SKU across locations, the reservations held against it, and its movements. Key: the SKU.</summary>
+/// <remarks>
+/// Every change of the SKU's stock runs in this one grain, one decision at a time, against the same ledger: a transfer
+/// or an adjustment and a reservation that race each other are decided in some order, each seeing the other's result,
+/// so a transfer can never take units a reservation already holds, nor a reservation units that already left.
+/// </remarks>
 [Alias("OrderActors.Grains.Inventory.IInventoryGrain")]
 public interface IInventoryGrain : IGrainWithStringKey
 {
@@ -37,4 +42,29 @@ public interface IInventoryGrain : IGrainWithStringKey
     /// </summary>
     [Alias("RestockAsync")]
     Task<InventoryView> RestockAsync(RestockStock request);
+
+    /// <summary>
+    /// Changes on-hand at a location by a delta, for a reason; refuses to remove units that are reserved or not there
+    /// (<c>insufficient-stock</c>). Damage and write-offs are counted as written off. Idempotent per idempotency key.
+    /// </summary>
+    [Alias("AdjustStockAsync")]
+    Task<StockAdjusted> AdjustStockAsync(AdjustStock command);
+
+    /// <summary>
+    /// Sends available units from one location to another: they leave at once and stay in transit until received or
+    /// cancelled. Refuses units that are reserved or not there (<c>insufficient-stock</c>). Idempotent per idempotency key.
+    /// </summary>
+    [Alias("TransferStockAsync")]
+    Task<TransferView> TransferStockAsync(TransferStock command);
+
+    /// <summary>
+    /// Lands a transfer at its destination; units that did not arrive are written off there. Receiving a received
+    /// transfer again with the same count changes nothing.
+    /// </summary>
+    [Alias("ReceiveTransferAsync")]
+    Task<TransferView> ReceiveTransferAsync(ReceiveTransfer command);
+
+    /// <summary>Calls off a transfer in transit: its units go back where they left. Cancelling it again changes nothing.</summary>
+    [Alias("CancelTransferAsync")]
+    Task<TransferView> CancelTransferAsync(CancelTransfer command);
 }

@@ -9,14 +9,32 @@ public sealed record LocationQuantity(string Location, int OnHand);
 /// <summary>Sets the stock of a SKU: on-hand per location (locations left out are removed) and its substitutes.</summary>
 /// <param name="Locations">On-hand per location, in allocation priority order.</param>
 /// <param name="Substitutes">SKUs offered when this one is short.</param>
+/// <param name="Actor">Who, for the movement history; null for the system.</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Inventory.SetStock")]
-public sealed record SetStock(IReadOnlyList<LocationQuantity> Locations, IReadOnlyList<string> Substitutes);
+public sealed record SetStock(IReadOnlyList<LocationQuantity> Locations, IReadOnlyList<string> Substitutes, Orders.Actor? Actor = null);
 
 /// <summary>Stock of a SKU at one location.</summary>
+/// <param name="Location">The location.</param>
+/// <param name="OnHand">Units there.</param>
+/// <param name="Reserved">Units there reserved for orders.</param>
+/// <param name="Available">On hand less reserved.</param>
+/// <param name="Committed">Units shipped from there.</param>
+/// <param name="WrittenOff">Units written off there: damage, write-offs, transfer shortfalls, damaged returns.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.LocationStockView")]
-public sealed record LocationStockView(string Location, int OnHand, int Reserved, int Available, int Committed);
+public sealed record LocationStockView(string Location, int OnHand, int Reserved, int Available, int Committed, int WrittenOff);
 
 /// <summary>Stock levels of a SKU.</summary>
+/// <param name="Sku">The SKU.</param>
+/// <param name="OnHand">Units at its locations (units in transit are at none).</param>
+/// <param name="Reserved">Units reserved for orders.</param>
+/// <param name="Available">On hand less reserved.</param>
+/// <param name="Committed">Units shipped.</param>
+/// <param name="Locations">Per location, in allocation priority order.</param>
+/// <param name="Substitutes">SKUs offered when this one is short.</param>
+/// <param name="InTransit">Units of open transfers, between locations.</param>
+/// <param name="WrittenOff">Units written off at all locations.</param>
+/// <param name="Transfers">The open transfers, oldest first.</param>
+/// <param name="LastMovement">The number of the latest movement (0: none yet); see <see cref="StockMovement.Number"/>.</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Inventory.InventoryView")]
 public sealed record InventoryView(
     string Sku,
@@ -25,7 +43,11 @@ public sealed record InventoryView(
     int Available,
     int Committed,
     IReadOnlyList<LocationStockView> Locations,
-    IReadOnlyList<string> Substitutes);
+    IReadOnlyList<string> Substitutes,
+    int InTransit,
+    int WrittenOff,
+    IReadOnlyList<StockTransfer> Transfers,
+    long LastMovement);
 
 /// <summary>Asks to reserve <paramref name="Quantity"/> units for an order.</summary>
 /// <param name="OrderId">The order; reservations are keyed by it.</param>

@@ -16,6 +16,9 @@ public static class DomainLimits
     /// <summary>Locations one SKU is stocked at.</summary>
     public const int MaxLocationsPerSku = 100;
 
+    /// <summary>Transfers of one SKU in transit at once.</summary>
+    public const int MaxOpenTransfersPerSku = 100;
+
     /// <summary>Substitutes one SKU names.</summary>
     public const int MaxSubstitutes = 20;
 

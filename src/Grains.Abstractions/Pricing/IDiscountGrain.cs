@@ -23,6 +23,7 @@ public interface IDiscountGrain : IGrainWithStringKey
 
     /// <summary>Takes a use for an order and answers the amount off; the same order again gets the same answer.</summary>
     [Alias("RedeemAsync")]
+    [ResponseTimeout("00:00:30")] // a flash sale queues many placements on one code, one write each: legitimately longer than the default
     Task<DiscountRedemption> RedeemAsync(RedeemDiscount request);
 
     /// <summary>Gives back an order's use that was not confirmed (its placement was refused).</summary>

@@ -49,9 +49,10 @@ public static partial class WebhookEventTypes
         "claim.opened", "claim.resolved", "feedback.received",
         "support.ticket_opened", "support.ticket_replied", "support.ticket_assigned", "support.ticket_resolved",
         "inventory.stocked", "inventory.reserved", "inventory.confirmed", "inventory.released", "inventory.committed",
-        "inventory.restocked", "inventory.reservations_checked",
+        "inventory.restocked", "inventory.reservations_checked", "inventory.adjusted", "inventory.transfer_started",
+        "inventory.transfer_received", "inventory.transfer_cancelled",
         "customer.notification",
-        "product.updated",
+        "product.updated", "stock.moved",
         "cart.created", "cart.updated", "cart.abandoned", "cart.completed",
         "quote.created", "quote.sent", "quote.accepted", "quote.expired", "quote.cancelled",
     };

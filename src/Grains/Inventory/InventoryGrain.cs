@@ -22,9 +22,13 @@ namespace OrderActors.Grains.Inventory;
 /// share it. A refusal needs no write. The expiry sweep, which decides across calls to orders, runs alone:
 /// reservations that arrive during it wait for it to end.
 /// </para>
+/// <para>
+/// Stock moved by hand (adjustments, transfers) is decided here too, against the same ledger, in the same turns as the
+/// reservations; see <c>InventoryGrain.Movements.cs</c>.
+/// </para>
 /// </remarks>
 [GrainType("inventory")]
-public sealed class InventoryGrain(
+public sealed partial class InventoryGrain(
     [EventedState("inventory", OrderActorsStorage.EventLog)] IEventedState<InventoryState> inventory,
     IOptions<OrderOptions> options,
     TimeProvider timeProvider)
@@ -46,7 +50,7 @@ public sealed class InventoryGrain(
     public async Task<InventoryView> SetStockAsync(SetStock command)
     {
         var ledger = Ledger;
-        ledger.SetStock(command);
+        ledger.SetStock(command, timeProvider.GetUtcNow());
         await SaveAsync("inventory.stocked", null);
         return ledger.View();
     }
@@ -92,7 +96,7 @@ public sealed class InventoryGrain(
 
     public async Task<int> CommitAsync(CommitStock request)
     {
-        var units = Ledger.Commit(request.OrderId, request.Location);
+        var units = Ledger.Commit(request.OrderId, request.Location, timeProvider.GetUtcNow());
         if (units > 0)
         {
             await SaveAsync("inventory.committed", request.OrderId);
@@ -104,7 +108,7 @@ public sealed class InventoryGrain(
     public async Task<InventoryView> RestockAsync(RestockStock request)
     {
         var ledger = Ledger;
-        if (ledger.Restock(request))
+        if (ledger.Restock(request, timeProvider.GetUtcNow()))
         {
             await SaveAsync("inventory.restocked", null);
         }
@@ -112,12 +116,21 @@ public sealed class InventoryGrain(
         return ledger.View();
     }
 
-    // Every change of levels goes on the SKU's stream with the write that makes it.
+    // Every change of levels goes on the SKU's stream with the write that makes it, and each movement on the SKU's
+    // movements stream: the n-th movement is the n-th event there, so the history is read by its numbers.
     private Task SaveAsync(string type, string? orderId)
     {
-        var view = Ledger.View();
-        inventory.Append(StreamId.Create(StreamNamespaces.Inventory, this.GetPrimaryKeyString()), type,
-            new InventoryChanged(view.Sku, type, timeProvider.GetUtcNow(), orderId, view.OnHand, view.Reserved, view.Available, view.Committed));
+        var ledger = Ledger;
+        var now = timeProvider.GetUtcNow();
+        ForgetExpired(ledger, now);
+        var view = ledger.View();
+        inventory.Append(StreamId.Create(StreamNamespaces.Inventory, view.Sku), type,
+            new InventoryChanged(view.Sku, type, now, orderId, view.OnHand, view.Reserved, view.Available, view.Committed, view.InTransit, view.WrittenOff));
+        foreach (var movement in ledger.TakeMovements())
+        {
+            inventory.Append(StreamId.Create(StreamNamespaces.StockMovements, view.Sku), StockMoved.Type, new StockMoved(view.Sku, movement));
+        }
+
         return Writes.WriteAsync();
     }
 

@@ -21,8 +21,23 @@ public sealed record InventoryState
     /// <summary>Returns taken back, by return id (restocking is idempotent per return).</summary>
     public Dictionary<string, RestockStock> Restocked { get; set; } = [];
 
-    /// <summary>Returned units written off as damaged, per location.</summary>
+    /// <summary>Units written off per location: damage, write-offs, transfer shortfalls, damaged returns.</summary>
     public Dictionary<string, int> WrittenOff { get; set; } = [];
+
+    /// <summary>Transfers in transit, and the latest finished ones (<see cref="StockLedger.FinishedTransfersKept"/>), oldest first.</summary>
+    public List<StockTransfer> Transfers { get; set; } = [];
+
+    /// <summary>Transfers ever started: the next one is <c>t{TransferCount + 1}</c>.</summary>
+    public int TransferCount { get; set; }
+
+    /// <summary>
+    /// Movements ever recorded: the number of the latest. The movements themselves are events on the SKU's
+    /// <c>stock-movements</c> stream, not state, so the history costs a write nothing however long it grows.
+    /// </summary>
+    public long MovementCount { get; set; }
+
+    /// <summary>The requests made with an Idempotency-Key lately, oldest first (<see cref="InventoryGrain.RequestsKept"/>).</summary>
+    public List<KeyedStockRequest> Requests { get; set; } = [];
 
     /// <summary>Whether the reservation-expiry reminder is registered.</summary>
     public bool ExpiryReminderRegistered { get; set; }
@@ -35,3 +50,11 @@ public sealed record InventoryState
 /// <param name="ReservedAt">When.</param>
 /// <param name="ExpiresAt">When an unconfirmed reservation is released; null once the order confirmed it.</param>
 public sealed record StockReservation(string OrderId, int Quantity, IReadOnlyList<LocationAllocation> Allocations, DateTimeOffset ReservedAt, DateTimeOffset? ExpiresAt = null);
+
+/// <summary>A request made with an Idempotency-Key: who made it with which key, its fingerprint, and what it created.</summary>
+/// <param name="Key">Kind, actor and key.</param>
+/// <param name="Fingerprint">A hash of the request without its actor and key.</param>
+/// <param name="At">When it was made.</param>
+/// <param name="Movement">The movement an adjustment made.</param>
+/// <param name="Transfer">The transfer a transfer request started, as it was then.</param>
+public sealed record KeyedStockRequest(string Key, string Fingerprint, DateTimeOffset At, StockMovement? Movement, StockTransfer? Transfer);

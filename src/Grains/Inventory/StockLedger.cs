@@ -1,18 +1,22 @@
+using OrderActors.Grains.Orders;
+
 namespace OrderActors.Grains.Inventory;
 
 /// <summary>
 /// The rules of a SKU's stock, over its <see cref="InventoryState"/>: available = on hand − reserved per
-/// location, never below zero; reservations are all or nothing and keyed by order id.
+/// location, never below zero; reservations are all or nothing and keyed by order id. Every change of on-hand or of
+/// written-off units is recorded as a <see cref="StockMovement"/> (see <see cref="TakeMovements"/>).
 /// </summary>
 /// <remarks>
 /// Units reserved per location are kept as a running total next to the reservations, so a reservation costs the
 /// same whether the SKU holds ten open reservations or ten thousand.
 /// </remarks>
-public sealed class StockLedger
+public sealed partial class StockLedger
 {
     private readonly string _sku;
     private readonly InventoryState _state;
     private readonly Dictionary<string, int> _reserved = new(StringComparer.Ordinal);
+    private readonly List<StockMovement> _movements = [];
 
     /// <summary>Creates a ledger over a SKU's state.</summary>
     public StockLedger(string sku, InventoryState state)
@@ -41,9 +45,11 @@ public sealed class StockLedger
             .Select(l =>
             {
                 var reserved = ReservedAt(l.Location);
-                return new LocationStockView(l.Location, l.OnHand, reserved, Math.Max(0, l.OnHand - reserved), _state.Committed.GetValueOrDefault(l.Location));
+                return new LocationStockView(l.Location, l.OnHand, reserved, Math.Max(0, l.OnHand - reserved),
+                    _state.Committed.GetValueOrDefault(l.Location), _state.WrittenOff.GetValueOrDefault(l.Location));
             })
             .ToArray();
+        var transfers = OpenTransfers.ToArray();
         return new InventoryView(
             _sku,
             locations.Sum(l => l.OnHand),
@@ -51,12 +57,16 @@ public sealed class StockLedger
             locations.Sum(l => l.Available),
             _state.Committed.Values.Sum(),
             locations,
-            [.. _state.Substitutes]);
+            [.. _state.Substitutes],
+            transfers.Sum(t => t.Quantity),
+            _state.WrittenOff.Values.Sum(),
+            transfers,
+            _state.MovementCount);
     }
 
-    /// <summary>Replaces on-hand quantities and substitutes.</summary>
+    /// <summary>Replaces on-hand quantities and substitutes; each location whose on-hand changes gets a movement.</summary>
     /// <exception cref="DomainException">Invalid quantities, or a location would hold fewer units than are reserved there.</exception>
-    public void SetStock(SetStock command)
+    public void SetStock(SetStock command, DateTimeOffset now)
     {
         var duplicate = command.Locations.GroupBy(l => l.Location, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
@@ -83,8 +93,10 @@ public sealed class StockLedger
             }
         }
 
-        DomainLimits.Sum(command.Locations.Select(l => l.OnHand), DomainLimits.MaxOnHandPerSku, () => DomainException.InvalidField("locations",
-            $"SKU '{_sku}' would hold {command.Locations.Sum(l => (long)l.OnHand)} units on hand in all; at most {DomainLimits.MaxOnHandPerSku} fit."));
+        // Units in transit land somewhere: they count, so that a receipt always fits.
+        var inTransit = InTransit;
+        DomainLimits.Sum(command.Locations.Select(l => l.OnHand).Append(inTransit), DomainLimits.MaxOnHandPerSku, () => DomainException.InvalidField("locations",
+            $"SKU '{_sku}' would hold {command.Locations.Sum(l => (long)l.OnHand)} units on hand and {inTransit} in transit in all; at most {DomainLimits.MaxOnHandPerSku} fit."));
 
         foreach (var (reservedLocation, reserved) in _reserved.Where(r => r.Value > 0))
         {
@@ -101,9 +113,19 @@ public sealed class StockLedger
             throw DomainException.Invalid("invalid-substitute", $"SKU '{_sku}' cannot be its own substitute.");
         }
 
+        var before = _state.Locations.ToDictionary(l => l.Location, l => l.OnHand, StringComparer.Ordinal);
         _state.Stocked = true;
         _state.Locations = [.. command.Locations];
         _state.Substitutes = [.. command.Substitutes.Where(s => !string.IsNullOrWhiteSpace(s)).Distinct(StringComparer.Ordinal)];
+        foreach (var location in command.Locations)
+        {
+            Record(now, location.Location, MovementKind.Set, location.OnHand - before.GetValueOrDefault(location.Location), command.Actor);
+        }
+
+        foreach (var (removed, onHand) in before.Where(b => command.Locations.All(l => l.Location != b.Key)))
+        {
+            Record(now, removed, MovementKind.Set, -onHand, command.Actor);
+        }
     }
 
     /// <summary>Reserves units for an order, all or nothing, spreading them over locations by <paramref name="strategy"/>.</summary>
@@ -179,14 +201,14 @@ public sealed class StockLedger
 
     /// <summary>Commits an order's reserved units at a location: on-hand falls and the reservation there is consumed.</summary>
     /// <returns>Units committed; 0 when nothing was reserved there (already committed or released).</returns>
-    public int Commit(string orderId, string location)
+    public int Commit(string orderId, string location, DateTimeOffset now)
     {
         var units = Take(orderId, location);
         if (units > 0)
         {
-            var index = _state.Locations.FindIndex(l => l.Location == location);
-            _state.Locations[index] = _state.Locations[index] with { OnHand = _state.Locations[index].OnHand - units };
+            AddOnHand(location, -units);
             _state.Committed[location] = _state.Committed.GetValueOrDefault(location) + units;
+            Record(now, location, MovementKind.Shipped, -units, null, orderId);
         }
 
         return units;
@@ -197,8 +219,8 @@ public sealed class StockLedger
     /// was not stocked there), damaged ones written off.
     /// </summary>
     /// <returns>False for a return already taken back (nothing changes).</returns>
-    /// <exception cref="DomainException">Negative quantities or an empty location.</exception>
-    public bool Restock(RestockStock request)
+    /// <exception cref="DomainException">Negative quantities, an empty location, or more units than fit.</exception>
+    public bool Restock(RestockStock request, DateTimeOffset now)
     {
         if (request.Resellable < 0 || request.Damaged < 0 || string.IsNullOrWhiteSpace(request.Location))
         {
@@ -210,29 +232,12 @@ public sealed class StockLedger
             return false;
         }
 
-        var index = _state.Locations.FindIndex(l => l.Location == request.Location);
-        var atLocation = (index < 0 ? 0L : _state.Locations[index].OnHand) + request.Resellable;
-        if (atLocation > DomainLimits.MaxOnHandPerLocation || _state.Locations.Sum(l => (long)l.OnHand) + request.Resellable > DomainLimits.MaxOnHandPerSku)
-        {
-            throw DomainException.InvalidField("quantity",
-                $"Restocking {request.Resellable} units of '{_sku}' at '{request.Location}' would pass the limits of {DomainLimits.MaxOnHandPerLocation} per location and {DomainLimits.MaxOnHandPerSku} per SKU.");
-        }
-
+        EnsureRoom(request.Location, request.Resellable, "quantity", countsTowardsSku: true);
+        EnsureWriteOffFits(request.Damaged, "quantity");
         _state.Restocked[request.ReturnId] = request;
-        if (index < 0)
-        {
-            _state.Locations.Add(new LocationQuantity(request.Location, request.Resellable));
-        }
-        else
-        {
-            _state.Locations[index] = _state.Locations[index] with { OnHand = _state.Locations[index].OnHand + request.Resellable };
-        }
-
-        if (request.Damaged > 0)
-        {
-            _state.WrittenOff[request.Location] = _state.WrittenOff.GetValueOrDefault(request.Location) + request.Damaged;
-        }
-
+        AddOnHand(request.Location, request.Resellable);
+        WriteOff(request.Location, request.Damaged);
+        Record(now, request.Location, MovementKind.Restocked, request.Resellable, null, request.ReturnId, writtenOff: request.Damaged);
         return true;
     }
 

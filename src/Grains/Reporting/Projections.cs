@@ -24,7 +24,8 @@ public static class Projections
         new("ordersbystatus", [StreamNamespaces.Orders], Of<IOrdersByStatusGrain>),
         new("pickqueue", [StreamNamespaces.Shipments], Of<IPickQueueGrain>),
         new("salesreport", [StreamNamespaces.Orders], Of<ISalesReportGrain>),
-        new("webhookdispatcher", [StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.Products, StreamNamespaces.Carts, StreamNamespaces.Quotes],
+        new("webhookdispatcher",
+            [StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.StockMovements, StreamNamespaces.Products, StreamNamespaces.Carts, StreamNamespaces.Quotes],
             Of<IWebhookDispatcherGrain>),
     ];
 

@@ -13,6 +13,7 @@ namespace OrderActors.Grains.Webhooks;
 [ImplicitStreamSubscription(StreamNamespaces.Products, EventLogStreamIdMappers.SingleGrain)]
 [ImplicitStreamSubscription(StreamNamespaces.Carts, EventLogStreamIdMappers.SingleGrain)]
 [ImplicitStreamSubscription(StreamNamespaces.Quotes, EventLogStreamIdMappers.SingleGrain)]
+[ImplicitStreamSubscription(StreamNamespaces.StockMovements, EventLogStreamIdMappers.SingleGrain)]
 [GrainType("webhook-dispatcher")]
 public sealed class WebhookDispatcherGrain(
     [PersistentState("webhook-dispatcher", OrderActorsStorage.State)] IPersistentState<ProjectionState<WebhookRegistry>> dispatcher)
@@ -22,7 +23,11 @@ public sealed class WebhookDispatcherGrain(
     public const string Key = EventLogStreamIdMappers.SingleGrainKey;
 
     protected override IReadOnlySet<string> Namespaces { get; } =
-        new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.Products, StreamNamespaces.Carts, StreamNamespaces.Quotes };
+        new HashSet<string>(StringComparer.Ordinal)
+        {
+            StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.StockMovements,
+            StreamNamespaces.Products, StreamNamespaces.Carts, StreamNamespaces.Quotes,
+        };
 
     protected override async ValueTask ApplyAsync(EventLogEntry entry, object? payload)
     {

@@ -41,6 +41,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         (await ops.PutJsonAsync($"/v1/products/{sku}", ApiBodies.Product(sku))).EnsureSuccessStatusCode();
         (await ops.PutJsonAsync($"/v1/inventory/{sku}", ApiBodies.Stock(1_000))).EnsureSuccessStatusCode();
         (await ops.PutJsonAsync("/v1/locations/main", new { address = TestLocations.Warehouse("main") })).EnsureSuccessStatusCode();
+        (await ops.PostJsonAsync($"/v1/inventory/{sku}/transfers", new { from = "main", to = "east", quantity = 1 })).EnsureSuccessStatusCode(); // t1, in transit
         using var storefront = _api.ClientWithKey(ApiFactory.StorefrontKey);
         var order = await (await storefront.PostJsonAsync("/v1/orders", ApiBodies.Order("cus-fuzz", (sku, 2))))
             .ReadAsync<OrderView>(201, "seed order");
@@ -213,6 +214,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
             "sku" => _ids["sku"],
             "location" => _ids["location"],
             "refundId" => $"{_ids["order"]}-x1",
+            "transferId" => _random.Next(2) == 0 ? "t1" : "t2",
             "deliveryId" => "d1",
             "name" => "no-such-subscription",
             _ => _random.Next(6) switch
@@ -271,7 +273,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
         "customer", "id", "email", "name", "channel", "priority", "currency", "lines", "sku", "quantity", "unitPrice", "shippingAddress", "line1", "city",
         "postalCode", "country", "payment", "method", "token", "reason", "comment", "resolution", "exchange", "location", "condition", "shipping", "type",
         "shipmentId", "description", "note", "rating", "subject", "message", "assignee", "status", "detail", "at", "carrier", "locations", "substitutes",
-        "threshold", "url", "eventTypes", "address", "paused", "overlapSeconds",
+        "threshold", "url", "eventTypes", "address", "paused", "overlapSeconds", "delta", "from", "to", "received", "shortfallReason", "reference",
     ];
 
     private System.Text.Json.Nodes.JsonObject RandomObject(int depth)
@@ -288,7 +290,7 @@ public sealed class ApiFuzzTests : IAsyncLifetime
     private System.Text.Json.Nodes.JsonNode? RandomValue(int depth) => _random.Next(depth > 3 ? 9 : 12) switch
     {
         0 => null,
-        1 => System.Text.Json.Nodes.JsonValue.Create(Pick("", "web", "vip", "card", "USD", "US", "delivered", "refund", "resellable", "damaged", "order.*", "https://x.example.com/h", "ana@example.com")),
+        1 => System.Text.Json.Nodes.JsonValue.Create(Pick("", "web", "vip", "card", "USD", "US", "delivered", "refund", "resellable", "damaged", "order.*", "https://x.example.com/h", "ana@example.com", "receipt", "write_off", "main")),
         2 => System.Text.Json.Nodes.JsonValue.Create(Hostile()),
         3 => System.Text.Json.Nodes.JsonValue.Create(_random.Next(-3, 5)),
         4 => System.Text.Json.Nodes.JsonNode.Parse(Pick("2147483648", "-2147483649", "1e400", "1e-30", "0.001", "19.90", "1000000000", "79228162514264337593543950336", "-0")),

@@ -13,11 +13,11 @@ public sealed class EdgeFindingTests
     public void Stock_whose_sum_does_not_fit_is_refused_before_the_ledger_changes()
     {
         var ledger = new StockLedger("sku-big", new InventoryState());
-        ledger.SetStock(new SetStock([new LocationQuantity("main", 7)], []));
+        ledger.SetStock(new SetStock([new LocationQuantity("main", 7)], []), DateTimeOffset.UnixEpoch);
         var before = JsonSerializer.Serialize(ledger.View());
 
         var huge = new SetStock([new LocationQuantity("a", 1_000_000_000), new LocationQuantity("b", 1_000_000_000), new LocationQuantity("c", 1_000_000_000)], []);
-        var refused = Assert.Throws<DomainException>(() => ledger.SetStock(huge));
+        var refused = Assert.Throws<DomainException>(() => ledger.SetStock(huge, DateTimeOffset.UnixEpoch));
 
         Assert.Equal(("validation-failed", "locations"), (refused.Code, refused.Field));
         Assert.Equal(before, JsonSerializer.Serialize(ledger.View())); // the ledger still answers, with the old levels
@@ -27,13 +27,13 @@ public sealed class EdgeFindingTests
     public void A_restock_past_the_bounds_is_refused_and_changes_nothing()
     {
         var ledger = new StockLedger("sku-full", new InventoryState());
-        ledger.SetStock(new SetStock([new LocationQuantity("a", 1_000_000_000), new LocationQuantity("b", 1_000_000_000)], []));
+        ledger.SetStock(new SetStock([new LocationQuantity("a", 1_000_000_000), new LocationQuantity("b", 1_000_000_000)], []), DateTimeOffset.UnixEpoch);
 
-        var refused = Assert.Throws<DomainException>(() => ledger.Restock(new RestockStock("o-1-r1", "a", 1, 0)));
+        var refused = Assert.Throws<DomainException>(() => ledger.Restock(new RestockStock("o-1-r1", "a", 1, 0), DateTimeOffset.UnixEpoch));
 
         Assert.Equal("validation-failed", refused.Code);
         Assert.Equal(2_000_000_000, ledger.View().OnHand);
-        Assert.True(ledger.Restock(new RestockStock("o-1-r1", "a", 0, 1)), "a refused restock must not be remembered as done");
+        Assert.True(ledger.Restock(new RestockStock("o-1-r1", "a", 0, 1), DateTimeOffset.UnixEpoch), "a refused restock must not be remembered as done");
     }
 
     [Theory]

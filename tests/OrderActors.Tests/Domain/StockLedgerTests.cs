@@ -11,7 +11,7 @@ public sealed class StockLedgerTests
     private static StockLedger Ledger(params (string Location, int OnHand)[] locations)
     {
         var ledger = new StockLedger("sku-1", new InventoryState());
-        ledger.SetStock(new SetStock(locations.Select(l => new LocationQuantity(l.Location, l.OnHand)).ToArray(), ["sku-2"]));
+        ledger.SetStock(new SetStock(locations.Select(l => new LocationQuantity(l.Location, l.OnHand)).ToArray(), ["sku-2"]), Now);
         return ledger;
     }
 
@@ -77,11 +77,11 @@ public sealed class StockLedgerTests
     {
         var ledger = Ledger(("main", 10), ("east", 1));
         ledger.Reserve(new ReserveStock("o1", 8), Now, Timeout);
-        var ex = Assert.Throws<DomainException>(() => ledger.SetStock(new SetStock([new LocationQuantity("main", 7)], [])));
+        var ex = Assert.Throws<DomainException>(() => ledger.SetStock(new SetStock([new LocationQuantity("main", 7)], []), Now));
         Assert.Equal("stock-below-reserved", ex.Code);
         Assert.Equal(11, ledger.View().OnHand);
 
-        ledger.SetStock(new SetStock([new LocationQuantity("main", 8)], []));
+        ledger.SetStock(new SetStock([new LocationQuantity("main", 8)], []), Now);
         var view = ledger.View();
         Assert.Equal((8, 8, 0), (view.OnHand, view.Reserved, view.Available));
     }
@@ -118,8 +118,8 @@ public sealed class StockLedgerTests
     {
         var ledger = Ledger(("main", 3), ("east", 5));
         ledger.Reserve(new ReserveStock("o1", 6, Confirm: true), Now, Timeout);
-        Assert.Equal(3, ledger.Commit("o1", "main"));
-        Assert.Equal(0, ledger.Commit("o1", "main")); // a retry commits nothing more
+        Assert.Equal(3, ledger.Commit("o1", "main", Now));
+        Assert.Equal(0, ledger.Commit("o1", "main", Now)); // a retry commits nothing more
         var view = ledger.View();
         Assert.Equal((5, 3, 2, 3), (view.OnHand, view.Reserved, view.Available, view.Committed));
         Assert.True(ledger.Release("o1", "east"));
@@ -154,7 +154,7 @@ public sealed class StockLedgerTests
                 switch (random.Next(4))
                 {
                     case 3:
-                        ledger.Commit(order, random.Next(2) == 0 ? "main" : "east");
+                        ledger.Commit(order, random.Next(2) == 0 ? "main" : "east", Now);
                         break;
                     case 0:
                         ledger.Reserve(new ReserveStock(order, random.Next(1, 8)), Now, Timeout);
@@ -163,7 +163,7 @@ public sealed class StockLedgerTests
                         ledger.Release(order);
                         break;
                     default:
-                        ledger.SetStock(new SetStock([new LocationQuantity("main", random.Next(0, 25)), new LocationQuantity("east", random.Next(0, 12))], []));
+                        ledger.SetStock(new SetStock([new LocationQuantity("main", random.Next(0, 25)), new LocationQuantity("east", random.Next(0, 12))], []), Now);
                         break;
                 }
             }

@@ -2,20 +2,24 @@ using System.Text.Json;
 using CsCheck;
 using OrderActors.Grains;
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Orders;
 
 namespace OrderActors.Tests.Properties;
 
 /// <summary>
 /// The stock ledger under random sequences of valid and invalid commands (stocking with boundary quantities,
-/// reservations, releases, commits, restocks, confirmations): after every command the ledger answers, no location has
-/// negative available stock or fewer units on hand than reserved, the sums fit their declared bounds, and a refused
-/// command left the state exactly as it was.
+/// reservations, releases, commits, restocks, confirmations, adjustments, transfers and their receipts and
+/// cancellations): after every command the ledger answers, no location has negative available stock or fewer units on
+/// hand than reserved, the sums fit their declared bounds, a refused command left the state exactly as it was and
+/// recorded no movement, and the movements tell the whole story: numbered without gaps, their deltas at each location
+/// add up to its on-hand and their write-offs to its written-off units.
 /// </summary>
 public sealed class StockLedgerProperties
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Locations = ["a", "b", "c"];
     private static readonly string[] Orders = ["o1", "o2", "o3", "o4"];
+    private static readonly Actor Ops = new("api-key:ops", "props");
 
     // Small counts most of the time, the edges of every declared bound some of the time.
     private static readonly Gen<int> Quantity = Gen.Frequency(
@@ -32,7 +36,13 @@ public sealed class StockLedgerProperties
         Gen.Select(Gen.OneOf(Orders), Gen.OneOf<string?>(null, "a", "b", "c"), (order, location) => (LedgerCommand)new Release(order, location)),
         Gen.Select(Gen.OneOf(Orders), Location, (order, location) => (LedgerCommand)new Commit(order, location)),
         Gen.Select(Gen.Int[1, 3], Location, Quantity, Quantity, (n, location, resellable, damaged) => (LedgerCommand)new Restock(new RestockStock($"o1-r{n}", location, resellable, damaged))),
-        Gen.OneOf(Orders).Select(order => (LedgerCommand)new Confirm(order)));
+        Gen.OneOf(Orders).Select(order => (LedgerCommand)new Confirm(order)),
+        Gen.Select(Location, Gen.Bool, Quantity, Gen.Enum<StockReason>(), (location, negative, quantity, reason) =>
+            (LedgerCommand)new Adjust(new AdjustStock(location, negative ? -quantity : quantity, reason, null, null, Ops))),
+        Gen.Select(Location, Location, Quantity, (from, to, quantity) => (LedgerCommand)new Transfer(new TransferStock(from, to, quantity, null, null, Ops))),
+        Gen.Select(Gen.Int[1, 4], Quantity, Gen.OneOf<StockReason?>(null, StockReason.Damage, StockReason.Receipt), (n, received, reason) =>
+            (LedgerCommand)new Receive(new ReceiveTransfer($"t{n}", received, reason, null, Ops))),
+        Gen.Int[1, 4].Select(n => (LedgerCommand)new Cancel(new CancelTransfer($"t{n}", null, Ops))));
 
     [Fact]
     public void Every_command_sequence_keeps_the_ledger_answering_and_its_invariants()
@@ -40,6 +50,7 @@ public sealed class StockLedgerProperties
         var runs = Cases.Check(Command.Array[1, 25], 2_000, commands =>
         {
             var ledger = new StockLedger("sku-p", new InventoryState());
+            var history = new List<StockMovement>();
             foreach (var command in commands)
             {
                 var before = Snapshot(ledger);
@@ -50,9 +61,12 @@ public sealed class StockLedgerProperties
                 catch (DomainException)
                 {
                     Assert.True(before == Snapshot(ledger), $"a refused {command} changed the ledger");
+                    Assert.True(ledger.TakeMovements().Count == 0, $"a refused {command} recorded a movement");
                 }
 
+                history.AddRange(ledger.TakeMovements());
                 Check(ledger, command);
+                CheckHistory(ledger, history, command);
             }
         });
         Console.WriteLine($"Stock ledger properties: {runs} command sequences.");
@@ -67,6 +81,28 @@ public sealed class StockLedgerProperties
         Assert.Equal(view.Locations.Sum(l => (long)l.Available), view.Available);
     }
 
+    // Every change of on-hand and of written-off units is a movement: replaying them gives the levels.
+    private static void CheckHistory(StockLedger ledger, List<StockMovement> history, LedgerCommand after)
+    {
+        Assert.True(history.Select(m => m.Number).SequenceEqual(Enumerable.Range(1, history.Count).Select(n => (long)n)), $"after {after}: movements are numbered 1, 2, 3…");
+        Assert.Equal(history.Count, ledger.View().LastMovement);
+        var view = ledger.View();
+        foreach (var location in Locations)
+        {
+            var at = history.Where(m => m.Location == location).ToArray();
+            var onHand = view.Locations.SingleOrDefault(l => l.Location == location)?.OnHand ?? 0;
+            Assert.True(at.Sum(m => (long)m.Delta) == onHand, $"after {after}: the deltas at '{location}' add up to {at.Sum(m => (long)m.Delta)}, on hand is {onHand}");
+            Assert.True(at.Length == 0 || at[^1].OnHand == onHand, $"after {after}: the last movement at '{location}' says {at.LastOrDefault()?.OnHand} on hand, the ledger {onHand}");
+            Assert.True(at.Sum(m => (long)m.WrittenOff) == ledger.State.WrittenOff.GetValueOrDefault(location), $"after {after}: the write-offs at '{location}' do not add up");
+        }
+
+        var open = ledger.State.Transfers.Where(t => t.Status == TransferStatus.InTransit).ToArray();
+        Assert.Equal(open.Sum(t => t.Quantity), view.InTransit);
+        Assert.Equal(open, view.Transfers);
+        Assert.True(view.OnHand + (long)view.InTransit <= DomainLimits.MaxOnHandPerSku, $"after {after}: {view.OnHand} on hand and {view.InTransit} in transit pass the SKU's bound");
+        Assert.True(ledger.State.Transfers.Count(t => t.Status != TransferStatus.InTransit) <= StockLedger.FinishedTransfersKept);
+    }
+
     private static string Snapshot(StockLedger ledger) => JsonSerializer.Serialize(ledger.State);
 
     private abstract record LedgerCommand
@@ -76,7 +112,7 @@ public sealed class StockLedgerProperties
 
     private sealed record Stock(LocationQuantity[] Locations) : LedgerCommand
     {
-        public override void Apply(StockLedger ledger) => ledger.SetStock(new SetStock(Locations, []));
+        public override void Apply(StockLedger ledger) => ledger.SetStock(new SetStock(Locations, []), Now);
 
         public override string ToString() => $"SetStock({string.Join(", ", Locations.Select(l => $"{l.Location}={l.OnHand}"))})";
     }
@@ -93,16 +129,44 @@ public sealed class StockLedgerProperties
 
     private sealed record Commit(string Order, string Location) : LedgerCommand
     {
-        public override void Apply(StockLedger ledger) => ledger.Commit(Order, Location);
+        public override void Apply(StockLedger ledger) => ledger.Commit(Order, Location, Now);
     }
 
     private sealed record Restock(RestockStock Request) : LedgerCommand
     {
-        public override void Apply(StockLedger ledger) => ledger.Restock(Request);
+        public override void Apply(StockLedger ledger) => ledger.Restock(Request, Now);
     }
 
     private sealed record Confirm(string Order) : LedgerCommand
     {
         public override void Apply(StockLedger ledger) => ledger.Confirm(Order);
+    }
+
+    private sealed record Adjust(AdjustStock Command) : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger) => ledger.Adjust(Command, Now);
+
+        public override string ToString() => $"Adjust({Command.Location} {Command.Delta:+#;-#;0} {Command.Reason})";
+    }
+
+    private sealed record Transfer(TransferStock Command) : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger) => ledger.Transfer(Command, Now);
+
+        public override string ToString() => $"Transfer({Command.Quantity} {Command.From}→{Command.To})";
+    }
+
+    private sealed record Receive(ReceiveTransfer Command) : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger) => ledger.ReceiveTransfer(Command, Now);
+
+        public override string ToString() => $"Receive({Command.TransferId} {Command.Received} {Command.ShortfallReason})";
+    }
+
+    private sealed record Cancel(CancelTransfer Command) : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger) => ledger.CancelTransfer(Command, Now);
+
+        public override string ToString() => $"Cancel({Command.TransferId})";
     }
 }

@@ -116,7 +116,7 @@ public sealed partial class ValidatorProperties
             Assert.All(command.Locations, l => Assert.InRange(l.OnHand, 0, DomainLimits.MaxOnHandPerLocation));
             Assert.True(command.Locations.Sum(l => (long)l.OnHand) <= DomainLimits.MaxOnHandPerSku, $"accepted {command.Locations.Sum(l => (long)l.OnHand)} units for one SKU");
             var ledger = new OrderActors.Grains.Inventory.StockLedger(r.Sku, new OrderActors.Grains.Inventory.InventoryState());
-            ledger.SetStock(command);
+            ledger.SetStock(command, DateTimeOffset.UnixEpoch);
             _ = ledger.View();
         });
         Console.WriteLine($"Stock validation properties: {accepted} accepted.");
