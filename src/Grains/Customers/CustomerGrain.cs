@@ -1,12 +1,15 @@
+using OrderActors.EventLog;
 using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Customers;
 
 /// <summary>The stored state of a customer: its orders.</summary>
+/// <remarks>A state table: a write stores the entries that changed, so a customer with years of orders costs a new order
+/// one row, not the whole list.</remarks>
 public sealed record CustomerState
 {
     /// <summary>The customer's orders by id, those still being placed (or that died being placed) included.</summary>
-    public Dictionary<string, CustomerOrderEntry> Orders { get; set; } = [];
+    public StateTable<CustomerOrderEntry> Orders { get; set; } = new();
 }
 
 /// <summary>One of a customer's orders.</summary>
@@ -70,7 +73,7 @@ public sealed class CustomerGrain(
 
     public async Task ForgetAsync(string orderId)
     {
-        if (State.Orders.TryGetValue(orderId, out var entry) && !entry.Confirmed)
+        if (State.Orders.Peek(orderId, out var entry) && !entry.Confirmed)
         {
             State.Orders.Remove(orderId);
             _newestFirst = null;
@@ -103,7 +106,7 @@ public sealed class CustomerGrain(
                         listed.Add(order);
                         Confirm(batch[i]);
                         break;
-                    case { Verdict: ReservationVerdict.Release } when !State.Orders[batch[i]].Confirmed:
+                    case { Verdict: ReservationVerdict.Release } when State.Orders.Peek(batch[i], out var entry) && !entry.Confirmed:
                         State.Orders.Remove(batch[i]); // refused, or died before its write: there is no such order
                         dropped = true;
                         break;
@@ -124,7 +127,7 @@ public sealed class CustomerGrain(
 
     private void Confirm(string orderId)
     {
-        if (State.Orders.TryGetValue(orderId, out var entry) && !entry.Confirmed)
+        if (State.Orders.Peek(orderId, out var entry) && !entry.Confirmed)
         {
             State.Orders[orderId] = entry with { Confirmed = true };
         }
