@@ -108,11 +108,19 @@ public sealed class ReportsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
     }
 
     [Fact]
+    public void A_csv_field_with_a_line_break_a_quote_or_a_comma_is_quoted_and_a_formula_is_neutralized()
+    {
+        var csv = new System.Text.StringBuilder();
+        OrderActors.Api.Endpoints.Csv.Row(csv, "plain", "a,b", "say \"hi\"", "two\nlines", OrderActors.Api.Endpoints.Csv.Text("=SUM(A1)"));
+        Assert.Equal("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",'=SUM(A1)\r\n", csv.ToString());
+    }
+
+    [Fact]
     public async Task Csv_exports_have_a_header_rfc_4180_quoting_invariant_numbers_and_no_formulas()
     {
         var sku = ApiFixture.NewSku();
         await fixture.StockAsync(sku, 10);
-        var customer = $"=HYPERLINK(\"x\"),\n{sku}";
+        var customer = $"=HYPERLINK(\"x\"), {sku}"; // customer ids hold no control characters, so no line break to quote here
         var body = JsonSerializer.Deserialize<Dictionary<string, object?>>(JsonSerializer.Serialize(ApiBodies.Order("c", (sku, 3))))!;
         body["customer"] = new { id = customer };
         var placed = JsonDocument.Parse(await (await fixture.Storefront.PostJsonAsync("/v1/orders", body)).Content.ReadAsStringAsync()).RootElement;
@@ -131,7 +139,7 @@ public sealed class ReportsApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
         var placedAt = placed.GetProperty("placedAt").GetDateTimeOffset().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(
             "id,status,paymentStatus,fulfillmentStatus,channel,customerId,currency,subtotal,placedAt\r\n" +
-            $"{id},confirmed,authorized,unfulfilled,web,\"'=HYPERLINK(\"\"x\"\"),\n{sku}\",USD,30.00,{placedAt}\r\n",
+            $"{id},confirmed,authorized,unfulfilled,web,\"'=HYPERLINK(\"\"x\"\"), {sku}\",USD,30.00,{placedAt}\r\n",
             csv);
 
         string[] lines = [];
