@@ -14,7 +14,7 @@ namespace OrderActors.Api.Endpoints;
 /// PUT    /v1/carts/{id}/lines/{sku}   {"quantity"} set a line's units (0 removes it)
 /// DELETE /v1/carts/{id}/lines/{sku}   remove a line
 /// PATCH  /v1/carts/{id}               {"customer","shippingAddress","shippingMethod","discountCode","priority"} ("" removes a method or code)
-/// POST   /v1/carts/{id}/complete      {"payment","customer"} place its order (a retry answers the same order)
+/// POST   /v1/carts/{id}/complete      {"payment","customer","expectedTotal"} place its order (a retry answers the same order)
 /// </code>
 /// </summary>
 public static class CartsEndpoints
@@ -65,7 +65,7 @@ public static class CartsEndpoints
         OrdersEndpoints.CustomerRequest? Customer, OrdersEndpoints.AddressRequest? ShippingAddress, string? ShippingMethod, string? DiscountCode, string? Priority);
 
     /// <summary>The body of <c>POST /v1/carts/{id}/complete</c>.</summary>
-    public sealed record CompleteCartRequest(OrdersEndpoints.PaymentRequest? Payment, OrdersEndpoints.CustomerRequest? Customer);
+    public sealed record CompleteCartRequest(OrdersEndpoints.PaymentRequest? Payment, OrdersEndpoints.CustomerRequest? Customer, decimal? ExpectedTotal = null);
 
     public static async Task<Results<Created<CartView>, ProblemHttpResult>> CreateAsync(CreateCartRequest? body, HttpContext http, IGrainFactory grains, TimeProvider time)
     {
@@ -191,12 +191,17 @@ public static class CartsEndpoints
         var payment = validation.Required("body", body) && validation.Required("payment", body!.Payment) ? OrdersEndpoints.Payment(validation, body.Payment!) : null;
 
         var customer = body?.Customer is null ? null : OrdersEndpoints.Customer(validation, "customer", body.Customer);
+        if (body?.ExpectedTotal is < 0 or > DomainLimits.MaxUnitPrice * DomainLimits.MaxOrderLines)
+        {
+            validation.Add("expectedTotal", $"{body.ExpectedTotal} is not a total an order can have.");
+        }
+
         if (!validation.IsValid)
         {
             return Problems.Validation(validation.Errors);
         }
 
-        var completion = await grains.GetGrain<ICartGrain>(id).CompleteAsync(new CompleteCart(payment!, customer, http.User.ToActor()));
+        var completion = await grains.GetGrain<ICartGrain>(id).CompleteAsync(new CompleteCart(payment!, customer, http.User.ToActor(), body!.ExpectedTotal));
         return OrdersEndpoints.Placement(completion.Result, completion.Command, completion.OrderId, http);
     }
 

@@ -32,9 +32,13 @@ public sealed record SetCartLine(string Sku, int Quantity, Actor Actor);
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Carts.UpdateCart")]
 public sealed record UpdateCart(Customer? Customer, Address? ShippingAddress, string? ShippingMethod, string? DiscountCode, OrderPriority? Priority, Actor Actor);
 
-/// <summary>Places the cart's order with this payment (and the buyer, when the cart has none yet).</summary>
+/// <summary>
+/// Places the cart's order with this payment (and the buyer, when the cart has none yet). With
+/// <paramref name="ExpectedTotal"/> (the total the buyer was shown) a cart whose total is not that any more (a price or
+/// a code changed) is refused, <c>cart-total-changed</c>, and nothing is placed.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Carts.CompleteCart")]
-public sealed record CompleteCart(PaymentDetails Payment, Customer? Customer, Actor Actor);
+public sealed record CompleteCart(PaymentDetails Payment, Customer? Customer, Actor Actor, decimal? ExpectedTotal = null);
 
 /// <summary>The outcome of completing a cart.</summary>
 /// <param name="OrderId">The order it placed, or tried to.</param>

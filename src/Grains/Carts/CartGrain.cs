@@ -144,6 +144,12 @@ public sealed class CartGrain(
 
         if (State.Checkout is null)
         {
+            if (command.ExpectedTotal is { } expected && (await ViewAsync()).Total is var total && total != expected)
+            {
+                throw DomainException.Conflict("cart-total-changed",
+                    $"Cart '{Id}' totals {total} {State.Currency} now, not {expected}: show the buyer the cart again before completing it.");
+            }
+
             State.Checkout = new PendingPlacement(PendingPlacement.OrderIdFor(Id, State.Attempts + 1), OrderRequest(command));
             State.Attempts++;
             State.Status = CartStatus.Completing;

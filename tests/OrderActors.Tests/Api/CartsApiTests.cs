@@ -163,6 +163,25 @@ public sealed class CartsApiTests(ApiFixture fixture) : IClassFixture<ApiFixture
     }
 
     [Fact]
+    public async Task A_completion_with_the_total_the_buyer_saw_is_refused_when_a_price_changed_since()
+    {
+        var sku = ApiFixture.NewSku();
+        await fixture.StockAsync(sku, 5);
+        var cart = await CreateAsync(new { customer = new { id = "cus-total" }, lines = new[] { new { sku, quantity = 2 } }, shippingAddress = Address });
+        Assert.Equal(20m, cart.Total);
+        await fixture.PriceAsync(sku, 12m);
+
+        await (await fixture.Storefront.PostJsonAsync($"/v1/carts/{cart.Id}/complete", new { payment = new { method = "card", token = "tok_visa" }, expectedTotal = 20m }))
+            .AssertProblemAsync(409, "cart-total-changed", "the price rose after the buyer looked");
+        Assert.Equal((0, 5), await StockAsync(sku));
+        var shown = await GetAsync(cart.Id);
+        Assert.Equal((CartStatus.Open, 24m), (shown.Status, shown.Total));
+        var order = await (await fixture.Storefront.PostJsonAsync($"/v1/carts/{cart.Id}/complete", new { payment = new { method = "card", token = "tok_visa" }, expectedTotal = 24m }))
+            .ReadAsync<OrderView>(201, "complete at the total shown again");
+        Assert.Equal(24m, order.Total);
+    }
+
+    [Fact]
     public async Task Bad_cart_requests_are_refused_with_a_problem_and_change_nothing()
     {
         var sku = ApiFixture.NewSku();
