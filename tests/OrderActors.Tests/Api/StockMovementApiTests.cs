@@ -182,8 +182,9 @@ public sealed class StockMovementApiTests(ApiFixture fixture) : IClassFixture<Ap
         await Eventually.TrueAsync(async () =>
         {
             var page = JsonDocument.Parse(await fixture.Analytics.GetStringAsync($"/v1/reports/inventory?limit=1&cursor={ReportQueries.SkuCursor(sku[..^1])}")).RootElement.GetProperty("items");
-            return page.GetArrayLength() == 1 && page[0].GetProperty("sku").GetString() == sku && page[0].GetProperty("onHand").GetInt32() == 5;
-        }, "the inventory report shows the write-off and the units in transit gone from on-hand");
+            return page.GetArrayLength() == 1 && page[0].GetProperty("sku").GetString() == sku && page[0].GetProperty("onHand").GetInt32() == 5
+                && page[0].GetProperty("inTransit").GetInt32() == 2 && page[0].GetProperty("writtenOff").GetInt32() == 3;
+        }, "the inventory report shows the write-off and the units in transit, gone from on-hand");
 
         var admin = fixture.Api.ClientWithKey(ApiFactory.AdminKey);
         var events = new List<(string?, string?)>();

@@ -180,7 +180,7 @@ internal static class ReportExpectations
     public static void AssertInventory(IEnumerable<InventoryView> stock, IReadOnlyList<InventoryLevel> levels, Func<string, int> threshold)
     {
         var expected = stock.OrderBy(s => s.Sku, StringComparer.Ordinal)
-            .Select(s => $"{s.Sku} {s.OnHand} {s.Reserved} {s.Available} {s.Committed} {threshold(s.Sku)} {s.Available <= threshold(s.Sku)}");
-        Assert.Equal(expected, levels.Select(l => $"{l.Sku} {l.OnHand} {l.Reserved} {l.Available} {l.Committed} {l.Threshold} {l.Low}"));
+            .Select(s => $"{s.Sku} {s.OnHand} {s.Reserved} {s.Available} {s.Committed} {s.InTransit} {s.WrittenOff} {threshold(s.Sku)} {s.Available <= threshold(s.Sku)}");
+        Assert.Equal(expected, levels.Select(l => $"{l.Sku} {l.OnHand} {l.Reserved} {l.Available} {l.Committed} {l.InTransit} {l.WrittenOff} {l.Threshold} {l.Low}"));
     }
 }
