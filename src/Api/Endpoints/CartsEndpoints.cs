@@ -77,11 +77,7 @@ public static class CartsEndpoints
             return Problems.Validation(validation.Errors);
         }
 
-        var currency = body.Currency ?? "USD";
-        if (!IsoCodes.IsCurrency(currency))
-        {
-            validation.Add("currency", $"'{(currency.Length > 10 ? currency[..10] + "…" : currency)}' is not an ISO 4217 currency code such as USD or EUR.");
-        }
+        var currency = validation.Currency("currency", body.Currency);
 
         var channel = validation.Enum("channel", body.Channel, SalesChannel.Web);
         var priority = validation.Enum("priority", body.Priority, OrderPriority.Standard);
@@ -101,7 +97,7 @@ public static class CartsEndpoints
                 {
                     var line = requested[i]!;
                     validation.Identifier($"lines[{i}].sku", line.Sku, "SKU");
-                    Quantity(validation, $"lines[{i}].quantity", line.Quantity, min: 1);
+                    validation.LineQuantity($"lines[{i}].quantity", line.Quantity);
                     if (line.Sku is not null && lines.Any(l => l.Sku == line.Sku))
                     {
                         validation.Add($"lines[{i}].sku", $"'{line.Sku}' is already a line; a cart holds one line per SKU.");
@@ -141,7 +137,7 @@ public static class CartsEndpoints
         validation.Identifier("sku", sku, "SKU");
         if (validation.Required("body", body))
         {
-            Quantity(validation, "quantity", body!.Quantity, min: 0);
+            validation.LineQuantity("quantity", body!.Quantity, min: 0);
         }
 
         return await SetAsync(id, sku, body?.Quantity ?? 0, validation, http, grains);
@@ -218,14 +214,6 @@ public static class CartsEndpoints
         }
 
         return TypedResults.Ok(await grains.GetGrain<ICartGrain>(id).SetLineAsync(new SetCartLine(sku, quantity, http.User.ToActor())));
-    }
-
-    private static void Quantity(Validation validation, string field, int? quantity, int min)
-    {
-        if (validation.Required(field, quantity) && (quantity < min || quantity > OrdersEndpoints.MaxLineQuantity))
-        {
-            validation.Add(field, $"{quantity} must be between {min} and {OrdersEndpoints.MaxLineQuantity}.");
-        }
     }
 
     private static string? Method(Validation validation, string? method)

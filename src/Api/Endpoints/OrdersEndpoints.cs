@@ -199,11 +199,7 @@ public static class OrdersEndpoints
 
         var channel = validation.Enum("channel", body.Channel, SalesChannel.Web);
         var priority = validation.Enum("priority", body.Priority, OrderPriority.Standard);
-        var currency = body.Currency ?? "USD";
-        if (!IsoCodes.IsCurrency(currency))
-        {
-            validation.Add("currency", $"'{(currency.Length > 10 ? currency[..10] + "…" : currency)}' is not an ISO 4217 currency code such as USD or EUR.");
-        }
+        var currency = validation.Currency("currency", body.Currency);
 
         var lines = new List<OrderLineRequest>();
         if (validation.Required("lines", body.Lines))
@@ -223,10 +219,7 @@ public static class OrdersEndpoints
                 }
 
                 validation.Identifier($"{field}.sku", line!.Sku, "SKU");
-                if (validation.Required($"{field}.quantity", line.Quantity) && line.Quantity is <= 0 or > MaxLineQuantity)
-                {
-                    validation.Add($"{field}.quantity", $"{line.Quantity} must be between 1 and {MaxLineQuantity}.");
-                }
+                validation.LineQuantity($"{field}.quantity", line.Quantity);
 
                 var priceOverride = line.PriceOverride ?? false;
                 if (priceOverride ? validation.Required($"{field}.unitPrice", line.UnitPrice) : line.UnitPrice is not null)

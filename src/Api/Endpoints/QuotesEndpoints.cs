@@ -73,11 +73,7 @@ public static class QuotesEndpoints
 
         var customer = validation.Required("customer", body.Customer) ? OrdersEndpoints.Customer(validation, "customer", body.Customer!) : null;
         var channel = validation.Enum("channel", body.Channel, SalesChannel.Phone);
-        var currency = body.Currency ?? "USD";
-        if (!IsoCodes.IsCurrency(currency))
-        {
-            validation.Add("currency", $"'{(currency.Length > 10 ? currency[..10] + "…" : currency)}' is not an ISO 4217 currency code such as USD or EUR.");
-        }
+        var currency = validation.Currency("currency", body.Currency);
 
         var lines = new List<QuoteLineRequest>();
         if (validation.Required("lines", body.Lines))
@@ -96,10 +92,7 @@ public static class QuotesEndpoints
 
                 var line = body.Lines[i]!;
                 validation.Identifier($"lines[{i}].sku", line.Sku, "SKU");
-                if (validation.Required($"lines[{i}].quantity", line.Quantity) && line.Quantity is <= 0 or > OrdersEndpoints.MaxLineQuantity)
-                {
-                    validation.Add($"lines[{i}].quantity", $"{line.Quantity} must be between 1 and {OrdersEndpoints.MaxLineQuantity}.");
-                }
+                validation.LineQuantity($"lines[{i}].quantity", line.Quantity);
 
                 if (line.UnitPrice is not null)
                 {

@@ -327,10 +327,7 @@ public static class ReturnsEndpoints
     private static (string Sku, int Quantity) SkuAndQuantity(Validation validation, string field, string? sku, int? quantity)
     {
         validation.Identifier($"{field}.sku", sku, "SKU");
-        if (validation.Required($"{field}.quantity", quantity) && quantity is <= 0 or > OrdersEndpoints.MaxLineQuantity)
-        {
-            validation.Add($"{field}.quantity", $"{quantity} must be between 1 and {OrdersEndpoints.MaxLineQuantity}.");
-        }
+        validation.LineQuantity($"{field}.quantity", quantity);
 
         return (sku ?? "", quantity ?? 0);
     }

@@ -102,6 +102,27 @@ internal sealed partial class Validation
         return value.Trim();
     }
 
+    /// <summary>An order's, cart's or quote's currency: an ISO 4217 code, <c>USD</c> when absent.</summary>
+    public string Currency(string field, string? value)
+    {
+        var currency = value ?? "USD";
+        if (!IsoCodes.IsCurrency(currency))
+        {
+            Add(field, $"'{(currency.Length > 10 ? currency[..10] + "…" : currency)}' is not an ISO 4217 currency code such as USD or EUR.");
+        }
+
+        return currency;
+    }
+
+    /// <summary>A line's units: required, from <paramref name="min"/> (0 where 0 removes the line) to <see cref="DomainLimits.MaxLineQuantity"/>.</summary>
+    public void LineQuantity(string field, int? quantity, int min = 1)
+    {
+        if (Required(field, quantity) && (quantity < min || quantity > DomainLimits.MaxLineQuantity))
+        {
+            Add(field, $"{quantity} must be between {min} and {DomainLimits.MaxLineQuantity}.");
+        }
+    }
+
     /// <summary>
     /// A customer id as orders carry it: required, at most <see cref="DomainLimits.MaxNameLength"/> characters, no control
     /// characters. Kept as sent, not trimmed: it is the key of the customer's grain.

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains.Catalog;
 using OrderActors.Grains.Events;
@@ -31,7 +29,6 @@ public sealed class CartGrain(
 {
     /// <summary>The reminder that marks an idle cart abandoned.</summary>
     public const string AbandonmentReminder = "cart-abandonment";
-    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
 
     private CartState State => cart.State;
 
@@ -41,7 +38,7 @@ public sealed class CartGrain(
 
     public async Task<CartView> CreateAsync(CreateCart command)
     {
-        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(command with { Actor = new Actor("", "") }, FingerprintJson)));
+        var fingerprint = RequestFingerprint.Of(command with { Actor = new Actor("", "") });
         if (Exists)
         {
             return State.Fingerprint == fingerprint

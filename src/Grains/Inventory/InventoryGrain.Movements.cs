@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
 using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Inventory;
@@ -88,8 +86,8 @@ public sealed partial class InventoryGrain
     // An Idempotency-Key is scoped by kind and client; the same key with another request is refused.
     private KeyedStockRequest? Replay(string? key, Actor actor, string kind, object request)
     {
-        var known = key is null ? null : inventory.State.Requests.FirstOrDefault(r => r.Key == RequestKey(key, actor, kind));
-        return known is null || known.Fingerprint == Fingerprint(request)
+        var known = key is null ? null : inventory.State.Requests.FirstOrDefault(r => r.Key == RequestFingerprint.KeyOf(key, actor, kind));
+        return known is null || known.Fingerprint == RequestFingerprint.Of(request)
             ? known
             : throw DomainException.Conflict("idempotency-key-reused", $"The Idempotency-Key '{key}' was used for another {kind} request; use a new key.");
     }
@@ -102,7 +100,7 @@ public sealed partial class InventoryGrain
         }
 
         var requests = inventory.State.Requests;
-        requests.Add(new KeyedStockRequest(RequestKey(key, actor, kind), Fingerprint(request), at, movement, transfer));
+        requests.Add(new KeyedStockRequest(RequestFingerprint.KeyOf(key, actor, kind), RequestFingerprint.Of(request), at, movement, transfer));
         if (requests.Count > RequestsKept)
         {
             requests.RemoveRange(0, requests.Count - RequestsKept);
@@ -117,7 +115,4 @@ public sealed partial class InventoryGrain
         inventory.State.Requests.RemoveAll(r => r.At < now - RequestsKeptFor);
     }
 
-    private static string RequestKey(string key, Actor actor, string kind) => $"{kind}\n{actor.Id}\n{key}";
-
-    private static string Fingerprint(object request) => Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, request.GetType())));
 }

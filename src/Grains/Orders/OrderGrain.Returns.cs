@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OrderActors.Grains.Events;
@@ -753,12 +752,12 @@ public sealed partial class OrderGrain
     // An Idempotency-Key is scoped by kind and client; the same key with another request is refused.
     private string? Replay(string? key, Actor actor, string kind, object request)
     {
-        if (key is null || !State.Requests.TryGetValue(RequestKey(key, actor, kind), out var known))
+        if (key is null || !State.Requests.TryGetValue(RequestFingerprint.KeyOf(key, actor, kind), out var known))
         {
             return null;
         }
 
-        return known.Fingerprint == RequestFingerprint(request)
+        return known.Fingerprint == RequestFingerprint.Of(request)
             ? known.ResultId
             : throw DomainException.Conflict("idempotency-key-reused", $"The Idempotency-Key '{key}' was used for another {kind} request; use a new key.");
     }
@@ -767,14 +766,9 @@ public sealed partial class OrderGrain
     {
         if (key is not null)
         {
-            State.Requests[RequestKey(key, actor, kind)] = new IdempotentRequest(RequestFingerprint(request), resultId);
+            State.Requests[RequestFingerprint.KeyOf(key, actor, kind)] = new IdempotentRequest(RequestFingerprint.Of(request), resultId);
         }
     }
-
-    private static string RequestKey(string key, Actor actor, string kind) => $"{kind}\n{actor.Id}\n{key}";
-
-    private static string RequestFingerprint(object request)
-        => Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, request.GetType(), FingerprintJson)));
 
     private static string Describe(IEnumerable<SkuQuantity> units) => string.Join(", ", units.Select(u => $"{u.Quantity} × {u.Sku}"));
 

@@ -32,7 +32,6 @@ public sealed partial class OrderGrain(
     ILogger<OrderGrain> logger)
     : Grain, IOrderGrain
 {
-    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web) { Converters = { new CanonicalDecimalConverter() } };
     private static readonly Actor System = new("system", "orders");
 
     private bool _placementInFlight;
@@ -914,7 +913,7 @@ public sealed partial class OrderGrain(
 
     // The actor is not part of the request body: a retry by the same client is the same request.
     private static string Fingerprint(PlaceOrder command)
-        => Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(command with { Actor = new Actor("", "") }, FingerprintJson)));
+        => RequestFingerprint.Of(command with { Actor = new Actor("", "") });
 
     private OrderView View()
     {

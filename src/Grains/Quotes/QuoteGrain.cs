@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using OrderActors.Grains.Events;
 using OrderActors.Grains.Inventory;
@@ -63,7 +62,6 @@ public sealed class QuoteGrain(
     /// <summary>The reminder that expires a sent quote.</summary>
     public const string ExpiryReminder = "quote-expiry";
 
-    private static readonly JsonSerializerOptions FingerprintJson = new(JsonSerializerDefaults.Web);
 
     private QuoteState State => quote.State;
 
@@ -71,7 +69,7 @@ public sealed class QuoteGrain(
 
     public async Task<QuoteView> CreateAsync(CreateQuote command)
     {
-        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(command with { Actor = new Actor("", "") }, FingerprintJson)));
+        var fingerprint = RequestFingerprint.Of(command with { Actor = new Actor("", "") });
         if (State.Request is not null)
         {
             return State.Fingerprint == fingerprint
