@@ -13,6 +13,7 @@ namespace OrderActors.Api.Endpoints;
 /// GET  /v1/orders?customer=            a customer's orders, newest first, as GET /v1/customers/{id}/orders (limit, after)
 /// GET  /v1/orders/{id}                 the order with its lines, statuses, shipments and timeline
 /// POST /v1/orders/{id}/cancel          cancel what has not shipped
+/// POST /v1/orders/{id}/edits           edit lines and/or address before fulfilment; "preview": true shows totals and the version to confirm
 /// GET  /v1/orders/{id}/notifications   the customer notifications the order produced
 /// </code>
 /// </summary>
@@ -38,6 +39,9 @@ public static class OrdersEndpoints
         group.MapPost("/{id}/cancel", CancelOrderAsync).RequireAuthorization(Policies.PlaceOrders)
             .WithName("CancelOrder").WithSummary("Cancel what has not shipped: release its stock, void or refund its part")
             .ProducesProblems(404, 409, 422);
+        group.MapPost("/{id}/edits", EditOrderAsync).RequireAuthorization(Policies.PlaceOrders)
+            .WithName("EditOrder").WithSummary("Edit an order none of whose shipments was picked: lines (all or nothing) and address; preview the new totals and payment difference, then confirm with the version")
+            .ProducesProblems(402, 404, 409, 422, 503);
         group.MapGet("/{id}/notifications", GetNotificationsAsync).RequireAuthorization(Policies.ReadOrders)
             .WithName("GetOrderNotifications").WithSummary("The customer notifications the order produced")
             .ProducesProblems(404);
@@ -66,6 +70,21 @@ public static class OrdersEndpoints
     public sealed record PaymentRequest(string? Method, string? Token);
 
     public sealed record CancelRequest(string? Reason);
+
+    /// <summary>
+    /// An order edit: <c>lines</c> are the order's lines afterwards, one per SKU (left out: kept), <c>shippingAddress</c>
+    /// the new address (left out: kept). <c>preview</c> true changes nothing; <c>version</c> is the order's version the
+    /// edit was previewed on, <c>expectedTotal</c> the total the buyer was shown; <c>payment</c> pays a higher total
+    /// (left out: the order's own payment).
+    /// </summary>
+    public sealed record EditRequest(
+        List<EditLineRequest?>? Lines, AddressRequest? ShippingAddress, bool? Preview, int? Version, decimal? ExpectedTotal, string? Reason, PaymentRequest? Payment = null);
+
+    /// <summary>A line of an edited order: a SKU and its quantity afterwards.</summary>
+    public sealed record EditLineRequest(string? Sku, int? Quantity);
+
+    /// <summary>The answer to an edit: what it does (or did), and the order after a confirmed one.</summary>
+    public sealed record EditResponse(OrderEditPreview Edit, OrderView? Order);
 
     /// <summary>The body of <c>GET /v1/orders/{id}/notifications</c>.</summary>
     public sealed record NotificationsResponse(IReadOnlyList<CustomerNotification> Notifications);
@@ -139,11 +158,12 @@ public static class OrdersEndpoints
         => Problems.Result(403, "price-override-forbidden", "Only ops and admin keys may set prices.",
             "Prices come from the catalog; leave unitPrice out (or send the catalog price), or use an ops or admin key to override.");
 
-    private static ProblemHttpResult PaymentUnavailable(HttpContext http, PaymentProblem? problem)
+    private static ProblemHttpResult PaymentUnavailable(HttpContext http, PaymentProblem? problem,
+        string next = "Nothing was reserved or charged; retry the same request (with the same Idempotency-Key).")
     {
         http.Response.Headers.RetryAfter = "5";
         return Problems.Result(503, "payment-unavailable", "The payment service did not answer.",
-            $"{problem?.Message} Nothing was reserved or charged; retry the same request (with the same Idempotency-Key).",
+            $"{problem?.Message} {next}",
             new Dictionary<string, object?> { ["reason"] = problem?.Reason });
     }
 
@@ -164,6 +184,91 @@ public static class OrdersEndpoints
 
         var order = await grains.GetGrain<IOrderGrain>(id).CancelAsync(new CancelOrder(reason, http.User.ToActor()));
         return TypedResults.Ok(order);
+    }
+
+    public static async Task<Results<Ok<EditResponse>, ProblemHttpResult>> EditOrderAsync(string id, EditRequest? body, HttpContext http, IGrainFactory grains)
+    {
+        if (!Validation.IsIdentifier(id))
+        {
+            return OrderNotFound(id);
+        }
+
+        var validation = new Validation();
+        if (body is null)
+        {
+            validation.Add("body", "is required.");
+            return Problems.Validation(validation.Errors);
+        }
+
+        List<SkuQuantity>? lines = null;
+        if (body.Lines is not null)
+        {
+            if (body.Lines.Count is 0 or > MaxLines)
+            {
+                validation.Add("lines", $"must hold between 1 and {MaxLines} lines (cancel the order to remove everything).");
+            }
+
+            lines = [];
+            for (var i = 0; i < body.Lines.Count; i++)
+            {
+                var line = body.Lines[i];
+                if (validation.Required($"lines[{i}]", line))
+                {
+                    validation.Identifier($"lines[{i}].sku", line!.Sku, "SKU");
+                    validation.LineQuantity($"lines[{i}].quantity", line.Quantity);
+                    lines.Add(new SkuQuantity(line.Sku ?? "", line.Quantity ?? 0));
+                }
+            }
+
+            if (lines.GroupBy(l => l.Sku, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                validation.Add("lines", $"list SKU '{twice.Key}' once, with its new quantity.");
+            }
+        }
+
+        var address = body.ShippingAddress is null ? null : Address(validation, "shippingAddress", body.ShippingAddress);
+        if (lines is null && address is null)
+        {
+            validation.Add("body", "needs lines, shippingAddress or both.");
+        }
+
+        if (body.Version is < 0)
+        {
+            validation.Add("version", "must not be negative.");
+        }
+
+        if (body.ExpectedTotal is { } expected && (expected < 0 || expected > DomainLimits.MaxUnitPrice * DomainLimits.MaxLineQuantity))
+        {
+            validation.Add("expectedTotal", "must be an amount of zero or more.");
+        }
+
+        validation.Text("reason", body.Reason, 500, required: false);
+        var payment = body.Payment is null ? null : Payment(validation, body.Payment);
+        if (!validation.IsValid)
+        {
+            return Problems.Validation(validation.Errors);
+        }
+
+        var result = await grains.GetGrain<IOrderGrain>(id).EditAsync(
+            new EditOrder(lines, address, body.Preview ?? false, body.Version, body.ExpectedTotal, body.Reason, http.User.ToActor(), payment));
+        const string unchanged = "Nothing was changed.";
+        return result.Outcome switch
+        {
+            EditOutcome.Previewed or EditOutcome.Edited => TypedResults.Ok(new EditResponse(result.Edit!, result.Order)),
+            EditOutcome.OutOfStock => Problems.Result(409, "out-of-stock", "Not enough stock.",
+                $"Some added units cannot be reserved. {unchanged} See 'shortages' for what is available and in-stock alternatives.",
+                new Dictionary<string, object?> { ["shortages"] = result.Shortages }),
+            EditOutcome.PaymentDeclined => Problems.Result(402, "payment-declined", "The payment was declined.",
+                $"The higher total could not be authorized: {result.PaymentProblem?.Message} {unchanged}",
+                new Dictionary<string, object?> { ["reason"] = result.PaymentProblem?.Reason }),
+            EditOutcome.PaymentUnavailable => PaymentUnavailable(http, result.PaymentProblem, $"{unchanged} Try the edit again."),
+            EditOutcome.ShippingUnavailable => Problems.Result(422, "shipping-method-not-available", "The shipping method cannot ship the edited order.",
+                $"{result.Detail} {unchanged}"),
+            EditOutcome.Unpriced => Problems.Result(422, "sku-not-priced", "Not on sale in this currency.", $"{result.Detail} {unchanged}",
+                new Dictionary<string, object?> { ["skus"] = result.Skus }),
+            _ => Problems.Result(409, "edit-total-changed", "The edited total changed.", $"{result.Detail} {unchanged}",
+                new Dictionary<string, object?> { ["edit"] = result.Edit }),
+        };
     }
 
     public static async Task<Results<Ok<NotificationsResponse>, ProblemHttpResult>> GetNotificationsAsync(string id, IGrainFactory grains)

@@ -25,6 +25,15 @@ public interface IInventoryGrain : IGrainWithStringKey
     [ResponseTimeout("00:00:30")] // a flash sale queues many callers on one SKU: legitimately longer than the default
     Task<ReservationResult> ReserveAsync(ReserveStock request);
 
+    /// <summary>
+    /// Resizes an order's reservation (an order edit): grows it where units are available, all or nothing, or shrinks
+    /// it; idempotent, since it names the size, not the change. Refused growth changes nothing (outcome
+    /// <see cref="ReservationOutcome.Insufficient"/>); shrinking never fails.
+    /// </summary>
+    [Alias("ResizeAsync")]
+    [ResponseTimeout("00:00:30")] // queued behind a hot SKU's reservations like ReserveAsync
+    Task<ReservationResult> ResizeAsync(ResizeReservation request);
+
     /// <summary>Releases an order's reservation (at one location, or everywhere); does nothing if there is none.</summary>
     [Alias("ReleaseAsync")]
     Task ReleaseAsync(ReleaseStock request);

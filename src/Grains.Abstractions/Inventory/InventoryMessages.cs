@@ -102,3 +102,17 @@ public sealed record ReservationResult(
     IReadOnlyList<LocationAllocation> Allocations,
     int Available,
     IReadOnlyList<string> Substitutes);
+
+/// <summary>
+/// Sets the units an order holds to <paramref name="Quantity"/>, all or nothing: more units are reserved where they are
+/// available (as a reservation is), fewer are given back from the locations last in priority first, 0 releases it.
+/// The reservation is confirmed: the order that asks has already written down that it is changing (an order edit).
+/// </summary>
+/// <param name="OrderId">The order; reservations are keyed by it.</param>
+/// <param name="Quantity">The units the order holds afterwards; 0 or more.</param>
+/// <param name="Allocations">
+/// Exactly where the units are held afterwards (they sum to <paramref name="Quantity"/>), or null to let the ledger
+/// decide: an undone edit puts its reservation back where it was.
+/// </param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.ResizeReservation")]
+public sealed record ResizeReservation(string OrderId, int Quantity, IReadOnlyList<LocationAllocation>? Allocations = null);

@@ -24,6 +24,15 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("CancelAsync")]
     Task<OrderView> CancelAsync(CancelOrder command);
 
+    /// <summary>
+    /// Edits an order none of whose shipments has started (lines, address), or previews the edit. Confirmed, it resizes
+    /// the reservations (all or nothing), authorizes a higher total (voiding the old authorization) or lowers what will
+    /// be captured, re-plans the shipments, and records <c>order.edited</c>; a refused edit changes nothing.
+    /// </summary>
+    [Alias("EditAsync")]
+    [ResponseTimeout("00:00:30")] // reservations queue behind a hot SKU's, as placement's do
+    Task<OrderEditResult> EditAsync(EditOrder command);
+
     /// <summary>Runs a step of one of the order's shipments and updates the order (fulfilment, payment, notifications).</summary>
     [Alias("UpdateShipmentAsync")]
     Task<Shipments.ShipmentView> UpdateShipmentAsync(ShipmentCommand command);

@@ -257,6 +257,7 @@ public sealed record PaymentView(string Method, PaymentStatus Status, decimal Au
 /// <summary>
 /// An order as readers see it, with its after-sales side: returns, claims, refunds, feedback, support tickets, and
 /// the order it replaces (<paramref name="ReplacementFor"/>) or the orders that replace its units (<paramref name="Replacements"/>).
+/// <paramref name="Version"/> changes with every change of the order: an edit previewed on one version is confirmed against it.
 /// </summary>
 [GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderView")]
 public sealed record OrderView(
@@ -290,7 +291,8 @@ public sealed record OrderView(
     decimal Total,
     bool TaxIncluded,
     string? ShippingMethod,
-    string? DiscountCode);
+    string? DiscountCode,
+    int Version = 0);
 
 /// <summary>Cancels what has not shipped.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.CancelOrder")]

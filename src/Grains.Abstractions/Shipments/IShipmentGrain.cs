@@ -23,6 +23,13 @@ public interface IShipmentGrain : IGrainWithStringKey
     [Alias("GetLabelAsync")]
     Task<ShipmentLabelView?> GetLabelAsync();
 
+    /// <summary>
+    /// Changes the units and address of a shipment still waiting to be picked; refuses (<c>invalid-transition</c>) once
+    /// picking started. Naming the result, not the change, it is idempotent.
+    /// </summary>
+    [Alias("ReplanAsync")]
+    Task<ShipmentView> ReplanAsync(ReplanShipment command);
+
     /// <summary>Cancels the shipment if it has not shipped (releasing its stock); refuses otherwise.</summary>
     [Alias("CancelAsync")]
     Task<ShipmentView> CancelAsync(string reason, Orders.Actor actor);

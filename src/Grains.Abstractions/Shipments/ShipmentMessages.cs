@@ -117,3 +117,14 @@ public sealed record ShipmentView(
 /// <param name="Document">The document.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentLabelView")]
 public sealed record ShipmentLabelView(string TrackingNumber, string Format, string Document);
+
+/// <summary>
+/// Re-plans a shipment that is still waiting to be picked (an order edit): its units and where it goes. Refused once
+/// picking has started, so what leaves is always what the order says.
+/// </summary>
+/// <param name="Lines">The units it carries now; at least one.</param>
+/// <param name="ShippingAddress">Where it goes now.</param>
+/// <param name="Reason">Why, for its history.</param>
+/// <param name="Actor">Who changed the order.</param>
+[GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ReplanShipment")]
+public sealed record ReplanShipment(IReadOnlyList<ShipmentLine> Lines, Address? ShippingAddress, string Reason, Actor Actor);

@@ -41,10 +41,10 @@ public static partial class WebhookEventTypes
     /// </summary>
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
-        "order.placed", "order.confirmed", "order.cancelled", "order.partially_cancelled", "order.completed", "order.replacement_placed", "order.price_overridden",
+        "order.placed", "order.confirmed", "order.cancelled", "order.partially_cancelled", "order.completed", "order.replacement_placed", "order.price_overridden", "order.edited",
         "payment.authorized", "payment.captured", "payment.capture_failed", "payment.refunded", "payment.refund_failed",
         "shipment.created", "shipment.picked", "shipment.packed", "shipment.shipped", "shipment.in_transit", "shipment.out_for_delivery",
-        "shipment.delivered", "shipment.failed_attempt", "shipment.returned_to_sender", "shipment.cancelled",
+        "shipment.delivered", "shipment.failed_attempt", "shipment.returned_to_sender", "shipment.cancelled", "shipment.replanned",
         "return.requested", "return.authorized", "return.rejected", "return.received", "return.completed",
         "claim.opened", "claim.resolved", "feedback.received",
         "support.ticket_opened", "support.ticket_replied", "support.ticket_assigned", "support.ticket_resolved",

@@ -61,6 +61,11 @@ public sealed partial class OrderGrain(
             await SaveAsync();
         }
 
+        if (State.PendingEdit is { } edit)
+        {
+            await FinishEditAsync(edit);
+        }
+
         if (State.PendingCancel is { } cancel)
         {
             await FinishCancellationAsync(cancel);
@@ -405,29 +410,7 @@ public sealed partial class OrderGrain(
         });
         State.Payment = new PaymentState { Method = method, Status = PaymentStatus.Authorized, Authorized = amount, Authorization = authorization };
 
-        // A shipment's value is what the buyer pays for it: its units' share of their lines (after discount, with tax)
-        // and its parcel's shipping charge with that charge's share of the shipping tax. Cancelling it takes that much off.
-        var minor = IsoCodes.MinorUnits(command.Currency);
-        var locations = State.Lines.SelectMany(l => l.Allocations).Select(a => a.Location).Distinct(StringComparer.Ordinal).ToArray();
-        var shippingTax = charges.TaxIncluded ? 0 : charges.ShippingTax;
-        var shippingTaxShares = OrderTotals.Spread(shippingTax, locations.Select(l => shippingByLocation.GetValueOrDefault(l)).ToArray(), minor);
-        var values = locations.Select((l, i) => shippingByLocation.GetValueOrDefault(l) + shippingTaxShares[i]).ToArray();
-        foreach (var line in State.Lines)
-        {
-            var shares = OrderTotals.Spread(line.Paid ?? 0, line.Allocations.Select(a => (decimal)a.Quantity).ToArray(), minor);
-            for (var j = 0; j < shares.Length; j++)
-            {
-                values[Array.IndexOf(locations, line.Allocations[j].Location)] += shares[j];
-            }
-        }
-
-        State.Shipments = locations
-            .Select((location, i) => new ShipmentRecord(
-                ShipmentId(Id, location), location, ShipmentStatus.ReadyToPick, values[i],
-                State.Lines.SelectMany(l => l.Allocations.Where(a => a.Location == location).Select(a => (l.Sku, a.Quantity)))
-                    .GroupBy(a => a.Sku, StringComparer.Ordinal).Select(s => new ShipmentLine(s.Key, s.Sum(a => a.Quantity))).ToArray(),
-                null, null))
-            .ToList();
+        State.Shipments = PlanShipments(State.Lines, charges, shippingByLocation, command.Currency);
         var units = command.Lines.Sum(l => l.Quantity);
         var replacing = command.Replacement is { } terms
             ? $" Replaces units of order {terms.OriginalOrderId} ({terms.Cause}){(terms.Credit > 0 ? $"; {Math.Min(terms.Credit, charges.Total):0.00} {command.Currency} already paid there" : "")}."
@@ -445,6 +428,34 @@ public sealed partial class OrderGrain(
             $"Thank you for your order {Id}: {string.Join("; ", State.Lines.Select(l => $"{l.Quantity} × {l.Sku} at {l.UnitPrice:0.00}"))}. " +
             $"Total {amount:0.00} {command.Currency}, authorized on your {method}; it will be charged when your order ships. " +
             $"Estimated delivery by {State.PromisedBy:dddd, d MMMM yyyy}.");
+    }
+
+    // One shipment per location the lines' units are reserved at. A shipment's value is what the buyer pays for it: its
+    // units' share of their lines (after discount, with tax) and its parcel's shipping charge with that charge's share of
+    // the shipping tax. Cancelling it takes that much off.
+    private List<ShipmentRecord> PlanShipments(IReadOnlyList<OrderLine> lines, OrderCharges charges, Dictionary<string, decimal> shippingByLocation, string currency)
+    {
+        var minor = IsoCodes.MinorUnits(currency);
+        var locations = lines.SelectMany(l => l.Allocations).Select(a => a.Location).Distinct(StringComparer.Ordinal).ToArray();
+        var shippingTax = charges.TaxIncluded ? 0 : charges.ShippingTax;
+        var shippingTaxShares = OrderTotals.Spread(shippingTax, locations.Select(l => shippingByLocation.GetValueOrDefault(l)).ToArray(), minor);
+        var values = locations.Select((l, i) => shippingByLocation.GetValueOrDefault(l) + shippingTaxShares[i]).ToArray();
+        foreach (var line in lines)
+        {
+            var shares = OrderTotals.Spread(line.Paid ?? 0, line.Allocations.Select(a => (decimal)a.Quantity).ToArray(), minor);
+            for (var j = 0; j < shares.Length; j++)
+            {
+                values[Array.IndexOf(locations, line.Allocations[j].Location)] += shares[j];
+            }
+        }
+
+        return locations
+            .Select((location, i) => new ShipmentRecord(
+                ShipmentId(Id, location), location, ShipmentStatus.ReadyToPick, values[i],
+                lines.SelectMany(l => l.Allocations.Where(a => a.Location == location).Select(a => (l.Sku, a.Quantity)))
+                    .GroupBy(a => a.Sku, StringComparer.Ordinal).Select(s => new ShipmentLine(s.Key, s.Sum(a => a.Quantity))).ToArray(),
+                null, null))
+            .ToList();
     }
 
     private async Task CreateShipmentsAsync()
@@ -642,7 +653,7 @@ public sealed partial class OrderGrain(
             : FulfillmentStatus.PartiallyShipped;
     }
 
-    private IReadOnlyList<string> AllowedActions() => CanCancel ? ["cancel"] : [];
+    private IReadOnlyList<string> AllowedActions() => [.. CanCancel ? ["cancel"] : Array.Empty<string>(), .. CanEdit ? ["edit"] : Array.Empty<string>()];
 
     private string DescribeState()
         => State.Status == OrderStatus.Confirmed
@@ -790,14 +801,18 @@ public sealed partial class OrderGrain(
 
     // The shipping charge (the picked carrier's quote for each location's parcel) and the tax (the rules of the shipping
     // address's region, else its country's), decided once the reservations say where the units ship from.
-    private async Task<(Totals? Totals, OrderCharges? Charges, Dictionary<string, decimal>? ShippingByLocation, PlaceOrderResult? Refusal)> ChargesAsync(
+    private Task<(Totals? Totals, OrderCharges? Charges, Dictionary<string, decimal>? ShippingByLocation, PlaceOrderResult? Refusal)> ChargesAsync(
         PlaceOrder command, Dictionary<string, ProductView?> catalog, ReservationResult[] reservations, decimal discount)
+        => ChargesAsync(command, sku => catalog.GetValueOrDefault(sku)?.TaxClass ?? "standard", reservations.SelectMany(r => r.Allocations), discount);
+
+    private async Task<(Totals? Totals, OrderCharges? Charges, Dictionary<string, decimal>? ShippingByLocation, PlaceOrderResult? Refusal)> ChargesAsync(
+        PlaceOrder command, Func<string, string> taxClass, IEnumerable<LocationAllocation> allocations, decimal discount)
     {
         var address = command.ShippingAddress;
         var shippingByLocation = new Dictionary<string, decimal>(StringComparer.Ordinal);
         if (command.ShippingMethod is { } carrier)
         {
-            foreach (var parcel in reservations.SelectMany(r => r.Allocations).GroupBy(a => a.Location, StringComparer.Ordinal))
+            foreach (var parcel in allocations.GroupBy(a => a.Location, StringComparer.Ordinal))
             {
                 var quote = address is null ? null : carriers.Choose(new ParcelSpec(parcel.Key, address.Country, address.PostalCode, parcel.Sum(a => a.Quantity)), int.MaxValue, carrier)?.Quote;
                 if (quote is null || quote.Currency != command.Currency)
@@ -815,7 +830,7 @@ public sealed partial class OrderGrain(
         var region = await PricingLookups.TaxRegionAsync(GrainFactory, address);
 
         var totals = OrderTotals.Compute(
-            command.Lines.Select(l => new TotalsLine(l.Quantity, l.Price, catalog.GetValueOrDefault(l.Sku)?.TaxClass ?? "standard")).ToArray(),
+            command.Lines.Select(l => new TotalsLine(l.Quantity, l.Price, taxClass(l.Sku))).ToArray(),
             discount, shippingByLocation.Values.Sum(), region, IsoCodes.MinorUnits(command.Currency));
         return (totals, new OrderCharges(command.ShippingMethod, totals.ShippingTotal, totals.ShippingTax, totals.DiscountTotal, totals.TaxTotal, totals.Total, totals.TaxIncluded, region?.Code, command.DiscountCode),
             shippingByLocation, null);
@@ -950,6 +965,7 @@ public sealed partial class OrderGrain(
             State.Charges?.Total ?? Subtotal(request),
             State.Charges?.TaxIncluded ?? false,
             State.Charges?.ShippingMethod,
-            State.Charges?.DiscountCode);
+            State.Charges?.DiscountCode,
+            Version);
     }
 }

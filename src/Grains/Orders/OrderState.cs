@@ -42,6 +42,12 @@ public sealed record OrderState
     /// <summary>A cancellation that started and must be finished (resumed before the next request after a crash).</summary>
     public CancelPlan? PendingCancel { get; set; }
 
+    /// <summary>An edit that started and must be finished or undone (resumed before the next request after a crash).</summary>
+    public PendingEdit? PendingEdit { get; set; }
+
+    /// <summary>The edits made, oldest first.</summary>
+    public List<EditRecord> Edits { get; set; } = [];
+
     /// <summary>What happened to the order.</summary>
     public List<TimelineEntry> Timeline { get; set; } = [];
 
@@ -133,7 +139,10 @@ public sealed record PaymentState
     /// <summary>The gateway's capture reference.</summary>
     public string? Capture { get; set; }
 
-    /// <summary>Value of shipments cancelled while the payment was still only authorized: the capture takes that much less.</summary>
+    /// <summary>
+    /// Value taken off while the payment was still only authorized (shipments cancelled, edits that lowered the total):
+    /// the capture takes that much less.
+    /// </summary>
     public decimal CancelledValue { get; set; }
 
     /// <summary>A shipment left and the payment is still to be captured (retried before the next request if the gateway failed).</summary>
@@ -148,3 +157,39 @@ public sealed record CancelPlan(CancelOrder Command, IReadOnlyList<string> Shipm
 
 /// <summary>A shipment as its order knows it.</summary>
 public sealed record ShipmentRecord(string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber, DateTimeOffset? DeliveredAt = null);
+
+/// <summary>
+/// An order edit written ahead of its effects: the lines and address it leads to, fixed when it started. Applying it
+/// again reaches the same result (reservations are resized to a size, the gateway key is the edit's, shipments are
+/// re-planned to their lines), so a crash is finished forward; a refusal before the payment is undone.
+/// </summary>
+/// <param name="Number">The edit's number on the order (1 for the first): its gateway key.</param>
+/// <param name="FromVersion">The order's version it was made on.</param>
+/// <param name="Fingerprint">The request's, to answer its retry.</param>
+/// <param name="Lines">The order's lines after it, priced.</param>
+/// <param name="TaxClasses">The tax class of each SKU.</param>
+/// <param name="Before">Units per SKU before it.</param>
+/// <param name="ShippingAddress">The address after it.</param>
+/// <param name="Discount">The discount after it.</param>
+/// <param name="ExpectedTotal">The total the buyer was shown, if any.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="Actor">Who.</param>
+/// <param name="Payment">How a higher total is paid, when not with the order's own payment.</param>
+public sealed record PendingEdit(
+    int Number, int FromVersion, string Fingerprint, IReadOnlyList<OrderLineRequest> Lines, IReadOnlyDictionary<string, string> TaxClasses,
+    IReadOnlyDictionary<string, int> Before, Address? ShippingAddress, decimal Discount, decimal? ExpectedTotal, string Reason, Actor Actor,
+    PaymentDetails? Payment = null)
+{
+    /// <summary>Units per SKU after the edit.</summary>
+    public Dictionary<string, int> After()
+        => Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal);
+}
+
+/// <summary>An edit made.</summary>
+/// <param name="Number">1 for the first.</param>
+/// <param name="FromVersion">The order's version it was made on.</param>
+/// <param name="Fingerprint">The request's, to answer its retry.</param>
+/// <param name="At">When.</param>
+/// <param name="PreviousTotal">The total before.</param>
+/// <param name="Total">The total after.</param>
+public sealed record EditRecord(int Number, int FromVersion, string Fingerprint, DateTimeOffset At, decimal PreviousTotal, decimal Total);

@@ -16,9 +16,9 @@ public sealed class PaymentProcessor(IPaymentGateway gateway, IOptions<OrderOpti
     public Task<PaymentResult> CaptureAsync(string orderId, int attempt, string authorization, decimal amount, string currency)
         => RetryAsync(() => gateway.CaptureAsync($"{orderId}:capture:{attempt}", authorization, amount, currency));
 
-    /// <summary>Voids an authorization.</summary>
-    public Task<PaymentResult> VoidAsync(string orderId, string authorization)
-        => RetryAsync(() => gateway.VoidAsync($"{orderId}:void", authorization));
+    /// <summary>Voids an authorization; <paramref name="purpose"/> keeps voids of different authorizations of one order apart (an edit's).</summary>
+    public Task<PaymentResult> VoidAsync(string orderId, string authorization, string? purpose = null)
+        => RetryAsync(() => gateway.VoidAsync(purpose is null ? $"{orderId}:void" : $"{orderId}:void:{purpose}", authorization));
 
     /// <summary>Refunds part of a capture; <paramref name="purpose"/> keeps separate refunds of one order apart.</summary>
     public Task<PaymentResult> RefundAsync(string orderId, string purpose, string capture, decimal amount, string currency)

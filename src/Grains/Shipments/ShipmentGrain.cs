@@ -96,6 +96,34 @@ public sealed class ShipmentGrain(
         return View();
     }
 
+    public async Task<ShipmentView> ReplanAsync(ReplanShipment command)
+    {
+        EnsureExists();
+        var lines = command.Lines.OrderBy(l => l.Sku, StringComparer.Ordinal).ToList();
+        if (lines.SequenceEqual(State.Lines.OrderBy(l => l.Sku, StringComparer.Ordinal)) && command.ShippingAddress == State.ShippingAddress)
+        {
+            return View();
+        }
+
+        if (lines.Count == 0 || lines.Any(l => l.Quantity <= 0))
+        {
+            throw DomainException.Invalid("validation-failed", $"Shipment '{Id}' cannot be re-planned without units; cancel it instead.");
+        }
+
+        if (State.Status != ShipmentStatus.ReadyToPick)
+        {
+            throw DomainException.InvalidTransition($"shipment '{Id}'", "replan", ShipmentStateMachine.Format(State.Status), ShipmentStateMachine.AllowedIn(State.Status));
+        }
+
+        var units = lines.Sum(l => l.Quantity);
+        var moved = command.ShippingAddress == State.ShippingAddress ? "" : $"; now to {command.ShippingAddress?.City}, {command.ShippingAddress?.Country}";
+        State.Lines = lines;
+        State.ShippingAddress = command.ShippingAddress;
+        Move(ShipmentStatus.ReadyToPick, timeProvider.GetUtcNow(), "shipment.replanned", $"Re-planned ({command.Reason}): {units} unit(s){moved}.", command.Actor);
+        await SaveAsync(); // still ready to pick: the pick queue takes the new units from the event
+        return View();
+    }
+
     public Task<ShipmentLabelView?> GetLabelAsync()
         => Task.FromResult(State.LabelDocument is null ? null : new ShipmentLabelView(State.TrackingNumber!, State.LabelFormat!, State.LabelDocument));
 

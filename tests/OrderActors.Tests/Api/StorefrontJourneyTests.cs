@@ -9,14 +9,17 @@ namespace OrderActors.Tests.Api;
 
 /// <summary>
 /// What a storefront does, through the API only: browse prices, fill a cart with a discount code, see totals with
-/// shipping and tax, place the order, list the customer's orders, and get the right refund after a return.
+/// shipping and tax, place the order, list the customer's orders, edit the order before it ships, and get the right
+/// refund after a return.
 /// </summary>
 public sealed class StorefrontJourneyTests(ApiFixture fixture) : IClassFixture<ApiFixture>
 {
     private readonly AftercareApi _api = new(fixture);
 
+    private sealed record EditAnswer(OrderEditPreview Edit, OrderView? Order);
+
     [Fact]
-    public async Task Browse_cart_with_a_code_totals_order_the_customers_list_and_a_return_refunded_to_the_cent()
+    public async Task Browse_cart_with_a_code_totals_order_the_customers_list_an_edit_and_a_return_refunded_to_the_cent()
     {
         var (lamp, bulb) = (ApiFixture.NewSku(), ApiFixture.NewSku());
         (await fixture.Ops.PutJsonAsync($"/v1/products/{lamp}", new { title = "Desk lamp", prices = new Dictionary<string, decimal> { ["USD"] = 40m } })).EnsureSuccessStatusCode();
@@ -65,12 +68,34 @@ public sealed class StorefrontJourneyTests(ApiFixture fixture) : IClassFixture<A
         Assert.Equal([earlier.Id, order.Id], mine.Orders.Select(o => o.Id));
         Assert.Equal(order.Total, mine.Orders[1].Total);
 
+        // Before it ships, the buyer adds a lamp: previewed (nothing changes), then confirmed against that version.
+        var preview = await (await fixture.Storefront.PostJsonAsync($"/v1/orders/{order.Id}/edits", new
+        {
+            lines = new[] { new { sku = lamp, quantity = 3 }, new { sku = bulb, quantity = 4 } },
+            preview = true,
+        })).ReadAsync<EditAnswer>(200, "preview the edit");
+        // 10 % off 140.00 = 14.00: 12.00 on the lamps; tax 10 % of 108.00 = 10.80 on the lines, and the shipping's.
+        Assert.Equal((140m, 14m, order.Total), (preview.Edit.Subtotal, preview.Edit.DiscountTotal, preview.Edit.PreviousTotal));
+        Assert.Equal(preview.Edit.Subtotal - preview.Edit.DiscountTotal + preview.Edit.ShippingTotal + preview.Edit.TaxTotal, preview.Edit.Total);
+        Assert.Equal(("authorize", preview.Edit.Total - order.Total), (preview.Edit.Payment, preview.Edit.Difference));
+        Assert.Equal(order.Total, (await _api.OrderAsync(order.Id)).Total);
+        var edited = await (await fixture.Storefront.PostJsonAsync($"/v1/orders/{order.Id}/edits", new
+        {
+            lines = new[] { new { sku = lamp, quantity = 3 }, new { sku = bulb, quantity = 4 } },
+            version = preview.Edit.Version,
+            expectedTotal = preview.Edit.Total,
+        })).ReadAsync<EditAnswer>(200, "confirm the edit");
+        Assert.Equal((preview.Edit.Total, preview.Edit.Total), (edited.Order!.Total, edited.Order.Payment.Authorized));
+        Assert.Equal(3, edited.Order.Lines.Single(l => l.Sku == lamp).Quantity);
+        Assert.Contains(edited.Order.Timeline, t => t.Type == "order.edited");
+        order = edited.Order;
+
         // Delivered, one lamp returned: the refund is what that lamp cost the buyer, its discount off and its tax in.
         var shipment = Assert.Single(order.Shipments);
         await _api.DeliverAsync(shipment.Id);
         var opened = await _api.OpenReturnAsync(order.Id, new { lines = new[] { new { sku = lamp, quantity = 1, reason = "defective" } } });
         var received = await _api.ReceiveAsync(opened.Id, (lamp, 1, "resellable"));
-        Assert.Equal(39.60m, received.Refunded); // (40.00 − 4.00) × 1.10
+        Assert.Equal(39.60m, received.Refunded); // (120.00 − 12.00) × 1.10 ÷ 3
         var after = await _api.OrderAsync(order.Id);
         Assert.Equal((39.60m, order.Total), (after.Payment.Refunded, after.Payment.Captured));
     }

@@ -101,7 +101,7 @@ public sealed class ReportsAcceptanceTests : IDisposable
         return placed;
     }
 
-    /// <summary>Takes the placed orders, by index, through cancellation, shipping, delivery and partial cancellation, or leaves them waiting.</summary>
+    /// <summary>Takes the placed orders, by index, through cancellation, shipping, delivery, partial cancellation and edits, or leaves them waiting.</summary>
     internal static async Task DriveAsync(HttpClient storefront, HttpClient ops, IReadOnlyDictionary<int, OrderView> placed)
     {
         await Parallel.ForEachAsync(placed, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (entry, _) =>
@@ -140,6 +140,18 @@ public sealed class ReportsAcceptanceTests : IDisposable
                 case 4: // picked only
                     await StepAsync(ops, shipments[0], "pick", new { });
                     break;
+                case 5: // edited before it shipped (one more unit of its first SKU, when there is one to have), then delivered
+                    var lines = order.Lines.GroupBy(l => l.Sku).Select((g, n) => new { sku = g.Key, quantity = g.Sum(l => l.Quantity) + (n == 0 ? 1 : 0) }).ToArray();
+                    var edit = await storefront.PostJsonAsync($"/v1/orders/{order.Id}/edits", new { lines, version = order.Version });
+                    Assert.True(edit.StatusCode is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.Conflict, $"edit {order.Id}: {await edit.Content.ReadAsStringAsync(CancellationToken.None)}");
+                    var edited = await (await storefront.GetAsync($"/v1/orders/{order.Id}", CancellationToken.None)).ReadAsync<OrderView>(200, $"read {order.Id}");
+                    foreach (var shipment in edited.Shipments.Select(s => s.Id))
+                    {
+                        await ShipAsync(ops, shipment);
+                        await StepAsync(ops, shipment, "tracking", new { status = "delivered" });
+                    }
+
+                    break;
             }
         });
     }
@@ -154,6 +166,7 @@ public sealed class ReportsAcceptanceTests : IDisposable
         }
 
         Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.partially_cancelled"));
+        Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.edited"));
         Assert.Contains(orders, o => o.Status == OrderStatus.Completed);
 
         // Orders by status, overall and per channel.
