@@ -21,7 +21,7 @@ namespace OrderActors.Grains.Inventory;
 public sealed partial class StockLedger
 {
     /// <summary>Units waiting for stock, over all orders.</summary>
-    public int Backordered => _state.Backorders.Sum(b => b.Waiting);
+    public int Backordered => checked((int)_state.Backorders.Sum(b => (long)b.Waiting)); // within DomainLimits.MaxBackorderedPerSku
 
     /// <summary>Orders with units waiting for stock.</summary>
     public int BackorderQueue => _state.Backorders.Count(b => b.Waiting > 0);
@@ -142,8 +142,13 @@ public sealed partial class StockLedger
             return (Result(ReservationOutcome.Reserved, reservation?.Allocations ?? [], entry is null ? 0 : entry.Waiting + entry.AllocatedUnits), confirmed);
         }
 
-        var expiresAt = request.Confirm ? (DateTimeOffset?)null : now + timeout;
         var units = request.NotBefore > now ? 0 : Math.Min(request.Quantity, Available);
+        if ((long)Backordered + request.Quantity - units > DomainLimits.MaxBackorderedPerSku)
+        {
+            return (Result(ReservationOutcome.Insufficient, []), false); // the queue is as long as it may be: refused like a shortage
+        }
+
+        var expiresAt = request.Confirm ? (DateTimeOffset?)null : now + timeout;
         var allocations = units == 0 ? [] : Spread(units, strategy);
         if (units > 0)
         {
