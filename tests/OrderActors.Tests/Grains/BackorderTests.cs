@@ -132,6 +132,31 @@ public sealed class BackorderTests(SharedClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_cancellation_racing_an_allocation_never_leaves_units_reserved_for_the_cancelled_order()
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var sku = await BackorderableSkuAsync(onHand: 0);
+            var orderId = NewId("o-race-cancel");
+            await PlacedAsync(orderId, Order(OrderPriority.Standard, (sku, 3)));
+
+            await Task.WhenAll(_grains.GetGrain<IOrderGrain>(orderId).CancelAsync(new CancelOrder("raced a receipt", Ops)), ReceiveAsync(sku, 3));
+
+            await Eventually.TrueAsync(async () => (await StockOfAsync(sku)).Reserved == 0, $"attempt {attempt}: the cancelled order holds nothing", TimeSpan.FromSeconds(20));
+            for (var check = 0; check < 20; check++) // and nothing comes back once the allocator has read the receipt
+            {
+                var stock = await StockOfAsync(sku);
+                Assert.True((stock.Reserved, stock.Available, stock.Backordered) == (0, 3, 0), $"attempt {attempt}: {stock.Reserved} reserved, {stock.Available} available, {stock.Backordered} backordered");
+                await Task.Delay(100);
+            }
+
+            var order = await OrderAsync(orderId);
+            Assert.Equal(OrderStatus.Cancelled, order.Status);
+            Assert.All(order.Shipments, s => Assert.Equal("cancelled", s.Status));
+        }
+    }
+
+    [Fact]
     public async Task Receipts_racing_concurrent_placements_never_oversell_and_every_unit_ends_up_shipped_or_queued()
     {
         var sku = await BackorderableSkuAsync(onHand: 5);
