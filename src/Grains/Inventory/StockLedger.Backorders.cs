@@ -42,9 +42,9 @@ public sealed partial class StockLedger
     /// <returns>The orders that were allocated units, in allocation order.</returns>
     public IReadOnlyList<string> AllocateBackorders(DateTimeOffset now, AllocationStrategy strategy = AllocationStrategy.LocationPriority)
     {
-        if (_state.Backorders.Count == 0)
+        if (_state.Backorders.Count == 0 || Available == 0)
         {
-            return [];
+            return []; // the common cases, before any sorting: a write of a SKU with a long queue and no stock costs nothing more
         }
 
         var allocated = new List<string>();
