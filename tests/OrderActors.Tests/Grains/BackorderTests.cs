@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using OrderActors.EventLog;
 using OrderActors.Grains;
 using OrderActors.Grains.Catalog;
 using OrderActors.Grains.Inventory;
@@ -228,5 +229,45 @@ public sealed class PreorderTests
         // Released and not backorderable: a new order beyond stock is refused like any other.
         var late = await cluster.Grains.GetGrain<IOrderGrain>("o-late").PlaceAsync(BackorderTests.Order(OrderPriority.Standard, (sku, 8)));
         Assert.Equal(PlacementOutcome.OutOfStock, late.Outcome);
+    }
+}
+
+/// <summary>An allocation round that fails after it claimed its units is finished with the same units, once.</summary>
+public sealed class BackorderCrashTests
+{
+    private static readonly Actor Ops = new("api-key:ops", "test-ops");
+
+    [Fact]
+    public async Task A_round_whose_write_failed_after_its_claims_is_finished_with_the_same_units_when_the_allocation_is_delivered_again()
+    {
+        await using var cluster = await OrderActorsTestCluster.StartAsync();
+        var sku = $"sku-{Guid.NewGuid():N}";
+        const string orderId = "o-crash-round";
+        await BackorderTests.BackorderableAsync(cluster.Grains, sku);
+        var inventory = cluster.Grains.GetGrain<IInventoryGrain>(sku);
+        await inventory.SetStockAsync(new SetStock([new LocationQuantity("main", 2)], []));
+        var order = cluster.Grains.GetGrain<IOrderGrain>(orderId);
+        Assert.Equal(PlacementOutcome.Placed, (await order.PlaceAsync(BackorderTests.Order(OrderPriority.Standard, (sku, 5)))).Outcome);
+
+        // The write that records round 1 fails every time: after its claims, as a process dying there would leave it.
+        var fault = await StateWriteFault.CreateAsync(cluster.Database, "order", orderId, "\"allocationRounds\":1");
+        await fault.ArmAsync();
+        await inventory.AdjustStockAsync(new AdjustStock("main", 10, StockReason.Receipt, null, null, Ops));
+        var allocator = cluster.Grains.GetGrain<IBackorderAllocatorGrain>(EventLogStreamIdMappers.SingleGrainKey).AsReference<IEventLogProjection>();
+        await Eventually.TrueAsync(async () => (await allocator.GetStatusAsync()).Parked is not null, "the allocator parked on the order's failing round", TimeSpan.FromSeconds(20));
+        var claimed = await inventory.GetAsync();
+        Assert.Equal((12, 5, 0), (claimed!.OnHand, claimed.Reserved, claimed.Backordered)); // claimed into round 1's reservation, nothing twice
+        var stored = (string)(await cluster.Database.ScalarAsync(
+            "SELECT CAST(payload AS TEXT) FROM orderactors_grain_state WHERE grain_type = 'order' AND grain_key = @key", ("@key", orderId)))!;
+        Assert.Contains("\"pendingAllocation\":1", stored); // written ahead
+
+        await fault.DisarmAsync();
+        await allocator.RetryAsync(); // the event again: the order finishes round 1 first, then has nothing left to allocate
+        await Eventually.TrueAsync(async () => (await allocator.GetStatusAsync()).Parked is null, "the allocator went on");
+        var view = (await order.GetAsync())!;
+        Assert.Equal((0, 5, 2), (view.Lines[0].Backordered, view.Lines[0].Allocations.Sum(a => a.Quantity), view.Shipments.Count));
+        Assert.Single(view.Timeline, t => t.Type == "order.allocated");
+        var after = (await inventory.GetAsync())!;
+        Assert.Equal((12, 5, 7), (after.OnHand, after.Reserved, after.Available));
     }
 }
