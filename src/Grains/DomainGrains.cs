@@ -44,6 +44,7 @@ public static class DomainGrains
 [JsonSerializable(typeof(ProjectionState<OpenTicketsModel>))]
 [JsonSerializable(typeof(WebhookEndpointState))]
 [JsonSerializable(typeof(ProjectionState<WebhookRegistry>))]
+[JsonSerializable(typeof(ProjectionState<BackorderAllocatorModel>))]
 // Rows of the read models' state tables, written one by one.
 [JsonSerializable(typeof(OrderFacts))]
 [JsonSerializable(typeof(OrderListItem))]

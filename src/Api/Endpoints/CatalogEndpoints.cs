@@ -9,7 +9,8 @@ namespace OrderActors.Api.Endpoints;
 
 /// <summary>
 /// <code>
-/// PUT /v1/products/{sku}   create or replace a catalog entry: title, prices per currency, tax class, weight, status (ops)
+/// PUT /v1/products/{sku}   create or replace a catalog entry: title, prices per currency, tax class, weight, status,
+///                          backorder, releaseAt (ops)
 /// GET /v1/products/{sku}   the entry
 /// GET /v1/products         the catalog, by SKU (currency, includeArchived, limit, after)
 /// </code>
@@ -26,7 +27,7 @@ public static class CatalogEndpoints
     {
         var group = routes.MapGroup("/v1/products").WithTags("Catalog");
         group.MapPut("/{sku}", PutProductAsync).RequireAuthorization(Policies.ManageCatalog)
-            .WithName("PutProduct").WithSummary("Create or replace a catalog entry: title, prices per currency, tax class, weight, status")
+            .WithName("PutProduct").WithSummary("Create or replace a catalog entry: title, prices per currency, tax class, weight, status, backorders, preorder release date")
             .ProducesProblems(422);
         group.MapGet("/{sku}", GetProductAsync).RequireAuthorization(Policies.ReadCatalog)
             .WithName("GetProduct").WithSummary("A catalog entry")
@@ -38,7 +39,15 @@ public static class CatalogEndpoints
     }
 
     /// <summary>The body of <c>PUT /v1/products/{sku}</c>.</summary>
-    public sealed record PutProductRequest(string? Title, Dictionary<string, decimal>? Prices, string? TaxClass, int? WeightGrams, string? Status);
+    /// <param name="Title">The name shown to buyers.</param>
+    /// <param name="Prices">The unit price per ISO 4217 currency.</param>
+    /// <param name="TaxClass">standard (default), reduced, zero or exempt.</param>
+    /// <param name="WeightGrams">Shipping weight of one unit.</param>
+    /// <param name="Status">active (default) or archived.</param>
+    /// <param name="Backorder">Whether orders are accepted beyond stock (default false).</param>
+    /// <param name="ReleaseAt">A preorder's release date (ISO 8601 with an offset): sold before it, nothing allocated or shipped before it.</param>
+    public sealed record PutProductRequest(string? Title, Dictionary<string, decimal>? Prices, string? TaxClass, int? WeightGrams, string? Status,
+        bool? Backorder = null, DateTimeOffset? ReleaseAt = null);
 
     /// <summary>The body of <c>GET /v1/products</c>.</summary>
     /// <param name="Products">Entries by SKU.</param>
@@ -137,8 +146,13 @@ public static class CatalogEndpoints
         }
 
         var status = validation.SnakeCaseEnum<ProductStatus>("status", body.Status, ProductStatus.Active);
+        if (body.ReleaseAt is { } releaseAt && (releaseAt.Year < 2000 || releaseAt.Year > 9000))
+        {
+            validation.Add("releaseAt", $"{releaseAt:O} is not a plausible release date (years 2000 to 9000).");
+        }
+
         return validation.IsValid
-            ? new PutProduct(title!, body.Prices!, taxClass, body.WeightGrams, status!.Value, user.ToActor())
+            ? new PutProduct(title!, body.Prices!, taxClass, body.WeightGrams, status!.Value, user.ToActor(), body.Backorder ?? false, body.ReleaseAt?.ToUniversalTime())
             : null;
     }
 }

@@ -18,8 +18,18 @@ public enum ProductStatus
 /// <param name="WeightGrams">Shipping weight of one unit, when known.</param>
 /// <param name="Status">On sale or withdrawn.</param>
 /// <param name="Actor">Who changes it.</param>
+/// <param name="Backorder">
+/// Whether orders are accepted beyond stock: the units that are not available are backordered and allocated as stock
+/// arrives, highest priority first, then oldest order.
+/// </param>
+/// <param name="ReleaseAt">
+/// A preorder's release date: the SKU sells before it, but nothing is allocated or shipped before it (every unit ordered
+/// earlier is backordered, whatever the stock). Null for a SKU on general sale.
+/// </param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Catalog.PutProduct")]
-public sealed record PutProduct(string Title, IReadOnlyDictionary<string, decimal> Prices, string TaxClass, int? WeightGrams, ProductStatus Status, Orders.Actor Actor);
+public sealed record PutProduct(
+    string Title, IReadOnlyDictionary<string, decimal> Prices, string TaxClass, int? WeightGrams, ProductStatus Status, Orders.Actor Actor,
+    bool Backorder = false, DateTimeOffset? ReleaseAt = null);
 
 /// <summary>A catalog entry as readers see it.</summary>
 /// <param name="Sku">The SKU.</param>
@@ -30,6 +40,8 @@ public sealed record PutProduct(string Title, IReadOnlyDictionary<string, decima
 /// <param name="Status">On sale or withdrawn.</param>
 /// <param name="Version">1 for the first version, one more for each change.</param>
 /// <param name="UpdatedAt">When it last changed.</param>
+/// <param name="Backorder">Whether orders are accepted beyond stock (see <see cref="PutProduct.Backorder"/>).</param>
+/// <param name="ReleaseAt">A preorder's release date, or null (see <see cref="PutProduct.ReleaseAt"/>).</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Catalog.ProductView")]
 public sealed record ProductView(
     string Sku,
@@ -39,9 +51,14 @@ public sealed record ProductView(
     int? WeightGrams,
     ProductStatus Status,
     int Version,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    bool Backorder = false,
+    DateTimeOffset? ReleaseAt = null)
 {
     /// <summary>The unit price in <paramref name="currency"/> while the entry is on sale; null otherwise.</summary>
     public decimal? PriceIn(string currency)
         => Status == ProductStatus.Active && Prices.TryGetValue(currency, out var price) ? price : null;
+
+    /// <summary>Whether an order placed at <paramref name="now"/> may take more units than are available: a backorder, or a preorder before its release.</summary>
+    public bool AcceptsBackorderAt(DateTimeOffset now) => Backorder || ReleaseAt > now;
 }

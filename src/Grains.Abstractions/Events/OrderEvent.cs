@@ -50,5 +50,6 @@ public sealed record OrderTotalsSummary(decimal DiscountTotal, decimal ShippingT
 /// </param>
 /// <param name="Discount">The line's share of the order's discount (all its units).</param>
 /// <param name="Tax">The line's tax (all its units; in the price when the order's prices include tax).</param>
+/// <param name="Backordered">Units of the line still waiting for stock. Events written before this field existed read as 0.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Events.OrderEventLine")]
-public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0, int Refunded = 0, decimal Discount = 0, decimal Tax = 0);
+public sealed record OrderEventLine(string Sku, int Quantity, decimal UnitPrice, int Cancelled = 0, int Refunded = 0, decimal Discount = 0, decimal Tax = 0, int Backordered = 0);

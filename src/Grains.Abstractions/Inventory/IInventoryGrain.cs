@@ -76,4 +76,18 @@ public interface IInventoryGrain : IGrainWithStringKey
     /// <summary>Calls off a transfer in transit: its units go back where they left. Cancelling it again changes nothing.</summary>
     [Alias("CancelTransferAsync")]
     Task<TransferView> CancelTransferAsync(CancelTransfer command);
+
+    /// <summary>
+    /// Moves the units allocated to an order's backorder into a reservation of their own (see <see cref="ClaimBackorder"/>);
+    /// idempotent per reservation id.
+    /// </summary>
+    [Alias("ClaimBackorderAsync")]
+    Task<BackorderClaim> ClaimBackorderAsync(ClaimBackorder command);
+
+    /// <summary>
+    /// Drops an order's backorder: its waiting units leave the queue and the units allocated to it and not claimed yet
+    /// become available (and go to the next backorders). Reservations are left alone. Does nothing if there is none.
+    /// </summary>
+    [Alias("CancelBackorderAsync")]
+    Task CancelBackorderAsync(string orderId);
 }

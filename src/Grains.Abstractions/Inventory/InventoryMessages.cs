@@ -35,6 +35,8 @@ public sealed record LocationStockView(string Location, int OnHand, int Reserved
 /// <param name="WrittenOff">Units written off at all locations.</param>
 /// <param name="Transfers">The open transfers, oldest first.</param>
 /// <param name="LastMovement">The number of the latest movement (0: none yet); see <see cref="StockMovement.Number"/>.</param>
+/// <param name="Backordered">Units ordered beyond stock that wait for it (not reserved anywhere: a queue, not a claim on on-hand).</param>
+/// <param name="BackorderQueue">Orders waiting for those units.</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Inventory.InventoryView")]
 public sealed record InventoryView(
     string Sku,
@@ -47,14 +49,25 @@ public sealed record InventoryView(
     int InTransit,
     int WrittenOff,
     IReadOnlyList<StockTransfer> Transfers,
-    long LastMovement);
+    long LastMovement,
+    int Backordered = 0,
+    int BackorderQueue = 0);
 
 /// <summary>Asks to reserve <paramref name="Quantity"/> units for an order.</summary>
 /// <param name="OrderId">The order; reservations are keyed by it.</param>
 /// <param name="Quantity">Units.</param>
 /// <param name="Confirm">Whether the order is confirmed: a confirmed reservation never expires.</param>
+/// <param name="AcceptBackorder">
+/// Whether the order takes the SKU beyond stock (the catalog says so): what is available is reserved and the rest is
+/// backordered instead of refusing the request.
+/// </param>
+/// <param name="Priority">The order's priority: backorders are allocated highest priority first.</param>
+/// <param name="PlacedAt">When the order was placed: among equal priorities, the oldest backorder is allocated first.</param>
+/// <param name="NotBefore">A preorder's release date: nothing is reserved or allocated for the order before it.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.ReserveStock")]
-public sealed record ReserveStock(string OrderId, int Quantity, bool Confirm = false);
+public sealed record ReserveStock(
+    string OrderId, int Quantity, bool Confirm = false, bool AcceptBackorder = false,
+    Orders.OrderPriority Priority = Orders.OrderPriority.Standard, DateTimeOffset? PlacedAt = null, DateTimeOffset? NotBefore = null);
 
 /// <summary>Releases an order's reservation at one location, or everywhere when <paramref name="Location"/> is null.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Inventory.ReleaseStock")]
@@ -95,13 +108,19 @@ public enum ReservationOutcome
 /// <param name="Allocations">Where the units are reserved (empty unless reserved).</param>
 /// <param name="Available">Units available after the request.</param>
 /// <param name="Substitutes">The SKU's substitutes, for offering alternatives.</param>
+/// <param name="Backordered">Units backordered beyond <paramref name="Allocations"/> (only when the request accepted a backorder).</param>
+/// <param name="BackorderLocation">
+/// Where backordered units are expected to ship from (the SKU's first location), for quoting their shipping; null when none are backordered.
+/// </param>
 [GenerateSerializer, Alias("OrderActors.Grains.Inventory.ReservationResult")]
 public sealed record ReservationResult(
     string Sku,
     ReservationOutcome Outcome,
     IReadOnlyList<LocationAllocation> Allocations,
     int Available,
-    IReadOnlyList<string> Substitutes);
+    IReadOnlyList<string> Substitutes,
+    int Backordered = 0,
+    string? BackorderLocation = null);
 
 /// <summary>
 /// Sets the units an order holds to <paramref name="Quantity"/>, all or nothing: more units are reserved where they are

@@ -13,6 +13,9 @@ public static class DomainLimits
     /// <summary>Units on hand of a SKU over all its locations, restocked returns included; fits an <see cref="int"/>.</summary>
     public const int MaxOnHandPerSku = 2_000_000_000;
 
+    /// <summary>Units of a SKU waiting in its backorder queue over all orders; fits an <see cref="int"/>.</summary>
+    public const int MaxBackorderedPerSku = 2_000_000_000;
+
     /// <summary>Locations one SKU is stocked at.</summary>
     public const int MaxLocationsPerSku = 100;
 

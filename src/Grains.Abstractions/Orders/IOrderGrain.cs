@@ -108,6 +108,14 @@ public interface IOrderGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [Alias("VouchForCustomerAsync")]
     Task<Customers.CustomerOrderVouch> VouchForCustomerAsync();
+
+    /// <summary>
+    /// Told (by the backorder allocator, from an <c>inventory.allocated</c> event) that stock was allocated to the
+    /// order's backorders: claims the allocated units from its inventory grains and creates shipments for them. Safe to
+    /// repeat: units already claimed are not claimed again, and an order with nothing backordered does nothing.
+    /// </summary>
+    [Alias("AllocateBackordersAsync")]
+    Task AllocateBackordersAsync();
 }
 
 /// <summary>An order's answer about one of its reservations.</summary>

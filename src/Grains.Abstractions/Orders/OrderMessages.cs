@@ -104,6 +104,9 @@ public enum FulfillmentStatus
 
     /// <summary>Every shipment that was not cancelled was delivered.</summary>
     Delivered,
+
+    /// <summary>Nothing shipped yet and some units wait for stock (backordered or preordered).</summary>
+    Backordered,
 }
 
 /// <summary>The customer who placed an order.</summary>
@@ -234,8 +237,11 @@ public sealed record PlaceOrderResult(
 /// <param name="Allocations">Where its units are reserved.</param>
 /// <param name="Discount">Its share of the order's discount.</param>
 /// <param name="Tax">Its tax (included in <paramref name="Total"/> when the order's prices include tax).</param>
+/// <param name="Backordered">Units still waiting for stock: not in <paramref name="Allocations"/> yet.</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderLineView")]
-public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice, decimal Total, IReadOnlyList<Inventory.LocationAllocation> Allocations, decimal Discount = 0, decimal Tax = 0);
+public sealed record OrderLineView(
+    string Sku, int Quantity, decimal UnitPrice, decimal Total, IReadOnlyList<Inventory.LocationAllocation> Allocations, decimal Discount = 0, decimal Tax = 0,
+    int Backordered = 0);
 
 /// <summary>A shipment of the order, as listed on it.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Orders.ShipmentSummary")]
@@ -326,7 +332,7 @@ public enum ShipmentAction
 
 /// <summary>A message to the customer, waiting in the order's outbox for delivery (webhooks deliver it).</summary>
 /// <param name="Id">Unique per order; also the de-duplication key for delivery.</param>
-/// <param name="Type">order_confirmed, shipment_shipped, shipment_out_for_delivery, shipment_delivered, delivery_failed, order_cancelled, payment_problem,
+/// <param name="Type">order_confirmed, order_backordered, order_allocated, shipment_shipped, shipment_out_for_delivery, shipment_delivered, delivery_failed, order_cancelled, payment_problem,
 /// feedback_requested, return_authorized, return_rejected, return_received, refund_issued, replacement_created, claim_resolved, support_reply, ticket_resolved.</param>
 /// <param name="To">The customer's e-mail address, when known.</param>
 /// <param name="Subject">The subject line.</param>

@@ -36,8 +36,9 @@ public interface IInventoryReportGrain : IGrainWithStringKey
 /// <param name="UpdatedAt">When the levels last changed (the event's time).</param>
 /// <param name="InTransit">Units between locations (transfers sent, not yet received).</param>
 /// <param name="WrittenOff">Units written off (damage, write-offs, transfer shortfalls, damaged returns).</param>
+/// <param name="Backordered">Units ordered beyond stock that wait for it.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Reporting.InventoryLevel")]
-public sealed record InventoryLevel(string Sku, int OnHand, int Reserved, int Available, int Committed, int Threshold, bool Low, DateTimeOffset UpdatedAt, int InTransit = 0, int WrittenOff = 0);
+public sealed record InventoryLevel(string Sku, int OnHand, int Reserved, int Available, int Committed, int Threshold, bool Low, DateTimeOffset UpdatedAt, int InTransit = 0, int WrittenOff = 0, int Backordered = 0);
 
 /// <summary>A page of stock levels.</summary>
 /// <param name="Checkpoint">The global stream position the page includes.</param>

@@ -71,7 +71,11 @@ public sealed record TrackingEvent(TrackingStatus Status, string? Detail, DateTi
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentLine")]
 public sealed record ShipmentLine(string Sku, int Quantity);
 
-/// <summary>Creates a shipment; <paramref name="Carrier"/> is the carrier the customer paid for, used unless the ship step names another.</summary>
+/// <summary>
+/// Creates a shipment; <paramref name="Carrier"/> is the carrier the customer paid for, used unless the ship step names
+/// another. <paramref name="Reservation"/> is the inventory reservation its units are held under: the order id for the
+/// shipments made at placement (null), the order's allocation round for units allocated to a backorder later.
+/// </summary>
 [GenerateSerializer, Alias("OrderActors.Grains.Shipments.CreateShipment")]
 public sealed record CreateShipment(
     string OrderId,
@@ -81,7 +85,8 @@ public sealed record CreateShipment(
     Address? ShippingAddress,
     DateTimeOffset OrderPlacedAt,
     DateTimeOffset PromisedBy,
-    string? Carrier = null);
+    string? Carrier = null,
+    string? Reservation = null);
 
 /// <summary>A step applied to a shipment.</summary>
 [GenerateSerializer, Immutable, Alias("OrderActors.Grains.Shipments.ShipmentStep")]

@@ -41,7 +41,7 @@ public static partial class WebhookEventTypes
     /// </summary>
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
-        "order.placed", "order.confirmed", "order.cancelled", "order.partially_cancelled", "order.completed", "order.replacement_placed", "order.price_overridden", "order.edited",
+        "order.placed", "order.confirmed", "order.backordered", "order.allocated", "order.cancelled", "order.partially_cancelled", "order.completed", "order.replacement_placed", "order.price_overridden", "order.edited",
         "payment.authorized", "payment.captured", "payment.capture_failed", "payment.refunded", "payment.refund_failed",
         "shipment.created", "shipment.picked", "shipment.packed", "shipment.shipped", "shipment.in_transit", "shipment.out_for_delivery",
         "shipment.delivered", "shipment.failed_attempt", "shipment.returned_to_sender", "shipment.cancelled", "shipment.replanned",
@@ -51,6 +51,7 @@ public static partial class WebhookEventTypes
         "inventory.stocked", "inventory.reserved", "inventory.confirmed", "inventory.released", "inventory.committed",
         "inventory.restocked", "inventory.reservations_checked", "inventory.adjusted", "inventory.transfer_started",
         "inventory.transfer_received", "inventory.transfer_cancelled",
+        "inventory.allocated", "inventory.backorder_claimed", "inventory.backorder_cancelled", "inventory.preorders_released",
         "customer.notification",
         "product.updated", "stock.moved",
         "cart.created", "cart.updated", "cart.abandoned", "cart.completed",

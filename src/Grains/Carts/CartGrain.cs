@@ -309,6 +309,9 @@ public sealed class CartGrain(
         return State.Lines.Select((l, i) => new PricedLine(l, catalog[l.Sku], catalog[l.Sku]?.PriceIn(State.Currency), stock[i])).ToArray();
     }
 
+    // A backorderable (or preordered) SKU stocked somewhere is placed with what is short backordered: not a problem.
+    private bool Backorderable(PricedLine line) => line.Stock is not null && line.Product?.AcceptsBackorderAt(timeProvider.GetUtcNow()) == true;
+
     private static decimal Subtotal(PricedLine[] lines) => lines.Sum(l => l.Line.Quantity * (l.Price ?? 0));
 
     // Prices the cart now, as its order would be priced; anything that would refuse the order is listed as a problem.
@@ -327,7 +330,7 @@ public sealed class CartGrain(
             {
                 problems.Add(new CartProblem("sku-not-priced", $"{line.Line.Sku} is not on sale in {State.Currency}.", line.Line.Sku));
             }
-            else if ((line.Stock?.Available ?? 0) < line.Line.Quantity)
+            else if ((line.Stock?.Available ?? 0) < line.Line.Quantity && !Backorderable(line))
             {
                 var substitutes = await Task.WhenAll((line.Stock?.Substitutes ?? []).Select(s => GrainFactory.GetGrain<IInventoryGrain>(s).GetAsync()));
                 problems.Add(new CartProblem("out-of-stock", $"{line.Line.Sku}: {line.Line.Quantity} asked, {line.Stock?.Available ?? 0} available.", line.Line.Sku,

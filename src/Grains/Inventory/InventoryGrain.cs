@@ -80,6 +80,7 @@ public sealed partial class InventoryGrain(
                 inventory.State.ExpiryReminderRegistered = true;
             }
 
+            await ScheduleReleaseAsync();
             await SaveAsync(request.Confirm ? "inventory.confirmed" : "inventory.reserved", request.OrderId);
         }
 
@@ -123,13 +124,16 @@ public sealed partial class InventoryGrain(
         var ledger = Ledger;
         var now = timeProvider.GetUtcNow();
         ForgetExpired(ledger, now);
+        var allocated = ledger.AllocateBackorders(now, options.Value.AllocationStrategy); // whatever the change freed goes to the queue in this write
         var view = ledger.View();
         inventory.Append(StreamId.Create(StreamNamespaces.Inventory, view.Sku), type,
-            new InventoryChanged(view.Sku, type, now, orderId, view.OnHand, view.Reserved, view.Available, view.Committed, view.InTransit, view.WrittenOff));
+            new InventoryChanged(view.Sku, type, now, orderId, view.OnHand, view.Reserved, view.Available, view.Committed, view.InTransit, view.WrittenOff, view.Backordered));
         foreach (var movement in ledger.TakeMovements())
         {
             inventory.Append(StreamId.Create(StreamNamespaces.StockMovements, view.Sku), StockMoved.Type, new StockMoved(view.Sku, movement));
         }
+
+        AppendAllocated(view, allocated, now);
 
         return Writes.WriteAsync();
     }
@@ -148,6 +152,12 @@ public sealed partial class InventoryGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (reminderName == ReleaseReminder)
+        {
+            await ReleasePreordersAsync();
+            return;
+        }
+
         if (reminderName != ExpiryReminder)
         {
             return;

@@ -41,6 +41,12 @@ public sealed record InventoryState
 
     /// <summary>Whether the reservation-expiry reminder is registered.</summary>
     public bool ExpiryReminderRegistered { get; set; }
+
+    /// <summary>Orders waiting for units beyond stock, and units allocated to them not claimed yet; see <see cref="StockLedger.AllocateBackorders"/>.</summary>
+    public List<BackorderEntry> Backorders { get; set; } = [];
+
+    /// <summary>When the preorder-release reminder is due next; null while none is registered.</summary>
+    public DateTimeOffset? ReleaseReminderAt { get; set; }
 }
 
 /// <summary>Units held for an order until it ships or is cancelled.</summary>
@@ -50,6 +56,23 @@ public sealed record InventoryState
 /// <param name="ReservedAt">When.</param>
 /// <param name="ExpiresAt">When an unconfirmed reservation is released; null once the order confirmed it.</param>
 public sealed record StockReservation(string OrderId, int Quantity, IReadOnlyList<LocationAllocation> Allocations, DateTimeOffset ReservedAt, DateTimeOffset? ExpiresAt = null);
+
+/// <summary>An order's units beyond stock: a place in the SKU's backorder queue, not a claim on on-hand.</summary>
+/// <param name="OrderId">The order.</param>
+/// <param name="Waiting">Units still waiting for stock.</param>
+/// <param name="Priority">The order's priority: higher priorities are allocated first.</param>
+/// <param name="PlacedAt">When the order was placed: among equal priorities, older first.</param>
+/// <param name="NotBefore">A preorder's release date: nothing is allocated before it.</param>
+/// <param name="Allocated">Units allocated to the order and reserved for it, not claimed by the order yet.</param>
+/// <param name="ExpiresAt">When the entry is checked with its order (a placement that died); null once the order confirmed it.</param>
+public sealed record BackorderEntry(
+    string OrderId, int Waiting, Orders.OrderPriority Priority, DateTimeOffset PlacedAt, DateTimeOffset? NotBefore,
+    IReadOnlyList<LocationAllocation> Allocated, DateTimeOffset? ExpiresAt = null)
+{
+    /// <summary>Units allocated and not claimed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int AllocatedUnits => Allocated.Sum(a => a.Quantity);
+}
 
 /// <summary>A request made with an Idempotency-Key: who made it with which key, its fingerprint, and what it created.</summary>
 /// <param name="Key">Kind, actor and key.</param>

@@ -23,7 +23,7 @@ public sealed partial class StockLedger
     {
         _sku = sku;
         _state = state;
-        foreach (var allocation in _state.Reservations.Values.SelectMany(r => r.Allocations))
+        foreach (var allocation in _state.Reservations.Values.SelectMany(r => r.Allocations).Concat(_state.Backorders.SelectMany(b => b.Allocated)))
         {
             _reserved[allocation.Location] = ReservedAt(allocation.Location) + allocation.Quantity;
         }
@@ -61,7 +61,9 @@ public sealed partial class StockLedger
             transfers.Sum(t => t.Quantity),
             _state.WrittenOff.Values.Sum(),
             transfers,
-            _state.MovementCount);
+            _state.MovementCount,
+            Backordered,
+            BackorderQueue);
     }
 
     /// <summary>Replaces on-hand quantities and substitutes; each location whose on-hand changes gets a movement.</summary>
@@ -147,6 +149,11 @@ public sealed partial class StockLedger
             return (Result(ReservationOutcome.UnknownSku, []), false);
         }
 
+        if (request.AcceptBackorder || request.NotBefore > now)
+        {
+            return ReserveOrBackorder(request, now, timeout, strategy);
+        }
+
         if (_state.Reservations.TryGetValue(request.OrderId, out var existing))
         {
             if (existing.Quantity != request.Quantity)
@@ -169,35 +176,16 @@ public sealed partial class StockLedger
             return (Result(ReservationOutcome.Insufficient, []), false);
         }
 
-        var candidates = strategy == AllocationStrategy.MostStockFirst
-            ? _state.Locations.OrderByDescending(l => l.OnHand - ReservedAt(l.Location)).ToList() // stable: ties keep priority order
-            : _state.Locations;
-        var allocations = new List<LocationAllocation>();
-        var remaining = request.Quantity;
-        foreach (var location in candidates)
-        {
-            var take = Math.Min(remaining, Math.Max(0, location.OnHand - ReservedAt(location.Location)));
-            if (take > 0)
-            {
-                allocations.Add(new LocationAllocation(location.Location, take));
-                remaining -= take;
-            }
-
-            if (remaining == 0)
-            {
-                break;
-            }
-        }
-
+        var allocations = Spread(request.Quantity, strategy);
         _state.Reservations[request.OrderId] = new StockReservation(
             request.OrderId, request.Quantity, allocations, now, request.Confirm ? null : now + timeout);
         Adjust(allocations, +1);
         return (Result(ReservationOutcome.Reserved, allocations), true);
     }
 
-    /// <summary>Releases an order's reservation at one location, or everywhere.</summary>
+    /// <summary>Releases an order's reservation at one location, or everywhere (with its backorder, if it has one).</summary>
     /// <returns>Whether anything was released.</returns>
-    public bool Release(string orderId, string? location = null) => Take(orderId, location) > 0;
+    public bool Release(string orderId, string? location = null) => Take(orderId, location) > 0 | (location is null && DropBackorder(orderId));
 
     /// <summary>Commits an order's reserved units at a location: on-hand falls and the reservation there is consumed.</summary>
     /// <returns>Units committed; 0 when nothing was reserved there (already committed or released).</returns>
@@ -242,11 +230,12 @@ public sealed partial class StockLedger
     }
 
     /// <summary>Whether an unconfirmed reservation is waiting to expire.</summary>
-    public bool HasUnconfirmed => _state.Reservations.Values.Any(r => r.ExpiresAt is not null);
+    public bool HasUnconfirmed => _state.Reservations.Values.Any(r => r.ExpiresAt is not null) || _state.Backorders.Any(b => b.ExpiresAt is not null);
 
     /// <summary>The orders whose unconfirmed reservations have timed out and must be checked with the order.</summary>
     public IReadOnlyList<string> DueForCheck(DateTimeOffset now)
-        => _state.Reservations.Values.Where(r => r.ExpiresAt <= now).Select(r => r.OrderId).ToArray();
+        => _state.Reservations.Values.Where(r => r.ExpiresAt <= now).Select(r => r.OrderId)
+            .Union(_state.Backorders.Where(b => b.ExpiresAt <= now).Select(b => b.OrderId), StringComparer.Ordinal).ToArray();
 
     /// <summary>Makes an order's reservation permanent (its order is confirmed).</summary>
     /// <returns>Whether anything changed.</returns>
@@ -254,9 +243,10 @@ public sealed partial class StockLedger
     {
         if (!_state.Reservations.TryGetValue(orderId, out var reservation) || reservation.ExpiresAt is null)
         {
-            return false;
+            return ConfirmBackorder(orderId);
         }
 
+        ConfirmBackorder(orderId);
         _state.Reservations[orderId] = reservation with { ExpiresAt = null };
         return true;
     }
@@ -267,9 +257,10 @@ public sealed partial class StockLedger
     {
         if (!_state.Reservations.TryGetValue(orderId, out var reservation) || reservation.ExpiresAt is null)
         {
-            return false;
+            return SetBackorderExpiry(orderId, until);
         }
 
+        SetBackorderExpiry(orderId, until);
         _state.Reservations[orderId] = reservation with { ExpiresAt = until };
         return true;
     }

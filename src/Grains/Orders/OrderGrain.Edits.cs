@@ -30,7 +30,9 @@ public sealed partial class OrderGrain
 
     private bool CanEdit => State.Status == OrderStatus.Confirmed && State.PendingCancel is null && State.PendingEdit is null
         && State.Shipments.Count > 0 && State.Shipments.All(s => s.Status == ShipmentStatus.ReadyToPick)
-        && State.Payment.Status == PaymentStatus.Authorized && State.Request?.Replacement is null;
+        && State.Payment.Status == PaymentStatus.Authorized && State.Request?.Replacement is null
+        && State.PendingAllocation is null && State.Shipments.All(s => s.Reservation is null)
+        && State.Lines.All(l => l.Backordered == 0 && l.Allocated is not { Count: > 0 }); // backordered units are not edited (yet)
 
     public async Task<OrderEditResult> EditAsync(EditOrder command)
     {
@@ -98,6 +100,7 @@ public sealed partial class OrderGrain
             var why = State.Status != OrderStatus.Confirmed ? $"it is {DescribeState()}"
                 : State.Request?.Replacement is not null ? "it replaces units of another order"
                 : State.Payment.Status != PaymentStatus.Authorized ? $"its payment is {JsonNamingPolicy.SnakeCaseLower.ConvertName(State.Payment.Status.ToString())}"
+                : State.Lines.Any(l => l.Backordered > 0 || l.Allocated is { Count: > 0 }) || State.Shipments.Any(s => s.Reservation is not null) ? "it has backordered units"
                 : "fulfilment has started";
             throw DomainException.Conflict("order-not-editable", $"Order '{Id}' cannot be edited: {why}. Only orders none of whose shipments has been picked can be.");
         }

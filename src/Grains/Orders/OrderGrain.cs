@@ -66,6 +66,11 @@ public sealed partial class OrderGrain(
             await FinishEditAsync(edit);
         }
 
+        if (State.PendingAllocation is { } round)
+        {
+            await FinishAllocationAsync(round);
+        }
+
         if (State.PendingCancel is { } cancel)
         {
             await FinishCancellationAsync(cancel);
@@ -178,7 +183,7 @@ public sealed partial class OrderGrain(
         ReservationResult[] reservations;
         try
         {
-            reservations = await ReserveAsync(quantities);
+            reservations = await ReserveAsync(quantities, catalog, command, now);
         }
         catch
         {
@@ -231,6 +236,7 @@ public sealed partial class OrderGrain(
         // The reservations stay unconfirmed: when they time out, each inventory grain asks this order, which
         // vouches for them once this write has made it Confirmed, and lets them go if the process died before.
         Confirm(command, totals!, charges, catalog, shippingByLocation!, reservations, authorization.Reference!, method, amount, now);
+        RecordBackorders(command, catalog, now);
         RecordOverrides(command, catalog, now);
         await SaveAsync();
         if (command.DiscountCode is { } used)
@@ -381,7 +387,8 @@ public sealed partial class OrderGrain(
 
     private bool IsVisible => State.Status is OrderStatus.Confirmed or OrderStatus.Completed or OrderStatus.Cancelled;
 
-    private bool CanCancel => State.Status == OrderStatus.Confirmed && State.Shipments.Any(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled);
+    private bool CanCancel => State.Status == OrderStatus.Confirmed
+        && (State.Shipments.Any(s => !ShipmentStateMachine.HasShipped(s.Status) && s.Status != ShipmentStatus.Cancelled) || HasBackorders);
 
     private void EnsureVisible()
     {
@@ -391,8 +398,8 @@ public sealed partial class OrderGrain(
         }
     }
 
-    private Task<ReservationResult[]> ReserveAsync(Dictionary<string, int> quantities)
-        => Task.WhenAll(quantities.Select(q => GrainFactory.GetGrain<IInventoryGrain>(q.Key).ReserveAsync(new ReserveStock(Id, q.Value))));
+    private Task<ReservationResult[]> ReserveAsync(Dictionary<string, int> quantities, Dictionary<string, ProductView?> catalog, PlaceOrder command, DateTimeOffset now)
+        => Task.WhenAll(quantities.Select(q => GrainFactory.GetGrain<IInventoryGrain>(q.Key).ReserveAsync(ReserveRequest(q.Key, q.Value, catalog, command, now))));
 
     private void Confirm(PlaceOrder command, Totals totals, OrderCharges charges, Dictionary<string, ProductView?> catalog, Dictionary<string, decimal> shippingByLocation,
         ReservationResult[] reservations, string authorization, string method, decimal amount, DateTimeOffset now)
@@ -442,8 +449,9 @@ public sealed partial class OrderGrain(
         var values = locations.Select((l, i) => shippingByLocation.GetValueOrDefault(l) + shippingTaxShares[i]).ToArray();
         foreach (var line in lines)
         {
-            var shares = OrderTotals.Spread(line.Paid ?? 0, line.Allocations.Select(a => (decimal)a.Quantity).ToArray(), minor);
-            for (var j = 0; j < shares.Length; j++)
+            // The last weight is the line's backordered units: their share stays with the backorder (BackorderValue).
+            var shares = OrderTotals.Spread(line.Paid ?? 0, [.. line.Allocations.Select(a => (decimal)a.Quantity), line.Quantity - line.Allocations.Sum(a => a.Quantity)], minor);
+            for (var j = 0; j < line.Allocations.Count; j++)
             {
                 values[Array.IndexOf(locations, line.Allocations[j].Location)] += shares[j];
             }
@@ -462,7 +470,7 @@ public sealed partial class OrderGrain(
     {
         var request = State.Request!;
         await Task.WhenAll(State.Shipments.Select(s => GrainFactory.GetGrain<IShipmentGrain>(s.Id).CreateAsync(
-            new CreateShipment(Id, s.Location, request.Priority, s.Lines, request.ShippingAddress, State.PlacedAt, State.PromisedBy, request.ShippingMethod))));
+            new CreateShipment(Id, s.Location, request.Priority, s.Lines, request.ShippingAddress, State.PlacedAt, State.PromisedBy, request.ShippingMethod, s.Reservation))));
         State.ShipmentsCreated = true; // written with the next change; until then a new activation re-checks (creation is idempotent)
     }
 
@@ -477,6 +485,7 @@ public sealed partial class OrderGrain(
     private async Task FinishCancellationAsync(CancelPlan plan)
     {
         var command = plan.Command;
+        await CancelBackordersAsync();
         var views = new List<ShipmentView>();
         foreach (var shipmentId in plan.ShipmentIds)
         {
@@ -493,7 +502,7 @@ public sealed partial class OrderGrain(
         // Everything below is decided from the plan and the shipments' answers, so a retry after a failure (the
         // gateway down, a crash) reaches the same amounts; the gateway keys make the money move once.
         var cancelled = views.Where(v => v.Status == ShipmentStatus.Cancelled).Select(v => v.Id).ToHashSet(StringComparer.Ordinal);
-        var cancelledValue = State.Shipments.Where(s => cancelled.Contains(s.Id)).Sum(s => s.Value);
+        var cancelledValue = State.Shipments.Where(s => cancelled.Contains(s.Id)).Sum(s => s.Value) + State.BackorderValue;
         var anyShipped = State.Shipments.Any(s => ShipmentStateMachine.HasShipped(s.Status));
         var payment = State.Payment;
         var currency = State.Request!.Currency;
@@ -534,6 +543,7 @@ public sealed partial class OrderGrain(
             State.Shipments[i] = State.Shipments[i] with { Status = view.Status };
         }
 
+        DropBackorders();
         var partial = anyShipped;
         if (!partial)
         {
@@ -632,7 +642,7 @@ public sealed partial class OrderGrain(
     private void CompleteIfDone(DateTimeOffset now)
     {
         var live = State.Shipments.Where(s => s.Status != ShipmentStatus.Cancelled).ToArray();
-        if (State.Status == OrderStatus.Confirmed && live.Length > 0 && live.All(s => s.Status == ShipmentStatus.Delivered))
+        if (State.Status == OrderStatus.Confirmed && live.Length > 0 && live.All(s => s.Status == ShipmentStatus.Delivered) && !HasBackorders)
         {
             State.Status = OrderStatus.Completed;
             Record(now, "order.completed", System, "Every shipment was delivered.");
@@ -646,6 +656,11 @@ public sealed partial class OrderGrain(
         var live = State.Shipments.Where(s => s.Status != ShipmentStatus.Cancelled).ToArray();
         var shipped = live.Count(s => ShipmentStateMachine.HasShipped(s.Status));
         var delivered = live.Count(s => s.Status == ShipmentStatus.Delivered);
+        if (HasBackorders)
+        {
+            return shipped == 0 ? FulfillmentStatus.Backordered : delivered > 0 ? FulfillmentStatus.PartiallyDelivered : FulfillmentStatus.PartiallyShipped;
+        }
+
         return live.Length == 0 || shipped == 0 ? FulfillmentStatus.Unfulfilled
             : delivered == live.Length ? FulfillmentStatus.Delivered
             : delivered > 0 ? FulfillmentStatus.PartiallyDelivered
@@ -704,7 +719,7 @@ public sealed partial class OrderGrain(
         var request = State.Request!;
         return new OrderEvent(Id, entry.Type, entry.At, entry.Actor, entry.Details, State.Status, State.Payment.Status, Fulfillment(),
             request.Channel, request.Priority, request.Customer.Id, request.Currency, Subtotal(request), State.Payment.Captured, State.Payment.Refunded,
-            State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i), l.Discount, l.Tax)).ToArray(), State.PlacedAt, State.PromisedBy,
+            State.Lines.Select((l, i) => new OrderEventLine(l.Sku, l.Quantity, l.UnitPrice, CancelledUnits(l), RefundedUnitsOfLine(i), l.Discount, l.Tax, l.Backordered)).ToArray(), State.PlacedAt, State.PromisedBy,
             Aftercare(), State.Charges is { } c ? new OrderTotalsSummary(c.Discount, c.Shipping, c.Tax, c.Total, c.TaxIncluded, c.ShippingTax) : null);
     }
 
@@ -727,9 +742,13 @@ public sealed partial class OrderGrain(
         return 0;
     }
 
-    // A line's units are allocated per location, and each location is one shipment: those in cancelled shipments are cancelled.
+    // A line's units at placement are allocated per location, each location one shipment; units allocated later are in
+    // their round's shipment. Those in cancelled shipments are cancelled, and so are backordered units a cancellation took off.
     private int CancelledUnits(OrderLine line)
-        => line.Allocations.Where(a => State.Shipments.Any(s => s.Location == a.Location && s.Status == ShipmentStatus.Cancelled)).Sum(a => a.Quantity);
+        => line.Allocations.Where(a => IsCancelled(ShipmentId(Id, a.Location))).Sum(a => a.Quantity)
+            + (line.Allocated ?? []).Where(a => IsCancelled(a.ShipmentId)).Sum(a => a.Quantity) + line.BackorderCancelled;
+
+    private bool IsCancelled(string shipmentId) => State.Shipments.Any(s => s.Id == shipmentId && s.Status == ShipmentStatus.Cancelled);
 
     // The timeline is in order whatever the clocks say: an entry is never dated before the one it follows (a carrier's
     // time may run up to DomainLimits.ClockSkew ahead, and silos' clocks differ a little).
@@ -744,7 +763,7 @@ public sealed partial class OrderGrain(
     private static List<LocationAllocation> Take(List<LocationAllocation> pool, int quantity)
     {
         var taken = new List<LocationAllocation>();
-        while (quantity > 0)
+        while (quantity > 0 && pool.Count > 0) // a short pool: the rest is backordered
         {
             var next = pool[0];
             var take = Math.Min(quantity, next.Quantity);
@@ -803,7 +822,7 @@ public sealed partial class OrderGrain(
     // address's region, else its country's), decided once the reservations say where the units ship from.
     private Task<(Totals? Totals, OrderCharges? Charges, Dictionary<string, decimal>? ShippingByLocation, PlaceOrderResult? Refusal)> ChargesAsync(
         PlaceOrder command, Dictionary<string, ProductView?> catalog, ReservationResult[] reservations, decimal discount)
-        => ChargesAsync(command, sku => catalog.GetValueOrDefault(sku)?.TaxClass ?? "standard", reservations.SelectMany(r => r.Allocations), discount);
+        => ChargesAsync(command, sku => catalog.GetValueOrDefault(sku)?.TaxClass ?? "standard", reservations.SelectMany(Parcels), discount);
 
     private async Task<(Totals? Totals, OrderCharges? Charges, Dictionary<string, decimal>? ShippingByLocation, PlaceOrderResult? Refusal)> ChargesAsync(
         PlaceOrder command, Func<string, string> taxClass, IEnumerable<LocationAllocation> allocations, decimal discount)
@@ -943,7 +962,7 @@ public sealed partial class OrderGrain(
             request.Channel,
             request.Priority,
             request.Currency,
-            State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, l.Allocations, l.Discount, l.Tax)).ToArray(),
+            State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, AllAllocations(l), l.Discount, l.Tax, l.Backordered)).ToArray(),
             Subtotal(request),
             request.ShippingAddress,
             new PaymentView(payment.Method, payment.Status, payment.Authorized, payment.Captured, payment.Refunded, payment.Authorization),

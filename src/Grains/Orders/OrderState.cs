@@ -86,6 +86,18 @@ public sealed record OrderState
 
     /// <summary>After-sales requests made with an Idempotency-Key, by kind, client and key.</summary>
     public Dictionary<string, IdempotentRequest> Requests { get; set; } = [];
+
+    /// <summary>
+    /// What the buyer pays for the units still backordered (their share of the lines, and the shipping of parcels no
+    /// shipment carries yet): the value the shipments of later allocations take over, or a cancellation takes off.
+    /// </summary>
+    public decimal BackorderValue { get; set; }
+
+    /// <summary>Allocation rounds finished: round n's units ship under reservation and shipment ids derived from n.</summary>
+    public int AllocationRounds { get; set; }
+
+    /// <summary>An allocation round that started claiming units and must be finished (before the next request after a crash).</summary>
+    public int? PendingAllocation { get; set; }
 }
 
 /// <summary>An order line and where its units are reserved.</summary>
@@ -98,9 +110,13 @@ public sealed record OrderState
 /// <param name="Discount">The line's share of the order's discount.</param>
 /// <param name="Tax">The line's tax (included in the price when the order's prices include tax).</param>
 /// <param name="Paid">What the buyer pays for the line (after discount, with tax); null for orders placed before totals (units × price).</param>
+/// <param name="Backordered">Units waiting for stock: in neither <paramref name="Allocations"/> nor <paramref name="Allocated"/> yet.</param>
+/// <param name="BackorderCancelled">Backordered units the order's cancellation took off before they were allocated.</param>
+/// <param name="Allocated">Units allocated after placement (backorders), each in the shipment of its allocation round.</param>
 public sealed record OrderLine(
     string Sku, int Quantity, decimal UnitPrice, IReadOnlyList<LocationAllocation> Allocations, int Committed = 0,
-    string TaxClass = "standard", decimal Discount = 0, decimal Tax = 0, decimal? Paid = null)
+    string TaxClass = "standard", decimal Discount = 0, decimal Tax = 0, decimal? Paid = null,
+    int Backordered = 0, int BackorderCancelled = 0, IReadOnlyList<ShipmentAllocation>? Allocated = null)
 {
     /// <summary>What one unit cost the buyer (unrounded: refunds round the units they return together).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -155,8 +171,13 @@ public sealed record PaymentState
 /// <summary>A cancellation in progress: which shipments it cancels, fixed when it started.</summary>
 public sealed record CancelPlan(CancelOrder Command, IReadOnlyList<string> ShipmentIds);
 
-/// <summary>A shipment as its order knows it.</summary>
-public sealed record ShipmentRecord(string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber, DateTimeOffset? DeliveredAt = null);
+/// <summary>A shipment as its order knows it; <paramref name="Reservation"/> is its inventory reservation when not the order id (a backorder's allocation round).</summary>
+public sealed record ShipmentRecord(
+    string Id, string Location, ShipmentStatus Status, decimal Value, IReadOnlyList<ShipmentLine> Lines, string? Carrier, string? TrackingNumber, DateTimeOffset? DeliveredAt = null,
+    string? Reservation = null);
+
+/// <summary>Units of a line allocated after placement, and the shipment that carries them.</summary>
+public sealed record ShipmentAllocation(string ShipmentId, string Location, int Quantity);
 
 /// <summary>
 /// An order edit written ahead of its effects: the lines and address it leads to, fixed when it started. Applying it

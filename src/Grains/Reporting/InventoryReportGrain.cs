@@ -11,7 +11,7 @@ public sealed record InventoryLevelsModel
 }
 
 /// <summary>A SKU's levels after a change, and the change's time.</summary>
-public sealed record StockLevels(int OnHand, int Reserved, int Available, int Committed, DateTimeOffset UpdatedAt, int InTransit = 0, int WrittenOff = 0);
+public sealed record StockLevels(int OnHand, int Reserved, int Available, int Committed, DateTimeOffset UpdatedAt, int InTransit = 0, int WrittenOff = 0, int Backordered = 0);
 
 /// <summary>Per-SKU low-stock thresholds: settings ops make, kept apart from the projection so a rebuild keeps them.</summary>
 public sealed record LowStockThresholds
@@ -95,7 +95,7 @@ public sealed class InventoryReportGrain(
             throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.EventType}) on {streamEvent.StreamId} is not an inventory change.");
         }
 
-        Model.Skus[change.Sku] = new StockLevels(change.OnHand, change.Reserved, change.Available, change.Committed, change.At, change.InTransit, change.WrittenOff);
+        Model.Skus[change.Sku] = new StockLevels(change.OnHand, change.Reserved, change.Available, change.Committed, change.At, change.InTransit, change.WrittenOff, change.Backordered);
     }
 
     private int ThresholdOf(string sku) => thresholds.State.Skus.TryGetValue(sku, out var own) ? own : DefaultThreshold;
@@ -104,6 +104,6 @@ public sealed class InventoryReportGrain(
     {
         Model.Skus.Peek(sku, out var levels);
         var threshold = ThresholdOf(sku);
-        return new InventoryLevel(sku, levels!.OnHand, levels.Reserved, levels.Available, levels.Committed, threshold, levels.Available <= threshold, levels.UpdatedAt, levels.InTransit, levels.WrittenOff);
+        return new InventoryLevel(sku, levels!.OnHand, levels.Reserved, levels.Available, levels.Committed, threshold, levels.Available <= threshold, levels.UpdatedAt, levels.InTransit, levels.WrittenOff, levels.Backordered);
     }
 }

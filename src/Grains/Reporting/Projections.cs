@@ -16,6 +16,7 @@ public static class Projections
     /// <summary>The projections, by admin name.</summary>
     public static IReadOnlyList<ProjectionEntry> All { get; } =
     [
+        new("backorderallocator", [StreamNamespaces.Inventory], Of<Inventory.IBackorderAllocatorGrain>),
         new("catalog", [StreamNamespaces.Products], Of<Catalog.ICatalogGrain>),
         new("inventoryreport", [StreamNamespaces.Inventory], Of<IInventoryReportGrain>),
         new("kpireport", [StreamNamespaces.Orders, StreamNamespaces.Carts], Of<IKpiReportGrain>),

@@ -21,6 +21,9 @@ public sealed class ShipmentGrain(
 
     private string Id => this.GetPrimaryKeyString();
 
+    // The inventory reservation the units are held under: the order's, or its allocation round's for backordered units.
+    private string Reservation => State.Reservation ?? State.OrderId;
+
     // Finishes what a crash interrupted. Safe here: nothing this grain calls (inventory) ever calls a shipment.
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -44,6 +47,7 @@ public sealed class ShipmentGrain(
             State.OrderPlacedAt = command.OrderPlacedAt;
             State.PromisedBy = command.PromisedBy;
             State.PaidCarrier = command.Carrier;
+            State.Reservation = command.Reservation;
             State.CreatedAt = now;
             State.Events.Add(new ShipmentEvent(now, "shipment.created", $"Created at {command.Location} with {command.Lines.Sum(l => l.Quantity)} unit(s).", new Actor("system", "orders")));
             await SaveAsync(); // shipment.created queues it for picking (PickQueueGrain reads the stream)
@@ -90,7 +94,7 @@ public sealed class ShipmentGrain(
         }
 
         ShipmentStateMachine.Ensure(Id, State.Status, "cancel");
-        await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).ReleaseAsync(new ReleaseStock(State.OrderId, State.Location))));
+        await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).ReleaseAsync(new ReleaseStock(Reservation, State.Location))));
         Move(ShipmentStatus.Cancelled, timeProvider.GetUtcNow(), "shipment.cancelled", $"Cancelled: {reason}. Stock released at {State.Location}.", actor);
         await SaveAsync();
         return View();
@@ -160,7 +164,7 @@ public sealed class ShipmentGrain(
 
     private async Task CommitStockAsync()
     {
-        await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).CommitAsync(new CommitStock(State.OrderId, State.Location))));
+        await Task.WhenAll(State.Lines.Select(l => GrainFactory.GetGrain<IInventoryGrain>(l.Sku).CommitAsync(new CommitStock(Reservation, State.Location))));
         State.StockCommitted = true;
         await SaveAsync();
     }

@@ -51,4 +51,7 @@ public sealed record ShipmentState
 
     /// <summary>Whether the stock of a shipped shipment was committed (written after the Shipped status, repaired on activation).</summary>
     public bool StockCommitted { get; set; }
+
+    /// <summary>The inventory reservation its units are held under; null for the order id (shipments made at placement).</summary>
+    public string? Reservation { get; set; }
 }

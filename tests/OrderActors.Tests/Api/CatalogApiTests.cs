@@ -49,6 +49,7 @@ public sealed class CatalogApiTests(ApiFixture fixture) : IClassFixture<ApiFixtu
     [InlineData("{\"title\":\"t\",\"prices\":{\"USD\":1},\"taxClass\":\"luxury\"}", "taxClass")]
     [InlineData("{\"title\":\"t\",\"prices\":{\"USD\":1},\"weightGrams\":-5}", "weightGrams")]
     [InlineData("{\"title\":\"t\",\"prices\":{\"USD\":1},\"status\":\"gone\"}", "status")]
+    [InlineData("{\"title\":\"t\",\"prices\":{\"USD\":1},\"releaseAt\":\"1900-01-01T00:00:00Z\"}", "releaseAt")]
     public async Task A_bad_product_is_a_422_naming_the_field_and_changes_nothing(string json, string field)
     {
         var sku = ApiFixture.NewSku();

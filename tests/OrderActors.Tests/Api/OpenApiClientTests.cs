@@ -21,18 +21,19 @@ public sealed class OpenApiClientTests(ApiFixture fixture) : IClassFixture<ApiFi
         var client = new DocumentClient(fixture.Api, document);
         var sku = ApiFixture.NewSku();
 
-        await client.CallAsync("PutProduct", ApiFactory.OpsKey, new() { ["sku"] = sku }, ApiBodies.Product("Walker tee"), expect: 200);
+        await client.CallAsync("PutProduct", ApiFactory.OpsKey, new() { ["sku"] = sku },
+            new { title = "Walker tee", prices = new Dictionary<string, decimal> { ["USD"] = 10m }, backorder = true, releaseAt = "2020-01-01T00:00:00Z" }, expect: 200);
         await client.CallAsync("PutStock", ApiFactory.OpsKey, new() { ["sku"] = sku }, ApiBodies.Stock(5), expect: 200);
         var listed = await client.CallAsync("GetProduct", ApiFactory.StorefrontKey, new() { ["sku"] = sku }, null, expect: 200);
         Assert.Equal(10m, listed.GetProperty("prices").GetProperty("USD").GetDecimal());
-        var placed = await client.CallAsync("PlaceOrder", ApiFactory.StorefrontKey, [], ApiBodies.Order("c-walker", (sku, 2)), expect: 201);
+        var placed = await client.CallAsync("PlaceOrder", ApiFactory.StorefrontKey, [], ApiBodies.Order("c-walker", (sku, 7)), expect: 201); // 2 beyond stock: backordered
         var id = placed.GetProperty("id").GetString()!;
         var read = await client.CallAsync("GetOrder", ApiFactory.StorefrontKey, new() { ["id"] = id }, null, expect: 200);
 
         Assert.Equal("confirmed", read.GetProperty("status").GetString());
-        Assert.Equal(2, read.GetProperty("lines")[0].GetProperty("quantity").GetInt32());
+        Assert.Equal((7, 2), (read.GetProperty("lines")[0].GetProperty("quantity").GetInt32(), read.GetProperty("lines")[0].GetProperty("backordered").GetInt32()));
         var stock = await client.CallAsync("GetStock", ApiFactory.OpsKey, new() { ["sku"] = sku }, null, expect: 200);
-        Assert.Equal(2, stock.GetProperty("reserved").GetInt32());
+        Assert.Equal((5, 2, 1), (stock.GetProperty("reserved").GetInt32(), stock.GetProperty("backordered").GetInt32(), stock.GetProperty("backorderQueue").GetInt32()));
     }
 
     [Fact]

@@ -80,6 +80,7 @@ public sealed partial class OpenApiDocumentTests(ApiFixture fixture) : IClassFix
         var order = Assert.IsType<OpenApiSchemaReference>(placed).Target!;
         Assert.Superset(new HashSet<string?> { "confirmed", "completed", "cancelled" }, Enum(order.Properties!["status"]).ToHashSet());
         Assert.Contains("partially_refunded", Enum(order.Properties["paymentStatus"]));
+        Assert.Contains("backordered", Enum(order.Properties["fulfillmentStatus"]));
         Assert.Contains("id", order.Required ?? new HashSet<string>());
 
         var invalid = OpenApiContract.Operation(document, "POST", "/v1/orders")!.Responses!["422"].Content!["application/problem+json"].Schema!;

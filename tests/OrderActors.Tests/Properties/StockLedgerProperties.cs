@@ -12,13 +12,17 @@ namespace OrderActors.Tests.Properties;
 /// cancellations): after every command the ledger answers, no location has negative available stock or fewer units on
 /// hand than reserved, the sums fit their declared bounds, a refused command left the state exactly as it was and
 /// recorded no movement, and the movements tell the whole story: numbered without gaps, their deltas at each location
-/// add up to its on-hand and their write-offs to its written-off units.
+/// add up to its on-hand and their write-offs to its written-off units. Backorders (some of them preorders) join the
+/// mix, with claims, cancelled backorders and release dates passing; after every command the ledger allocates to the
+/// queue as the grain does, and then no location holds more reserved units than on hand, the running totals match the
+/// reservations and the allocated backorders, and no eligible backorder waits while a unit is available.
 /// </summary>
 public sealed class StockLedgerProperties
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Locations = ["a", "b", "c"];
     private static readonly string[] Orders = ["o1", "o2", "o3", "o4"];
+    private static readonly string[] Reservations = [.. Orders, "o1~b1", "o2~b1"]; // orders' and two of their allocation rounds'
     private static readonly Actor Ops = new("api-key:ops", "props");
 
     // Small counts most of the time, the edges of every declared bound some of the time.
@@ -34,7 +38,13 @@ public sealed class StockLedgerProperties
             (LedgerCommand)new Stock([.. Locations.Take(count).Select((l, i) => new LocationQuantity(l, quantities[i]))])),
         Gen.Select(Gen.OneOf(Orders), Quantity, Gen.Bool, (order, quantity, confirm) => (LedgerCommand)new Reserve(new ReserveStock(order, quantity, confirm))),
         Gen.Select(Gen.OneOf(Orders), Gen.OneOf<string?>(null, "a", "b", "c"), (order, location) => (LedgerCommand)new Release(order, location)),
-        Gen.Select(Gen.OneOf(Orders), Location, (order, location) => (LedgerCommand)new Commit(order, location)),
+        Gen.Select(Gen.OneOf(Reservations), Location, (order, location) => (LedgerCommand)new Commit(order, location)),
+        Gen.Select(Gen.OneOf(Orders), Quantity, Gen.Enum<OrderPriority>(), Gen.Int[0, 5], Gen.Bool, (order, quantity, priority, minutes, preorder) =>
+            (LedgerCommand)new Reserve(new ReserveStock(order, quantity, false, AcceptBackorder: true, Priority: priority, PlacedAt: Now.AddMinutes(minutes),
+                NotBefore: preorder ? Now.AddDays(1) : null))),
+        Gen.Select(Gen.OneOf(Orders), Gen.Int[1, 2], (order, round) => (LedgerCommand)new Claim(new ClaimBackorder(order, $"{order}~b{round}"))),
+        Gen.OneOf(Orders).Select(order => (LedgerCommand)new DropBackorder(order)),
+        Gen.Const((LedgerCommand)new ReleaseDatePasses()),
         Gen.Select(Gen.Int[1, 3], Location, Quantity, Quantity, (n, location, resellable, damaged) => (LedgerCommand)new Restock(new RestockStock($"o1-r{n}", location, resellable, damaged))),
         Gen.OneOf(Orders).Select(order => (LedgerCommand)new Confirm(order)),
         Gen.Select(Location, Gen.Bool, Quantity, Gen.Enum<StockReason>(), (location, negative, quantity, reason) =>
@@ -51,6 +61,7 @@ public sealed class StockLedgerProperties
         {
             var ledger = new StockLedger("sku-p", new InventoryState());
             var history = new List<StockMovement>();
+            var clock = Now; // past the preorders' release date once a ReleaseDatePasses command ran
             foreach (var command in commands)
             {
                 var before = Snapshot(ledger);
@@ -64,8 +75,11 @@ public sealed class StockLedgerProperties
                     Assert.True(ledger.TakeMovements().Count == 0, $"a refused {command} recorded a movement");
                 }
 
+                clock = command is ReleaseDatePasses ? Now.AddDays(2) : clock;
+                ledger.AllocateBackorders(clock); // as every write of the grain does
                 history.AddRange(ledger.TakeMovements());
                 Check(ledger, command);
+                CheckBackorders(ledger, command, clock);
                 CheckHistory(ledger, history, command);
             }
         });
@@ -79,6 +93,25 @@ public sealed class StockLedgerProperties
         Assert.True(view.OnHand <= DomainLimits.MaxOnHandPerSku && view.Locations.All(l => l.OnHand <= DomainLimits.MaxOnHandPerLocation),
             $"after {after}: on hand {view.OnHand} is past the declared bounds");
         Assert.Equal(view.Locations.Sum(l => (long)l.Available), view.Available);
+    }
+
+    // Reserved units are exactly the reservations' and the allocated backorders', and the queue never waits beside an
+    // available unit it could take.
+    private static void CheckBackorders(StockLedger ledger, LedgerCommand after, DateTimeOffset now)
+    {
+        var state = ledger.State;
+        var view = ledger.View();
+        foreach (var location in view.Locations)
+        {
+            var held = state.Reservations.Values.SelectMany(r => r.Allocations).Concat(state.Backorders.SelectMany(b => b.Allocated))
+                .Where(a => a.Location == location.Location).Sum(a => a.Quantity);
+            Assert.True(held == location.Reserved, $"after {after}: '{location.Location}' counts {location.Reserved} reserved, the reservations and backorders hold {held}");
+        }
+
+        Assert.Equal(state.Backorders.Sum(b => b.Waiting), view.Backordered);
+        Assert.True(state.Backorders.All(b => b.Waiting >= 0 && b.Allocated.All(a => a.Quantity > 0)), $"after {after}: a backorder holds a negative or empty count");
+        Assert.False(view.Available > 0 && state.Backorders.Any(b => b.Waiting > 0 && !(b.NotBefore > now)),
+            $"after {after}: {view.Available} units available while an eligible backorder waits");
     }
 
     // Every change of on-hand and of written-off units is a movement: replaying them gives the levels.
@@ -161,6 +194,26 @@ public sealed class StockLedgerProperties
         public override void Apply(StockLedger ledger) => ledger.ReceiveTransfer(Command, Now);
 
         public override string ToString() => $"Receive({Command.TransferId} {Command.Received} {Command.ShortfallReason})";
+    }
+
+    private sealed record Claim(ClaimBackorder Command) : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger) => ledger.Claim(Command);
+
+        public override string ToString() => $"Claim({Command.OrderId} as {Command.ReservationId})";
+    }
+
+    private sealed record DropBackorder(string Order) : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger) => ledger.DropBackorder(Order);
+    }
+
+    // The run's clock passes the preorders' release date (the run's loop moves it; the ledger has no clock of its own).
+    private sealed record ReleaseDatePasses : LedgerCommand
+    {
+        public override void Apply(StockLedger ledger)
+        {
+        }
     }
 
     private sealed record Cancel(CancelTransfer Command) : LedgerCommand

@@ -20,7 +20,8 @@ public sealed class ReportsAcceptanceTests : IDisposable
     private static readonly decimal[] Prices = [4.99m, 10m, 19.90m, 0.50m, 125m];
 
     // "a" runs out at main and continues at east, so later orders split; "b" is only at main, "c" only at east;
-    // "low" runs out (some placements are refused); "idle" is never ordered.
+    // "low" runs out (some placements are refused); "idle" is never ordered; "back" runs out and is backordered (it
+    // takes orders beyond stock: they are placed, and count in the sales like any other).
     private static readonly Dictionary<string, Dictionary<string, int>> Stock = new()
     {
         ["rpt-a"] = new() { ["main"] = 40, ["east"] = 5000 },
@@ -29,7 +30,10 @@ public sealed class ReportsAcceptanceTests : IDisposable
         ["rpt-d"] = new() { ["main"] = 300, ["east"] = 300 },
         ["rpt-low"] = new() { ["main"] = 14 },
         ["rpt-idle"] = new() { ["main"] = 3 },
+        ["rpt-back"] = new() { ["main"] = 12 },
     };
+
+    private const string Backorderable = "rpt-back";
 
     private readonly ApiFactory _api = new();
 
@@ -70,7 +74,8 @@ public sealed class ReportsAcceptanceTests : IDisposable
         foreach (var ((sku, locations), i) in Stock.Select((s, i) => (s, i)))
         {
             var price = Prices[i % Prices.Length]; // each SKU its own catalog price, the same number in both currencies
-            (await ops.PutJsonAsync($"/v1/products/{sku}", new { title = sku, prices = new Dictionary<string, decimal> { ["USD"] = price, ["EUR"] = price } })).EnsureSuccessStatusCode();
+            (await ops.PutJsonAsync($"/v1/products/{sku}", new { title = sku, prices = new Dictionary<string, decimal> { ["USD"] = price, ["EUR"] = price }, backorder = sku == Backorderable }))
+                .EnsureSuccessStatusCode();
             (await ops.PutJsonAsync($"/v1/inventory/{sku}", new { locations, substitutes = Array.Empty<string>() })).EnsureSuccessStatusCode();
         }
 
@@ -168,6 +173,7 @@ public sealed class ReportsAcceptanceTests : IDisposable
         Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.partially_cancelled"));
         Assert.Contains(orders, o => o.Timeline.Any(t => t.Type == "order.edited"));
         Assert.Contains(orders, o => o.Status == OrderStatus.Completed);
+        Assert.Contains(orders, o => o.Status == OrderStatus.Confirmed && o.Lines.Any(l => l.Backordered > 0));
 
         // Orders by status, overall and per channel.
         var byStatus = await (await analytics.GetAsync("/v1/reports/orders-by-status")).ReadAsync<OrdersByStatusReport>(200, "orders by status");
@@ -301,6 +307,11 @@ public sealed class ReportsAcceptanceTests : IDisposable
         if (i % 8 == 5)
         {
             skus.Add("rpt-low");
+        }
+
+        if (i % 8 == 3)
+        {
+            skus.Add(Backorderable);
         }
 
         return new
