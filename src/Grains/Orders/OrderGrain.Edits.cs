@@ -433,7 +433,7 @@ public sealed partial class OrderGrain
         var due = State.Payment.Authorized - State.Payment.CancelledValue;
         var lines = EditedLines(pending, held, totals!);
         var edit = new OrderEditPreview(Version,
-            lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, l.Allocations, l.Discount, l.Tax)).ToArray(),
+            lines.Select(LineView).ToArray(),
             pending.ShippingAddress, Subtotal(request), charges!.Discount, charges.Shipping, charges.Tax, charges.Total, previousTotal, charges.Total - previousTotal,
             charges.Total > due ? "authorize" : charges.Total < due ? "reduce" : "none");
         return (new PricedEdit(edit, totals!, charges, shippingByLocation!), null);
@@ -457,7 +457,7 @@ public sealed partial class OrderGrain
     {
         var total = State.Charges?.Total ?? Subtotal(State.Request!);
         return new OrderEditPreview(Version,
-            State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, l.Allocations, l.Discount, l.Tax)).ToArray(),
+            State.Lines.Select(LineView).ToArray(),
             State.Request!.ShippingAddress, Subtotal(State.Request), State.Charges?.Discount ?? 0, State.Charges?.Shipping ?? 0, State.Charges?.Tax ?? 0, total,
             previousTotal, total - previousTotal, "none");
     }

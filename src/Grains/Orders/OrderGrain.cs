@@ -949,6 +949,10 @@ public sealed partial class OrderGrain(
     private static string Fingerprint(PlaceOrder command)
         => RequestFingerprint.Of(command with { Actor = new Actor("", "") });
 
+    // A line as readers see it: every unit where it is held or was allocated, and what still waits for stock.
+    private static OrderLineView LineView(OrderLine l)
+        => new(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, AllAllocations(l), l.Discount, l.Tax, l.Backordered);
+
     private OrderView View()
     {
         var request = State.Request!;
@@ -962,7 +966,7 @@ public sealed partial class OrderGrain(
             request.Channel,
             request.Priority,
             request.Currency,
-            State.Lines.Select(l => new OrderLineView(l.Sku, l.Quantity, l.UnitPrice, l.Quantity * l.UnitPrice, AllAllocations(l), l.Discount, l.Tax, l.Backordered)).ToArray(),
+            State.Lines.Select(LineView).ToArray(),
             Subtotal(request),
             request.ShippingAddress,
             new PaymentView(payment.Method, payment.Status, payment.Authorized, payment.Captured, payment.Refunded, payment.Authorization),
