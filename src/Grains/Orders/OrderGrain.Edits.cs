@@ -16,12 +16,15 @@ namespace OrderActors.Grains.Orders;
 /// comes first wins, and the other sees its result (a picked shipment makes the order not editable; an edited order's
 /// shipment is picked with the new units).
 /// <para>
-/// Confirming is written ahead (<see cref="OrderState.PendingEdit"/>), then applied in an order that keeps every step
-/// before the point of no return undoable: reservations that grow are resized first (all or nothing; undoing a growth,
-/// a shrink, never fails), a higher total is authorized under the edit's own gateway key, and only then do
-/// reservations shrink, shipments get re-planned, created or cancelled, the old authorization is voided and the order
-/// is written. Every step names its result, not a change, so a crash anywhere is finished by applying the same edit
-/// again before the order's next request; a refusal met on the way (stock, payment, shipping) undoes the growth.
+/// Confirming is written ahead (<see cref="OrderState.PendingEdit"/>) and goes through stages, each written before the
+/// next begins. Reservations that grow are resized first (all or nothing; undoing a growth, a shrink, never fails) and
+/// the edited order is priced; a refusal here (stock, shipping, a total other than the one shown) undoes the growth.
+/// The price is written: a recovery never prices again, so a tax or tariff change meanwhile cannot turn an accepted
+/// edit into another. A higher total is then authorized under the edit's own gateway key; a decline undoes the
+/// growth. The approval is written: the point of no return. From there the edit only goes forward: reservations
+/// shrink, shipments are re-planned, created or cancelled, the old authorization is voided and the order is written,
+/// every step naming its result, so a crash anywhere is finished by applying the same edit again before the order's
+/// next request.
 /// </para>
 /// </remarks>
 public sealed partial class OrderGrain
@@ -235,11 +238,48 @@ public sealed partial class OrderGrain
         }
 
         var (preview, refusal) = await PriceEditAsync(pending, allocations);
-        return refusal ?? new OrderEditResult(EditOutcome.Previewed, preview.Edit, null, []);
+        return refusal ?? new OrderEditResult(EditOutcome.Previewed, preview!.Edit, null, []);
     }
 
-    // Finishes an edit written ahead: forward, or undone if a refusal comes before the payment.
+    // Finishes an edit written ahead, from the stage it reached: reserved and priced (undone on a refusal), authorized
+    // (undone on a decline), then only forward.
     private async Task<OrderEditResult> ApplyEditAsync(PendingEdit pending)
+    {
+        if (pending.Priced is null)
+        {
+            var (priced, refusal) = await ReserveAndPriceEditAsync(pending);
+            if (refusal is not null)
+            {
+                return await UndoEditAsync(pending, refusal);
+            }
+
+            State.PendingEdit = pending = pending with { Priced = priced };
+            await SaveAsync(); // never priced again: a recovery pays and ships what the buyer accepted
+        }
+
+        if (pending.Priced!.Authorize is { } amount && pending.Authorization is null)
+        {
+            // More to pay: the new total is authorized under the edit's key (a repeat gets the same answer) before
+            // anything is given back.
+            var method = pending.Payment ?? State.Request!.Payment;
+            var authorization = await payments.AuthorizeAsync(Id, $"edit{pending.Number}-{pending.Fingerprint[..12]}", method?.Method ?? State.Payment.Method,
+                method?.Token, amount, State.Request!.Currency);
+            if (authorization.Outcome != PaymentOutcome.Approved)
+            {
+                var problem = new PaymentProblem(authorization.Reason ?? "declined", authorization.Message ?? "The payment was declined.");
+                return await UndoEditAsync(pending, new OrderEditResult(
+                    authorization.Outcome == PaymentOutcome.Declined ? EditOutcome.PaymentDeclined : EditOutcome.PaymentUnavailable, pending.Priced.Edit, null, [], problem));
+            }
+
+            State.PendingEdit = pending = pending with { Authorization = authorization.Reference };
+            await SaveAsync(); // the point of no return
+        }
+
+        return await CompleteEditAsync(pending);
+    }
+
+    // Grows the reservations, then prices the edited order from where its units will ship; a refusal names why.
+    private async Task<(PricedEdit? Priced, OrderEditResult? Refusal)> ReserveAndPriceEditAsync(PendingEdit pending)
     {
         var after = pending.After();
         var grow = after.Where(a => a.Value > pending.Before.GetValueOrDefault(a.Key)).Select(a => a.Key).ToArray();
@@ -253,7 +293,7 @@ public sealed partial class OrderGrain
                 shortages.Add(await ShortageAsync(result.Sku, after[result.Sku] - pending.Before.GetValueOrDefault(result.Sku), await GrainFactory.GetGrain<IInventoryGrain>(result.Sku).GetAsync()));
             }
 
-            return await UndoEditAsync(pending, new OrderEditResult(EditOutcome.OutOfStock, null, null, shortages));
+            return (null, new OrderEditResult(EditOutcome.OutOfStock, null, null, shortages));
         }
 
         // Where the units ship from: grown SKUs as the inventory placed them, shrunk ones as it will (the same rule, on the
@@ -274,42 +314,38 @@ public sealed partial class OrderGrain
         var (priced, refusal) = await PriceEditAsync(pending, allocations);
         if (refusal is not null)
         {
-            return await UndoEditAsync(pending, refusal);
+            return (null, refusal);
         }
 
-        if (pending.ExpectedTotal is { } expected && expected != priced.Charges.Total)
+        if (pending.ExpectedTotal is { } expected && expected != priced!.Charges.Total)
         {
-            return await UndoEditAsync(pending, new OrderEditResult(EditOutcome.TotalChanged, priced.Edit, null, [],
+            return (null, new OrderEditResult(EditOutcome.TotalChanged, priced.Edit, null, [],
                 Detail: $"The edited order would total {priced.Charges.Total:0.00} {State.Request!.Currency}, not {expected:0.00}; preview it again."));
         }
 
-        // More to pay: the new total is authorized under the edit's key before anything is given back.
+        return (priced, null);
+    }
+
+    // Past the point of no return: gives back what the edit removed, re-plans the shipments, voids the old authorization
+    // and writes the order. Every step names its result, so a repeat after a crash reaches the same one.
+    private async Task<OrderEditResult> CompleteEditAsync(PendingEdit pending)
+    {
+        var priced = pending.Priced!;
+        var after = pending.After();
+        var allocations = HeldAllocations();
+        var changed = after.Keys.Concat(pending.Before.Keys).Distinct(StringComparer.Ordinal)
+            .Where(sku => after.GetValueOrDefault(sku) != pending.Before.GetValueOrDefault(sku));
+        foreach (var result in await Task.WhenAll(changed.Select(sku => ResizeAsync(sku, after.GetValueOrDefault(sku)))))
+        {
+            allocations[result.Sku] = result.Allocations; // grown: held already, so the same units; shrunk: what is left
+        }
+
         var payment = State.Payment;
         var currency = State.Request!.Currency;
-        var due = payment.Authorized - payment.CancelledValue;
-        PaymentResult? authorization = null;
-        if (priced.Charges.Total > due)
-        {
-            var method = pending.Payment ?? State.Request.Payment;
-            authorization = await payments.AuthorizeAsync(Id, $"edit{pending.Number}-{pending.Fingerprint[..12]}", method?.Method ?? payment.Method, method?.Token, priced.Charges.Total, currency);
-            if (authorization.Outcome != PaymentOutcome.Approved)
-            {
-                var problem = new PaymentProblem(authorization.Reason ?? "declined", authorization.Message ?? "The payment was declined.");
-                return await UndoEditAsync(pending, new OrderEditResult(
-                    authorization.Outcome == PaymentOutcome.Declined ? EditOutcome.PaymentDeclined : EditOutcome.PaymentUnavailable, priced.Edit, null, [], problem));
-            }
-        }
-
-        // From here on nothing refuses: give back what the edit removed, re-plan the shipments, void the old authorization.
-        foreach (var result in await Task.WhenAll(shrink.Select(sku => ResizeAsync(sku, after.GetValueOrDefault(sku)))))
-        {
-            allocations[result.Sku] = result.Allocations;
-        }
-
         var lines = EditedLines(pending, allocations, priced.Totals);
         var shipments = PlanShipments(lines, priced.Charges, priced.ShippingByLocation, currency);
         await ReplanShipmentsAsync(pending, shipments);
-        if (authorization is not null && payment.Authorized > 0)
+        if (pending.Authorization is not null && payment.Authorized > 0)
         {
             try
             {
@@ -324,36 +360,42 @@ public sealed partial class OrderGrain
 
         var now = timeProvider.GetUtcNow();
         var previousTotal = State.Charges?.Total ?? Subtotal(State.Request);
+        var due = payment.Authorized - payment.CancelledValue;
+        var total = priced.Charges.Total;
         var describe = DescribeEdit(pending, lines);
         State.Lines = lines;
-        State.Request = State.Request with { Lines = pending.Lines, ShippingAddress = pending.ShippingAddress, Payment = authorization is null ? State.Request.Payment : pending.Payment ?? State.Request.Payment };
+        State.Request = State.Request with
+        {
+            Lines = pending.Lines, ShippingAddress = pending.ShippingAddress,
+            Payment = pending.Authorization is null ? State.Request.Payment : pending.Payment ?? State.Request.Payment,
+        };
         State.Charges = priced.Charges;
         State.Shipments = shipments;
         State.ShipmentsCreated = true;
         string money;
-        if (authorization is not null)
+        if (pending.Authorization is not null)
         {
-            payment.Authorized = priced.Charges.Total;
+            payment.Authorized = priced.Authorize!.Value;
             payment.Method = State.Request.Payment?.Method ?? payment.Method;
-            payment.Authorization = authorization.Reference;
+            payment.Authorization = pending.Authorization;
             payment.CancelledValue = 0;
-            money = $"{priced.Charges.Total:0.00} {currency} authorized, the earlier authorization of {due:0.00} voided";
+            money = $"{payment.Authorized:0.00} {currency} authorized, the earlier authorization of {due:0.00} voided";
         }
-        else if (priced.Charges.Total < due)
+        else if (total < due)
         {
-            payment.CancelledValue += due - priced.Charges.Total;
-            money = $"{due - priced.Charges.Total:0.00} {currency} less will be charged";
+            payment.CancelledValue += due - total;
+            money = $"{due - total:0.00} {currency} less will be charged";
         }
         else
         {
             money = "the payment is unchanged";
         }
 
-        Record(now, "order.edited", pending.Actor, $"Edited ({pending.Reason}): {describe}; total {previousTotal:0.00} → {priced.Charges.Total:0.00} {currency}; {money}.");
+        Record(now, "order.edited", pending.Actor, $"Edited ({pending.Reason}): {describe}; total {previousTotal:0.00} → {total:0.00} {currency}; {money}.");
         Notify(now, "order_updated", $"Your order {Id} was changed",
-            $"Your order {Id} now has {string.Join("; ", lines.Select(l => $"{l.Quantity} × {l.Sku} at {l.UnitPrice:0.00}"))}, total {priced.Charges.Total:0.00} {currency}; {money}. " +
+            $"Your order {Id} now has {string.Join("; ", lines.Select(l => $"{l.Quantity} × {l.Sku} at {l.UnitPrice:0.00}"))}, total {total:0.00} {currency}; {money}. " +
             $"It ships to {pending.ShippingAddress?.City}, {pending.ShippingAddress?.Country}.");
-        State.Edits.Add(new EditRecord(pending.Number, pending.FromVersion, pending.Fingerprint, now, previousTotal, priced.Charges.Total));
+        State.Edits.Add(new EditRecord(pending.Number, pending.FromVersion, pending.Fingerprint, now, previousTotal, total));
         State.PendingEdit = null;
         await SaveAsync();
         return new OrderEditResult(EditOutcome.Edited, priced.Edit with { Version = Version }, View(), []);
@@ -415,10 +457,8 @@ public sealed partial class OrderGrain
                 .Select(a => new LocationAllocation(a.Key, a.Sum(x => x.Quantity))).ToArray(),
             StringComparer.Ordinal);
 
-    private sealed record PricedEdit(OrderEditPreview Edit, Totals Totals, OrderCharges Charges, Dictionary<string, decimal> ShippingByLocation);
-
     // The edited order's charges, from where its units ship: the same rules as placement's.
-    private async Task<(PricedEdit Priced, OrderEditResult? Refusal)> PriceEditAsync(PendingEdit pending, Dictionary<string, IReadOnlyList<LocationAllocation>> allocations)
+    private async Task<(PricedEdit? Priced, OrderEditResult? Refusal)> PriceEditAsync(PendingEdit pending, Dictionary<string, IReadOnlyList<LocationAllocation>> allocations)
     {
         var request = State.Request! with { Lines = pending.Lines, ShippingAddress = pending.ShippingAddress };
         var after = pending.After();
@@ -426,7 +466,7 @@ public sealed partial class OrderGrain
         var (totals, charges, shippingByLocation, unavailable) = await ChargesAsync(request, sku => pending.TaxClasses[sku], held.Values.SelectMany(a => a), pending.Discount);
         if (unavailable is not null)
         {
-            return (null!, new OrderEditResult(EditOutcome.ShippingUnavailable, null, null, [], Detail: unavailable.Detail));
+            return (null, new OrderEditResult(EditOutcome.ShippingUnavailable, null, null, [], Detail: unavailable.Detail));
         }
 
         var previousTotal = State.Charges?.Total ?? Subtotal(State.Request!);
@@ -436,7 +476,7 @@ public sealed partial class OrderGrain
             lines.Select(LineView).ToArray(),
             pending.ShippingAddress, Subtotal(request), charges!.Discount, charges.Shipping, charges.Tax, charges.Total, previousTotal, charges.Total - previousTotal,
             charges.Total > due ? "authorize" : charges.Total < due ? "reduce" : "none");
-        return (new PricedEdit(edit, totals!, charges, shippingByLocation!), null);
+        return (new PricedEdit(edit, totals!, charges, shippingByLocation!, charges.Total > due ? charges.Total : null), null);
     }
 
     // The edit's lines with their units split over the SKU's allocations in line order, and their shares of the totals.

@@ -440,7 +440,7 @@ public sealed partial class OrderGrain(
     // One shipment per location the lines' units are reserved at. A shipment's value is what the buyer pays for it: its
     // units' share of their lines (after discount, with tax) and its parcel's shipping charge with that charge's share of
     // the shipping tax. Cancelling it takes that much off.
-    private List<ShipmentRecord> PlanShipments(IReadOnlyList<OrderLine> lines, OrderCharges charges, Dictionary<string, decimal> shippingByLocation, string currency)
+    private List<ShipmentRecord> PlanShipments(IReadOnlyList<OrderLine> lines, OrderCharges charges, IReadOnlyDictionary<string, decimal> shippingByLocation, string currency)
     {
         var minor = IsoCodes.MinorUnits(currency);
         var locations = lines.SelectMany(l => l.Allocations).Select(a => a.Location).Distinct(StringComparer.Ordinal).ToArray();

@@ -1,4 +1,5 @@
 using OrderActors.Grains.Inventory;
+using OrderActors.Grains.Pricing;
 using OrderActors.Grains.Shipments;
 
 namespace OrderActors.Grains.Orders;
@@ -180,9 +181,12 @@ public sealed record ShipmentRecord(
 public sealed record ShipmentAllocation(string ShipmentId, string Location, int Quantity);
 
 /// <summary>
-/// An order edit written ahead of its effects: the lines and address it leads to, fixed when it started. Applying it
-/// again reaches the same result (reservations are resized to a size, the gateway key is the edit's, shipments are
-/// re-planned to their lines), so a crash is finished forward; a refusal before the payment is undone.
+/// An order edit written ahead of its effects, in stages. Written first with the lines and address it leads to: until
+/// it is <see cref="Priced"/>, only reservations have grown, and a refusal (stock, shipping, a changed total) undoes
+/// them. Then with its price, before the gateway is asked for more: from here it is never priced again. Then with the
+/// new <see cref="Authorization"/> (or straight away when nothing more is due): the point of no return, after which
+/// it only goes forward (reservations are resized to a size, shipments re-planned to their lines, the old authorization
+/// voided under the edit's key), so a crash is finished by applying it again.
 /// </summary>
 /// <param name="Number">The edit's number on the order (1 for the first): its gateway key.</param>
 /// <param name="FromVersion">The order's version it was made on.</param>
@@ -196,15 +200,28 @@ public sealed record ShipmentAllocation(string ShipmentId, string Location, int 
 /// <param name="Reason">Why.</param>
 /// <param name="Actor">Who.</param>
 /// <param name="Payment">How a higher total is paid, when not with the order's own payment.</param>
+/// <param name="Priced">Its price, once its growth is reserved and its total accepted.</param>
+/// <param name="Authorization">The gateway's reference of the new total's authorization, once approved.</param>
 public sealed record PendingEdit(
     int Number, int FromVersion, string Fingerprint, IReadOnlyList<OrderLineRequest> Lines, IReadOnlyDictionary<string, string> TaxClasses,
     IReadOnlyDictionary<string, int> Before, Address? ShippingAddress, decimal Discount, decimal? ExpectedTotal, string Reason, Actor Actor,
-    PaymentDetails? Payment = null)
+    PaymentDetails? Payment = null, PricedEdit? Priced = null, string? Authorization = null)
 {
+    /// <summary>Whether it only goes forward now: priced, and authorized if more is due.</summary>
+    public bool Committed => Priced is not null && (Priced.Authorize is null || Authorization is not null);
+
     /// <summary>Units per SKU after the edit.</summary>
     public Dictionary<string, int> After()
         => Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal);
 }
+
+/// <summary>An edit's price, fixed before the gateway is asked for more.</summary>
+/// <param name="Edit">What the buyer is shown.</param>
+/// <param name="Totals">The totals, per line.</param>
+/// <param name="Charges">The order's charges after it.</param>
+/// <param name="ShippingByLocation">The shipping charge per location units ship from.</param>
+/// <param name="Authorize">The amount to authorize when the new total is more than the order's authorization covers.</param>
+public sealed record PricedEdit(OrderEditPreview Edit, Totals Totals, OrderCharges Charges, IReadOnlyDictionary<string, decimal> ShippingByLocation, decimal? Authorize);
 
 /// <summary>An edit made.</summary>
 /// <param name="Number">1 for the first.</param>

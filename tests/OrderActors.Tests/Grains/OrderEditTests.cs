@@ -1,6 +1,7 @@
 using OrderActors.Grains;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
+using OrderActors.Grains.Pricing;
 using OrderActors.Grains.Shipments;
 using OrderActors.Tests.Infrastructure;
 
@@ -212,5 +213,64 @@ public sealed class OrderEditTests(SharedClusterFixture cluster)
         var cancelled = await order.CancelAsync(new CancelOrder("changed my mind", Buyer));
         Assert.Equal((OrderStatus.Cancelled, PaymentStatus.Voided), (cancelled.Status, cancelled.PaymentStatus));
         Assert.Equal((0, 0), ((await StockOfAsync(a)).Reserved, (await StockOfAsync(b)).Reserved));
+    }
+
+    // An address in a tax region of its own (region codes are at most three characters), taxed at 10 % on top.
+    private async Task<(Address Address, string Region)> TaxedAddressAsync()
+    {
+        var region = "Z" + Guid.NewGuid().ToString("N")[..2].ToUpperInvariant();
+        await TaxAsync($"US-{region}", 10m);
+        return (new Address("C One", "9 Elm St", null, "Shelbyville", region, "54321", "US"), region);
+    }
+
+    private Task TaxAsync(string code, decimal standard)
+        => _grains.GetGrain<ITaxRegionGrain>(code).PutAsync(new PutTaxRegion(new Dictionary<string, decimal> { ["standard"] = standard }, false, false, Ops));
+
+    [Theory]
+    [InlineData("\"edits\":[{")] // after everything but the final write
+    [InlineData("},\"authorization\":\"auth_")] // the approval of the new total, before anything is given back
+    public async Task An_interrupted_edit_is_finished_at_the_price_the_buyer_accepted_even_if_tax_changed_meanwhile(string failingWrite)
+    {
+        var (a, b) = (await SkuAsync(("main", 10)), await SkuAsync(("east", 10)));
+        var (order, placed) = await PlaceAsync((a, 2), (b, 2));
+        var (address, region) = await TaxedAddressAsync();
+        var edit = new EditOrder([new SkuQuantity(a, 4)], address, true, placed.Version, null, "customer asked", Buyer);
+        var preview = (await order.EditAsync(edit)).Edit!;
+        Assert.Equal((40m, 4m, 44m, "authorize"), (preview.Subtotal, preview.TaxTotal, preview.Total, preview.Payment));
+
+        var fault = await StateWriteFault.CreateAsync(cluster.Cluster.Database, "order", order.GetPrimaryKeyString(), failingWrite);
+        await fault.ArmAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => order.EditAsync(edit with { Preview = false, ExpectedTotal = preview.Total }));
+        Assert.True(fault.Caused(failure), $"the edit failed on the injected fault, not on: {failure}");
+        await fault.DisarmAsync();
+        await TaxAsync($"US-{region}", 20m); // priced again, the edit would total 48.00, not the 44.00 the buyer accepted
+
+        var view = (await order.GetAsync())!; // finished before the read, from the stage it reached
+        Assert.Equal([(a, 4)], view.Lines.Select(l => (l.Sku, l.Quantity)));
+        Assert.Equal((44m, 4m, address), (view.Total, view.TaxTotal, view.ShippingAddress));
+        Assert.Equal(44m, view.Payment.Authorized);
+        Assert.NotEqual(placed.Payment.Authorization, view.Payment.Authorization);
+        Assert.Single(view.Timeline, t => t.Type == "order.edited");
+        Assert.Equal((4, 0), ((await StockOfAsync(a)).Reserved, (await StockOfAsync(b)).Reserved));
+        var shipment = Assert.Single(view.Shipments);
+        Assert.Equal([new ShipmentLine(a, 4)], await ShipmentLinesAsync(shipment.Id));
+        Assert.Equal(ShipmentStatus.Cancelled, (await _grains.GetGrain<IShipmentGrain>(placed.Shipments.Single(s => s.Location == "east").Id).GetAsync())!.Status);
+    }
+
+    [Fact]
+    public async Task An_edit_the_gateway_cannot_authorize_now_changes_nothing_and_the_next_edit_under_its_number_ships_once()
+    {
+        var (a, b) = (await SkuAsync(("main", 10)), await SkuAsync(("east", 10)));
+        var (order, placed) = await PlaceAsync((a, 2));
+        var unavailable = await order.EditAsync(Edit(placed.Version, preview: false, (a, 2), (b, 3)) with { Payment = new PaymentDetails("card", "tok_unavailable") });
+        Assert.Equal((EditOutcome.PaymentUnavailable, "gateway_unavailable"), (unavailable.Outcome, unavailable.PaymentProblem!.Reason));
+        Assert.Equal((2, 0), ((await StockOfAsync(a)).Reserved, (await StockOfAsync(b)).Reserved));
+        Assert.Equal(placed.Version, (await order.GetAsync())!.Version);
+
+        var edited = await order.EditAsync(Edit(placed.Version, preview: false, (a, 2), (b, 3))); // edit 1 again, paid this time
+        Assert.Equal(EditOutcome.Edited, edited.Outcome);
+        var east = Assert.Single(edited.Order!.Shipments, s => s.Location == "east");
+        Assert.Equal([new ShipmentLine(b, 3)], await ShipmentLinesAsync(east.Id));
+        Assert.Equal((2, 3), ((await StockOfAsync(a)).Reserved, (await StockOfAsync(b)).Reserved));
     }
 }

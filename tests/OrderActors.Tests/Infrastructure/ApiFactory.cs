@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Orleans.TestingHost;
 using OrderActors.Api.Infrastructure;
 
 namespace OrderActors.Tests.Infrastructure;
@@ -22,14 +23,17 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly string _connectionString;
     private readonly string? _sqliteFile;
     private readonly IDictionary<string, string?>? _settings;
+    private readonly TimeProvider? _time;
 
     /// <param name="provider">Storage provider.</param>
     /// <param name="connectionString">Null for a fresh SQLite file that is deleted afterwards.</param>
     /// <param name="settings">More configuration, e.g. <c>OrderActors:Webhooks:RetryBaseDelay</c>.</param>
-    public ApiFactory(string provider = "Sqlite", string? connectionString = null, IDictionary<string, string?>? settings = null)
+    /// <param name="time">The domain's clock (e.g. a <see cref="ShiftedClock"/>); Orleans' background loops stay on real time.</param>
+    public ApiFactory(string provider = "Sqlite", string? connectionString = null, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         _provider = provider;
         _settings = settings;
+        _time = time;
         if (connectionString is null && provider == "Sqlite")
         {
             _sqliteFile = Path.Combine(Path.GetTempPath(), $"orderactors-test-{Guid.NewGuid():N}.db");
@@ -57,7 +61,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(Answered));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<IStartupFilter>(Answered);
+            if (_time is not null)
+            {
+                services.AddSingleton(_time); // the last registration wins over TimeProvider.System
+                services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            }
+        });
     }
 
     public HttpClient ClientWithKey(string? apiKey)

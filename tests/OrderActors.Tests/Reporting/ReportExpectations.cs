@@ -142,7 +142,8 @@ internal static class ReportExpectations
     public static string Describe(OrderListItem o)
         => $"{o.Id} {o.Status} {o.PaymentStatus} {o.FulfillmentStatus} {o.Channel} {o.CustomerId} {o.Currency} {o.Subtotal:0.00} {o.PlacedAt.UtcTicks}";
 
-    public static void AssertKpis(IReadOnlyCollection<OrderView> all, KpiReport report)
+    /// <param name="carts">The cart figures expected; none (no cart was ever created) by default.</param>
+    public static void AssertKpis(IReadOnlyCollection<OrderView> all, KpiReport report, CartStats? carts = null)
     {
         IReadOnlyCollection<OrderView> orders = all.Where(o => o.ReplacementFor is null).ToArray(); // replacements are not orders of their own
         DateTimeOffset? At(OrderView o, Func<string, bool> type) => o.Timeline.Where(t => type(t.Type)).Select(t => (DateTimeOffset?)t.At).Min();
@@ -169,6 +170,7 @@ internal static class ReportExpectations
                 .Select(g => $"{g.Key} {g.Sum(o => o.Payment.Refunded):0.00} {g.Count()}"),
             report.Refunded.Select(r => $"{r.Currency} {r.Amount:0.00} {r.Orders}"));
         Assert.Equal(new RatingStat(null, 0), report.Rating);
+        Assert.Equal(carts ?? new CartStats(0, 0, 0, 0, 0, new RateStat(null, 0, 0)), report.Carts);
     }
 
     private static void AssertDurations(IEnumerable<double> hours, DurationStats actual, string what)

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OrderActors.Grains.Carts;
 using OrderActors.Grains.Inventory;
 using OrderActors.Grains.Orders;
 using OrderActors.Grains.Reporting;
@@ -9,8 +11,9 @@ using OrderActors.Tests.Infrastructure;
 namespace OrderActors.Tests.Reporting;
 
 /// <summary>
-/// The reporting acceptance check: a few hundred orders placed, shipped, delivered and cancelled through the API;
-/// once every report has caught up with the event feed, each equals what the orders themselves say.
+/// The reporting acceptance check: a few hundred orders placed, shipped, delivered and cancelled through the API, and
+/// carts bought, left or left and then bought; once every report has caught up with the event feed, each equals what
+/// the orders and carts themselves say.
 /// </summary>
 public sealed class ReportsAcceptanceTests : IDisposable
 {
@@ -35,7 +38,13 @@ public sealed class ReportsAcceptanceTests : IDisposable
 
     private const string Backorderable = "rpt-back";
 
-    private readonly ApiFactory _api = new();
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(1);
+
+    private readonly ShiftedClock _clock = new();
+    private readonly ApiFactory _api;
+
+    public ReportsAcceptanceTests()
+        => _api = new ApiFactory(settings: new Dictionary<string, string?> { ["OrderActors:Carts:AbandonedAfter"] = AbandonedAfter.ToString() }, time: _clock);
 
     public void Dispose() => _api.Dispose();
 
@@ -46,9 +55,11 @@ public sealed class ReportsAcceptanceTests : IDisposable
         var storefront = _api.ClientWithKey(ApiFactory.StorefrontKey);
         var analytics = _api.ClientWithKey(ApiFactory.AnalyticsKey);
         await StockAsync(ops);
+        var carts = await OpenCartsAsync(storefront, 24);
         var placed = await PlaceAsync(storefront, 0, Orders);
         Assert.InRange(placed.Count, Orders * 8 / 10, Orders - 1); // some wanted the last units of rpt-low
         await DriveAsync(storefront, ops, placed);
+        var (expectedCarts, cartOrders) = await LeaveCartsAsync(storefront, carts);
 
         var last = await LastPositionAsync(analytics);
         await Eventually.TrueAsync(async () =>
@@ -65,8 +76,72 @@ public sealed class ReportsAcceptanceTests : IDisposable
         }, $"every report reached position {last}", TimeSpan.FromSeconds(20));
         await WaitUntilCaughtUpAsync(_api.ClientWithKey(ApiFactory.AdminKey), last, TimeSpan.FromSeconds(20));
 
-        await AssertReportsAsync(storefront, ops, analytics, placed.Values.Select(o => o.Id));
+        await AssertReportsAsync(storefront, ops, analytics, placed.Values.Select(o => o.Id).Concat(cartOrders), expectedCarts);
     }
+
+    // Carts, by index: 0 bought at once; 1 left with items; 2 left, then changed and bought (recovered); 3 never given
+    // an item. All are opened before the orders are placed.
+    private static async Task<List<(int Kind, CartView Cart)>> OpenCartsAsync(HttpClient storefront, int count)
+    {
+        var carts = new List<(int, CartView)>();
+        for (var i = 0; i < count; i++)
+        {
+            var cart = await (await storefront.PostJsonAsync("/v1/carts", new
+            {
+                currency = "USD",
+                channel = Channels[i % Channels.Length],
+                customer = new { id = $"cart-cust-{i}", email = $"cart{i}@example.com" },
+                lines = i % 4 == 3 ? [] : new[] { new { sku = i % 2 == 0 ? "rpt-b" : "rpt-c", quantity = 1 + i % 3 } },
+                shippingAddress = new { name = "Ana Buyer", line1 = "1 Main St", city = "Springfield", region = i % 8 < 4 ? "CA" : null, postalCode = "12345", country = "US" },
+                discountCode = i % 3 == 0 ? "RPT10" : null,
+            })).ReadAsync<CartView>(201, $"cart {i}");
+            carts.Add((i % 4, cart));
+        }
+
+        return carts;
+    }
+
+    // Buys the carts of kind 0, lets an idle hour pass (the abandonment delay), then changes and buys those of kind 2;
+    // returns the cart figures the report should show, from the carts as they are then, and the orders they became.
+    private async Task<(CartStats Expected, List<string> Orders)> LeaveCartsAsync(HttpClient storefront, List<(int Kind, CartView Cart)> carts)
+    {
+        var orders = new List<string>();
+        foreach (var (_, cart) in carts.Where(c => c.Kind == 0))
+        {
+            orders.Add((await CompleteCartAsync(storefront, cart.Id)).Id);
+        }
+
+        _clock.Advance(AbandonedAfter);
+        var grains = _api.Services.GetRequiredService<IGrainFactory>();
+        foreach (var (_, cart) in carts) // the reminders tick on real time, once a minute at the fastest: the test ticks them
+        {
+            await grains.GetGrain<ICartGrain>(cart.Id).AsReference<IRemindable>().ReceiveReminder(CartGrain.AbandonmentReminder, default);
+        }
+
+        foreach (var (_, cart) in carts.Where(c => c.Kind == 2))
+        {
+            var line = cart.Lines.Single();
+            var changed = await (await storefront.PutJsonAsync($"/v1/carts/{cart.Id}/lines/{line.Sku}", new { quantity = line.Quantity + 1 })).ReadAsync<CartView>(200, $"change {cart.Id}");
+            Assert.False(changed.Abandoned, $"a change brings {cart.Id} back");
+            orders.Add((await CompleteCartAsync(storefront, cart.Id)).Id);
+        }
+
+        var now = new List<(int Kind, CartView Cart)>();
+        foreach (var (kind, cart) in carts)
+        {
+            now.Add((kind, await (await storefront.GetAsync($"/v1/carts/{cart.Id}")).ReadAsync<CartView>(200, $"read {cart.Id}")));
+        }
+
+        Assert.All(now, c => Assert.Equal((c.Kind is 0 or 2 ? CartStatus.Completed : CartStatus.Open, c.Kind == 1), (c.Cart.Status, c.Cart.Abandoned)));
+        var (completed, abandoned) = (now.Count(c => c.Cart.Status == CartStatus.Completed), now.Count(c => c.Cart.Abandoned));
+        var recovered = now.Count(c => c.Kind == 2 && c.Cart.Status == CartStatus.Completed); // abandoned on the tick above, bought after
+        return (new CartStats(now.Count, carts.Count(c => c.Cart.Lines.Count > 0), completed, abandoned, recovered,
+            new RateStat((double)abandoned / (abandoned + completed), abandoned, abandoned + completed)), orders);
+    }
+
+    private static async Task<OrderView> CompleteCartAsync(HttpClient storefront, string cart)
+        => await (await storefront.PostJsonAsync($"/v1/carts/{cart}/complete", new { payment = new { method = "card", token = "tok_visa" } }))
+            .ReadAsync<OrderView>(201, $"complete {cart}");
 
     /// <summary>Stocks the SKUs the orders of <see cref="PlaceAsync"/> ask for.</summary>
     internal static async Task StockAsync(HttpClient ops)
@@ -162,7 +237,8 @@ public sealed class ReportsAcceptanceTests : IDisposable
     }
 
     /// <summary>Checks every report against a direct computation over the orders, as their grains tell them now.</summary>
-    internal static async Task AssertReportsAsync(HttpClient storefront, HttpClient ops, HttpClient analytics, IEnumerable<string> orderIds)
+    /// <param name="carts">The cart figures the KPI report should show; none by default.</param>
+    internal static async Task AssertReportsAsync(HttpClient storefront, HttpClient ops, HttpClient analytics, IEnumerable<string> orderIds, CartStats? carts = null)
     {
         var orders = new List<OrderView>();
         foreach (var id in orderIds)
@@ -219,7 +295,7 @@ public sealed class ReportsAcceptanceTests : IDisposable
         Assert.Equal("id,status,paymentStatus,fulfillmentStatus,channel,customerId,currency,subtotal,placedAt", ordersCsv[0]);
         Assert.Equal(all.Select(o => o.Id), ordersCsv[1..].Select(line => line.Split(',')[0]));
 
-        ReportExpectations.AssertKpis(orders, await (await analytics.GetAsync("/v1/reports/kpis")).ReadAsync<KpiReport>(200, "kpis"));
+        ReportExpectations.AssertKpis(orders, await (await analytics.GetAsync("/v1/reports/kpis")).ReadAsync<KpiReport>(200, "kpis"), carts);
 
         // Inventory levels, paged, and low stock, against the inventory grains.
         var stock = new List<InventoryView>();
