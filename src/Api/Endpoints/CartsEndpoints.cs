@@ -187,7 +187,7 @@ public static class CartsEndpoints
         var payment = validation.Required("body", body) && validation.Required("payment", body!.Payment) ? OrdersEndpoints.Payment(validation, body.Payment!) : null;
 
         var customer = body?.Customer is null ? null : OrdersEndpoints.Customer(validation, "customer", body.Customer);
-        if (body?.ExpectedTotal is < 0 or > DomainLimits.MaxUnitPrice * DomainLimits.MaxOrderLines)
+        if (body?.ExpectedTotal is < 0 or > DomainLimits.MaxOrderTotal)
         {
             validation.Add("expectedTotal", $"{body.ExpectedTotal} is not a total an order can have.");
         }

@@ -237,9 +237,9 @@ public static class OrdersEndpoints
             validation.Add("version", "must not be negative.");
         }
 
-        if (body.ExpectedTotal is { } expected && (expected < 0 || expected > DomainLimits.MaxUnitPrice * DomainLimits.MaxLineQuantity))
+        if (body.ExpectedTotal is < 0 or > DomainLimits.MaxOrderTotal)
         {
-            validation.Add("expectedTotal", "must be an amount of zero or more.");
+            validation.Add("expectedTotal", $"{body.ExpectedTotal} is not a total an order can have.");
         }
 
         validation.Text("reason", body.Reason, 500, required: false);
@@ -265,6 +265,8 @@ public static class OrdersEndpoints
             EditOutcome.ShippingUnavailable => Problems.Result(422, "shipping-method-not-available", "The shipping method cannot ship the edited order.",
                 $"{result.Detail} {unchanged}"),
             EditOutcome.Unpriced => Problems.Result(422, "sku-not-priced", "Not on sale in this currency.", $"{result.Detail} {unchanged}",
+                new Dictionary<string, object?> { ["skus"] = result.Skus }),
+            EditOutcome.UnknownSku => Problems.Result(422, "unknown-sku", "Unknown SKU.", $"{result.Detail} {unchanged}",
                 new Dictionary<string, object?> { ["skus"] = result.Skus }),
             _ => Problems.Result(409, "edit-total-changed", "The edited total changed.", $"{result.Detail} {unchanged}",
                 new Dictionary<string, object?> { ["edit"] = result.Edit }),

@@ -34,6 +34,9 @@ public static class DomainLimits
     /// <summary>The largest unit price, in the order's currency.</summary>
     public const decimal MaxUnitPrice = 1_000_000_000m;
 
+    /// <summary>The largest total a buyer can be shown (an <c>expectedTotal</c>): every line at the largest price and quantity.</summary>
+    public const decimal MaxOrderTotal = MaxUnitPrice * MaxLineQuantity * MaxOrderLines;
+
     /// <summary>Most currencies one catalog entry is priced in.</summary>
     public const int MaxPricesPerProduct = 50;
 

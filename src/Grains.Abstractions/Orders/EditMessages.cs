@@ -54,6 +54,9 @@ public enum EditOutcome
 
     /// <summary>Confirming would charge another total than <see cref="EditOrder.ExpectedTotal"/>; nothing changed.</summary>
     TotalChanged,
+
+    /// <summary>A new SKU is not in the catalog at all; nothing changed.</summary>
+    UnknownSku,
 }
 
 /// <summary>An edit's effect: the order's lines and totals after it, and the payment difference.</summary>
@@ -89,7 +92,7 @@ public sealed record OrderEditPreview(
 /// <param name="Shortages">What was short, with in-stock alternatives, when <see cref="EditOutcome.OutOfStock"/>.</param>
 /// <param name="PaymentProblem">The gateway's answer when the payment was refused or unavailable.</param>
 /// <param name="Detail">Why, in words, for the other refusals.</param>
-/// <param name="Skus">The SKUs a refusal is about (not priced in the currency).</param>
+/// <param name="Skus">The SKUs a refusal is about (not in the catalog, or not priced in the currency).</param>
 [GenerateSerializer, Alias("OrderActors.Grains.Orders.OrderEditResult")]
 public sealed record OrderEditResult(
     EditOutcome Outcome,

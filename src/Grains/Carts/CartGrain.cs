@@ -159,6 +159,7 @@ public sealed class CartGrain(
         if (result.Outcome == PlacementOutcome.Placed)
         {
             State.Status = CartStatus.Completed;
+            State.Abandoned = false; // bought: recovered if it was abandoned
             State.Customer = checkout.Command.Customer;
             State.Final = Charged(result.Order!, await PricingLookups.ProductsAsync(GrainFactory, State.Lines.Select(l => l.Sku)), now);
             cart.Append(Stream, CartChanged.Completed, Event(CartChanged.Completed, now, State.Final.Subtotal, checkout.OrderId));

@@ -145,8 +145,8 @@ public sealed partial class OrderGrain
         }
     }
 
-    // The order's lines after the edit, priced: a SKU it has keeps its lines when its quantity stays, else becomes one
-    // line at the price it was bought at; a new SKU is priced from the catalog now.
+    // The order's lines after the edit, priced: a SKU it has keeps its lines at the prices it was bought at; a new SKU is
+    // priced from the catalog now.
     private async Task<(PendingEdit? Pending, OrderEditResult? Refusal)> PlanEditAsync(EditOrder command, string fingerprint)
     {
         var request = State.Request!;
@@ -156,8 +156,7 @@ public sealed partial class OrderGrain
         var taxClasses = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var sku in before.Keys.Where(wanted.ContainsKey))
         {
-            var kept = request.Lines.Where(l => l.Sku == sku).ToArray();
-            lines.AddRange(wanted[sku] == before[sku] ? kept : [kept[0] with { Quantity = wanted[sku] }]);
+            lines.AddRange(Resized(request.Lines.Where(l => l.Sku == sku).ToArray(), wanted[sku]));
             taxClasses[sku] = State.Lines.First(l => l.Sku == sku).TaxClass;
         }
 
@@ -165,11 +164,18 @@ public sealed partial class OrderGrain
         if (added.Length > 0)
         {
             var catalog = await PricingLookups.ProductsAsync(GrainFactory, added.Select(l => l.Sku));
-            var unpriced = added.Where(l => catalog[l.Sku]?.PriceIn(request.Currency) is null).Select(l => l.Sku).ToArray();
+            var unknown = added.Where(l => catalog[l.Sku] is null).Select(l => l.Sku).ToArray();
+            if (unknown.Length > 0)
+            {
+                return (null, new OrderEditResult(EditOutcome.UnknownSku, null, null, [], Skus: unknown,
+                    Detail: $"These SKUs are not in the catalog: {string.Join(", ", unknown)}."));
+            }
+
+            var unpriced = added.Where(l => catalog[l.Sku]!.PriceIn(request.Currency) is null).Select(l => l.Sku).ToArray();
             if (unpriced.Length > 0)
             {
                 return (null, new OrderEditResult(EditOutcome.Unpriced, null, null, [], Skus: unpriced,
-                    Detail: $"These SKUs have no catalog price in {request.Currency} (not in the catalog, archived, or not priced in it): {string.Join(", ", unpriced)}."));
+                    Detail: $"These SKUs have no catalog price in {request.Currency} (archived, or not priced in it): {string.Join(", ", unpriced)}."));
             }
 
             foreach (var line in added)
@@ -184,9 +190,22 @@ public sealed partial class OrderGrain
             discount, command.ExpectedTotal, string.IsNullOrWhiteSpace(command.Reason) ? "requested" : command.Reason.Trim(), command.Actor, command.Payment), null);
     }
 
+    // A SKU's lines holding a new quantity, each at the price it was bought at: units added go to the last line, units
+    // removed come off the last lines first.
+    private static IEnumerable<OrderLineRequest> Resized(IReadOnlyList<OrderLineRequest> lines, int quantity)
+    {
+        var left = quantity;
+        for (var i = 0; i < lines.Count && left > 0; i++)
+        {
+            var units = i == lines.Count - 1 ? left : Math.Min(lines[i].Quantity, left);
+            left -= units;
+            yield return units == lines[i].Quantity ? lines[i] : lines[i] with { Quantity = units };
+        }
+    }
+
     // The order's code applied to the new subtotal by its terms as they are now, outside its dates and limits (its use
-    // was taken when the order was placed); nothing below its minimum. A code since deleted keeps what it took, at most
-    // the new subtotal.
+    // was taken when the order was placed); nothing below its minimum. A code since deleted, or a fixed amount since
+    // moved to another currency, keeps what it took, at most the new subtotal.
     private async Task<decimal> EditDiscountAsync(decimal subtotal)
     {
         if (State.Charges?.DiscountCode is not { } code)
@@ -195,7 +214,7 @@ public sealed partial class OrderGrain
         }
 
         var terms = await GrainFactory.GetGrain<IDiscountGrain>(code).GetAsync();
-        if (terms is null)
+        if (terms is null || terms.Kind == DiscountKind.Fixed && terms.Currency != State.Request!.Currency)
         {
             return Math.Min(State.Charges.Discount, subtotal);
         }
@@ -262,10 +281,15 @@ public sealed partial class OrderGrain
             // More to pay: the new total is authorized under the edit's key (a repeat gets the same answer) before
             // anything is given back.
             var method = pending.Payment ?? State.Request!.Payment;
-            var authorization = await payments.AuthorizeAsync(Id, $"edit{pending.Number}-{pending.Fingerprint[..12]}", method?.Method ?? State.Payment.Method,
+            // The amount is in the key: an edit undone and asked again at another price is another authorization.
+            var key = FormattableString.Invariant($"edit{pending.Number}-{pending.Fingerprint[..12]}-{amount:0.########}");
+            var authorization = await payments.AuthorizeAsync(Id, key, method?.Method ?? State.Payment.Method,
                 method?.Token, amount, State.Request!.Currency);
             if (authorization.Outcome != PaymentOutcome.Approved)
             {
+                // A decline, or no answer (an outage, even on a recovery after an approval whose write was lost): refused
+                // and undone as a placement is. A hold the gateway may have made lapses unused; it is never captured, and
+                // no later edit meets it (its key names the amount).
                 var problem = new PaymentProblem(authorization.Reason ?? "declined", authorization.Message ?? "The payment was declined.");
                 return await UndoEditAsync(pending, new OrderEditResult(
                     authorization.Outcome == PaymentOutcome.Declined ? EditOutcome.PaymentDeclined : EditOutcome.PaymentUnavailable, pending.Priced.Edit, null, [], problem));
@@ -332,12 +356,15 @@ public sealed partial class OrderGrain
     {
         var priced = pending.Priced!;
         var after = pending.After();
-        var allocations = HeldAllocations();
+        var allocations = priced.Allocations.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
         var changed = after.Keys.Concat(pending.Before.Keys).Distinct(StringComparer.Ordinal)
             .Where(sku => after.GetValueOrDefault(sku) != pending.Before.GetValueOrDefault(sku));
-        foreach (var result in await Task.WhenAll(changed.Select(sku => ResizeAsync(sku, after.GetValueOrDefault(sku)))))
+        foreach (var result in await Task.WhenAll(changed.Select(sku => ResizeToPricedAsync(sku, after.GetValueOrDefault(sku), allocations.GetValueOrDefault(sku) ?? []))))
         {
-            allocations[result.Sku] = result.Allocations; // grown: held already, so the same units; shrunk: what is left
+            if (after.ContainsKey(result.Sku))
+            {
+                allocations[result.Sku] = result.Allocations;
+            }
         }
 
         var payment = State.Payment;
@@ -428,6 +455,15 @@ public sealed partial class OrderGrain
     private Task<ReservationResult> ResizeAsync(string sku, int quantity)
         => GrainFactory.GetGrain<IInventoryGrain>(sku).ResizeAsync(new ResizeReservation(Id, quantity));
 
+    // Past the point of no return: a grown SKU is held already (the same units come back); a shrunk one keeps exactly the
+    // units it was priced with (a subset of what it holds, so this never refuses; if it did, the inventory's own choice).
+    private async Task<ReservationResult> ResizeToPricedAsync(string sku, int quantity, IReadOnlyList<LocationAllocation> priced)
+    {
+        var inventory = GrainFactory.GetGrain<IInventoryGrain>(sku);
+        var result = await inventory.ResizeAsync(new ResizeReservation(Id, quantity, priced));
+        return result.Outcome == ReservationOutcome.Reserved ? result : await inventory.ResizeAsync(new ResizeReservation(Id, quantity));
+    }
+
     // Each shipment that keeps units gets its new units and address; one with none left is cancelled (its record dropped
     // from the order: nothing of the order ships from there); a new location gets a new shipment, under an id of this
     // edit, so it never meets a shipment cancelled by an earlier one.
@@ -476,7 +512,7 @@ public sealed partial class OrderGrain
             lines.Select(LineView).ToArray(),
             pending.ShippingAddress, Subtotal(request), charges!.Discount, charges.Shipping, charges.Tax, charges.Total, previousTotal, charges.Total - previousTotal,
             charges.Total > due ? "authorize" : charges.Total < due ? "reduce" : "none");
-        return (new PricedEdit(edit, totals!, charges, shippingByLocation!, charges.Total > due ? charges.Total : null), null);
+        return (new PricedEdit(edit, totals!, charges, shippingByLocation!, held, charges.Total > due ? charges.Total : null), null);
     }
 
     // The edit's lines with their units split over the SKU's allocations in line order, and their shares of the totals.

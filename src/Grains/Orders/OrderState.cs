@@ -207,8 +207,6 @@ public sealed record PendingEdit(
     IReadOnlyDictionary<string, int> Before, Address? ShippingAddress, decimal Discount, decimal? ExpectedTotal, string Reason, Actor Actor,
     PaymentDetails? Payment = null, PricedEdit? Priced = null, string? Authorization = null)
 {
-    /// <summary>Whether it only goes forward now: priced, and authorized if more is due.</summary>
-    public bool Committed => Priced is not null && (Priced.Authorize is null || Authorization is not null);
 
     /// <summary>Units per SKU after the edit.</summary>
     public Dictionary<string, int> After()
@@ -220,8 +218,11 @@ public sealed record PendingEdit(
 /// <param name="Totals">The totals, per line.</param>
 /// <param name="Charges">The order's charges after it.</param>
 /// <param name="ShippingByLocation">The shipping charge per location units ship from.</param>
+/// <param name="Allocations">Where each SKU's units ship from, as priced: what the edit's reservations end at.</param>
 /// <param name="Authorize">The amount to authorize when the new total is more than the order's authorization covers.</param>
-public sealed record PricedEdit(OrderEditPreview Edit, Totals Totals, OrderCharges Charges, IReadOnlyDictionary<string, decimal> ShippingByLocation, decimal? Authorize);
+public sealed record PricedEdit(
+    OrderEditPreview Edit, Totals Totals, OrderCharges Charges, IReadOnlyDictionary<string, decimal> ShippingByLocation,
+    IReadOnlyDictionary<string, IReadOnlyList<LocationAllocation>> Allocations, decimal? Authorize);
 
 /// <summary>An edit made.</summary>
 /// <param name="Number">1 for the first.</param>

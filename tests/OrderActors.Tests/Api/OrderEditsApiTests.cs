@@ -74,7 +74,9 @@ public sealed class OrderEditsApiTests(ApiFixture fixture) : IClassFixture<ApiFi
             (new { shippingAddress = new { line1 = "1 Main St" } }, 422, "validation-failed"),
             (new { lines = new[] { new { sku, quantity = 3 } }, version = order.Version + 7 }, 409, "order-changed"),
             (new { lines = new[] { new { sku, quantity = 2 }, new { sku = scarce, quantity = 2 } } }, 409, "out-of-stock"),
-            (new { lines = new[] { new { sku, quantity = 2 }, new { sku = ApiFixture.NewSku(), quantity = 1 } } }, 422, "sku-not-priced"),
+            (new { lines = new[] { new { sku, quantity = 2 }, new { sku = ApiFixture.NewSku(), quantity = 1 } } }, 422, "unknown-sku"),
+            (new { lines = new[] { new { sku, quantity = 3 } }, expectedTotal = -1m }, 422, "validation-failed"),
+            (new { lines = new[] { new { sku, quantity = 3 } }, expectedTotal = 1e20m }, 422, "validation-failed"),
             (new { lines = new[] { new { sku, quantity = 5 } }, payment = new { method = "card", token = "tok_decline" } }, 402, "payment-declined"),
             (new { lines = new[] { new { sku, quantity = 5 } }, expectedTotal = 20m }, 409, "edit-total-changed"),
         };

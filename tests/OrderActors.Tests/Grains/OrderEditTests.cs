@@ -273,4 +273,29 @@ public sealed class OrderEditTests(SharedClusterFixture cluster)
         Assert.Equal([new ShipmentLine(b, 3)], await ShipmentLinesAsync(east.Id));
         Assert.Equal((2, 3), ((await StockOfAsync(a)).Reserved, (await StockOfAsync(b)).Reserved));
     }
+
+    [Fact]
+    public async Task A_sku_on_two_lines_at_different_prices_keeps_both_prices_and_units_come_off_the_last_line_first()
+    {
+        var a = await SkuAsync(("main", 20));
+        var order = _grains.GetGrain<IOrderGrain>(NewId("o"));
+        var placement = OrderPlacementTests.Order() with
+        {
+            Lines = [new OrderLineRequest(a, 2, 10m), new OrderLineRequest(a, 3, 6m, PriceOverride: true)], // a price agreed by phone
+            Actor = Ops,
+        };
+        var placed = (await order.PlaceAsync(placement)).Order!;
+        Assert.Equal(38m, placed.Subtotal);
+
+        var fewer = await order.EditAsync(Edit(placed.Version, preview: false, (a, 3)));
+        Assert.Equal([(2, 10m), (1, 6m)], fewer.Order!.Lines.Select(l => (l.Quantity, l.UnitPrice)));
+        var more = await order.EditAsync(Edit(fewer.Order.Version, preview: false, (a, 6)));
+        Assert.Equal([(2, 10m), (4, 6m)], more.Order!.Lines.Select(l => (l.Quantity, l.UnitPrice)));
+        var one = await order.EditAsync(Edit(more.Order.Version, preview: false, (a, 1)));
+        Assert.Equal([(1, 10m)], one.Order!.Lines.Select(l => (l.Quantity, l.UnitPrice)));
+        Assert.Equal(1, (await StockOfAsync(a)).Reserved);
+
+        var unknown = await order.EditAsync(Edit(one.Order.Version, preview: true, (a, 1), (NewId("never"), 1)));
+        Assert.Equal(EditOutcome.UnknownSku, unknown.Outcome);
+    }
 }
