@@ -87,52 +87,38 @@ internal sealed class LoadOptions
     /// <summary>Reads <c>--name value</c> pairs; throws <see cref="ArgumentException"/> naming the flag and the rule it breaks.</summary>
     public static LoadOptions Parse(string[] args)
     {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"Expected --name value pairs, got '{args[i]}'.");
-            }
-
-            var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
-            values[args[i][2..]] = hasValue ? args[++i] : "true";
-        }
-
-        var workload = Enum.TryParse<WorkloadKind>(Take(values, "workload") ?? "spread", ignoreCase: true, out var kind)
+        var line = new CommandLine(args);
+        var workload = Enum.TryParse<WorkloadKind>(line.Take("workload") ?? "spread", ignoreCase: true, out var kind)
             ? kind : throw new ArgumentException("--workload must be spread or flash.");
         var options = new LoadOptions
         {
-            Url = new Uri(Take(values, "url") ?? "http://127.0.0.1:5080"),
+            Url = new Uri(line.Take("url") ?? "http://127.0.0.1:5080"),
             Workload = workload,
-            Seconds = Int(values, "seconds", 20, min: 1),
-            Warmup = Int(values, "warmup", 5, min: 0),
-            Concurrency = Int(values, "concurrency", 32, min: 1),
-            Rate = Take(values, "rate") is { } rate ? Positive("rate", double.Parse(rate, CultureInfo.InvariantCulture)) : null,
-            MaxOutstanding = Int(values, "max-outstanding", 1000, min: 1),
-            Skus = Int(values, "skus", 256, min: 1),
-            Orders = Take(values, "orders") is { } orders ? (int)Positive("orders", int.Parse(orders, CultureInfo.InvariantCulture))
+            Seconds = line.Int("seconds", 20, min: 1),
+            Warmup = line.Int("warmup", 5, min: 0),
+            Concurrency = line.Int("concurrency", 32, min: 1),
+            Rate = line.Take("rate") is { } rate ? Positive("rate", double.Parse(rate, CultureInfo.InvariantCulture)) : null,
+            MaxOutstanding = line.Int("max-outstanding", 1000, min: 1),
+            Skus = line.Int("skus", 256, min: 1),
+            Orders = line.Take("orders") is { } orders ? (int)Positive("orders", int.Parse(orders, CultureInfo.InvariantCulture))
                 : workload == WorkloadKind.Flash ? 10_000 : null,
-            Stock = Int(values, "stock", 1000, min: 1),
-            Stocking = Take(values, "stocking") is { } stocking and ("yes" or "skip" or "only") ? stocking
-                : values.ContainsKey("stocking") ? throw new ArgumentException("--stocking must be yes, skip or only.") : "yes",
-            Run = Take(values, "run") ?? DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture),
-            Label = Take(values, "label"),
-            Json = Take(values, "json"),
-            PgStats = Take(values, "pg-stats"),
-            ProjectionLag = Take(values, "projection-lag") is { } lag && bool.Parse(lag),
-            StorefrontKey = Take(values, "storefront-key") ?? "dev-storefront-key",
-            OpsKey = Take(values, "ops-key") ?? "dev-ops-key",
+            Stock = line.Int("stock", 1000, min: 1),
+            Stocking = line.Take("stocking") switch
+            {
+                null => "yes",
+                { } stocking when stocking is "yes" or "skip" or "only" => stocking,
+                _ => throw new ArgumentException("--stocking must be yes, skip or only."),
+            },
+            Run = line.Take("run") ?? DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture),
+            Label = line.Take("label"),
+            Json = line.Take("json"),
+            PgStats = line.Take("pg-stats"),
+            ProjectionLag = line.Take("projection-lag") is { } lag && bool.Parse(lag),
+            StorefrontKey = line.Take("storefront-key") ?? "dev-storefront-key",
+            OpsKey = line.Take("ops-key") ?? "dev-ops-key",
         };
-        return values.Count == 0 ? options : throw new ArgumentException($"Unknown option(s): {string.Join(", ", values.Keys.Select(k => "--" + k))}.");
-    }
-
-    private static string? Take(Dictionary<string, string> values, string name) => values.Remove(name, out var value) ? value : null;
-
-    private static int Int(Dictionary<string, string> values, string name, int fallback, int min)
-    {
-        var value = Take(values, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
-        return value >= min ? value : throw new ArgumentException($"--{name} is {value}; it must be at least {min}.");
+        line.EnsureAllTaken();
+        return options;
     }
 
     private static double Positive(string name, double value) => value > 0 ? value : throw new ArgumentException($"--{name} is {value}; it must be positive.");
