@@ -30,9 +30,9 @@ namespace OrderActors.Benchmarks.Memory;
 /// collections, the working set, and the activations by grain class.</item>
 /// <item>Places the orders through <see cref="IOrderGrain.PlaceAsync"/>, a number at a time; waits until every
 /// projection has applied the log and the activations stop changing; measures again.</item>
-/// <item>Deactivates the shipment activations, then the order activations, measuring after each: bytes per activation.</item>
 /// <item>Waits until the streams' pulling agents forget every stream (counted with Orleans' streaming diagnostics);
 /// measures: bytes per stream, and per order from the streams an order opens.</item>
+/// <item>Deactivates the shipment activations, then the order activations, measuring after each: bytes per activation.</item>
 /// <item>Deactivates the customer activations, then each projection, measuring after each: what stays per order.</item>
 /// </list>
 /// Stored bytes per order are each table's growth (rows and payload bytes, by grain type or stream namespace) and
@@ -132,20 +132,12 @@ public static class MemoryMeasurement
             await SettleAsync(projections: true);
             var live = await PointAsync("orders placed, all live");
 
-            // Every order placed so far (warm-up included) has its order and shipment activation, is on its customer's
-            // list, and is in every read model.
-            var held = warmup + orders;
-            var releases = new List<Release>
-            {
-                await DeactivateAsync("shipment activations", await ActiveAsync<IShipmentGrain>(), held),
-                await DeactivateAsync("order activations", await ActiveAsync<IOrderGrain>(), held),
-            };
-
             // The pulling agents keep each stream's state until it has been quiet for StreamInactivityPeriod (streams
-            // of orders placed longer ago than that are forgotten already), so this one is measured per stream.
+            // of orders placed longer ago than that are forgotten already), so this one is measured per stream. First,
+            // so that no stream is forgotten while the activations are measured.
             var inactivity = services.GetRequiredService<IOptionsMonitor<StreamPullingAgentOptions>>().Get(OrderActorsStorage.EventLog).StreamInactivityPeriod;
             Say($"waiting for the pulling agents to forget the {streams.Live:N0} streams they hold (StreamInactivityPeriod {inactivity.TotalSeconds:0} s)");
-            var (before, forgotten) = (_last, streams.Forgotten);
+            var forgotten = streams.Forgotten;
             for (var waited = Stopwatch.StartNew(); streams.Live > 0 && waited.Elapsed < inactivity * 1.5;)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
@@ -153,8 +145,17 @@ public static class MemoryMeasurement
 
             var quiet = await PointAsync("streams forgotten");
             var streamsPerOrder = (live.StreamsRegistered - warm.StreamsRegistered) / (double)orders;
-            var perStream = (before.ManagedBytes - quiet.ManagedBytes) / (double)Math.Max(1, streams.Forgotten - forgotten);
-            releases.Add(new("streams in the pulling agents", streams.Forgotten - forgotten, before.ManagedBytes - quiet.ManagedBytes, perStream, perStream * streamsPerOrder));
+            var perStream = (live.ManagedBytes - quiet.ManagedBytes) / (double)Math.Max(1, streams.Forgotten - forgotten);
+
+            // Every order placed so far (warm-up included) has its order and shipment activation, is on its customer's
+            // list, and is in every read model.
+            var held = warmup + orders;
+            var goes = new List<Release>
+            {
+                new("streams in the pulling agents", streams.Forgotten - forgotten, live.ManagedBytes - quiet.ManagedBytes, perStream, perStream * streamsPerOrder),
+                await DeactivateAsync("shipment activations", await ActiveAsync<IShipmentGrain>(), held),
+                await DeactivateAsync("order activations", await ActiveAsync<IOrderGrain>(), held),
+            };
 
             // What stays: the customers' order lists (collected after CollectionAge once a customer is idle) and the
             // projections' read models.
@@ -171,7 +172,7 @@ public static class MemoryMeasurement
                 DateTimeOffset.UtcNow, MemoryReport.ThisMachine(), warmup, orders, concurrency, skus, ordersPerSecond, _points,
                 MeasuredLiveBytesPerOrder: (live.ManagedBytes - warm.ManagedBytes) / (double)orders,
                 LiveWorkingSetBytesPerOrder: (live.WorkingSetBytes - warm.WorkingSetBytes) / (double)orders,
-                streamsPerOrder, releases, stays,
+                streamsPerOrder, goes, stays,
                 [.. growth.Select(g => new StoredPerOrder(g.Table, g.Kind, g.Rows / (double)orders, g.PayloadBytes / (double)orders))],
                 StoredPayloadBytesPerOrder: growth.Sum(g => g.PayloadBytes) / (double)orders,
                 DatabaseBytesPerOrder: (storedAfter.DatabaseBytes - storedBefore.DatabaseBytes) / (double)orders);
