@@ -33,7 +33,8 @@ namespace OrderActors.Benchmarks.Memory;
 /// <item>Waits until the streams' pulling agents forget every stream (counted with Orleans' streaming diagnostics);
 /// measures: bytes per stream, and per order from the streams an order opens.</item>
 /// <item>Deactivates the shipment activations, then the order activations, measuring after each: bytes per activation.</item>
-/// <item>Deactivates the customer activations, then each projection, measuring after each: what stays per order.</item>
+/// <item>Deactivates the customer and inventory activations, then each projection, measuring after each: what stays
+/// per order; and compares the heap then with the heap before the first order: what is left in no activation.</item>
 /// </list>
 /// Stored bytes per order are each table's growth (rows and payload bytes, by grain type or stream namespace) and
 /// the database's, over the measured orders. Idle collection is set to an hour, so nothing is collected meanwhile:
@@ -119,6 +120,8 @@ public static class MemoryMeasurement
                 await _grains.GetGrain<IProductGrain>(sku).PutAsync(new PutProduct(sku, new Dictionary<string, decimal> { ["USD"] = 10m }, "standard", null, ProductStatus.Active, Storefront));
                 await _grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", AmpleStock)], []));
             });
+            await SettleAsync(projections: true);
+            var stocked = await PointAsync("SKUs stocked");
             await PlaceAsync(0, warmup);
             await SettleAsync(projections: true);
             var storedBefore = await StoredSnapshot.ReadAsync(connectionString);
@@ -157,14 +160,23 @@ public static class MemoryMeasurement
                 await DeactivateAsync("order activations", await ActiveAsync<IOrderGrain>(), held),
             };
 
-            // What stays: the customers' order lists (collected after CollectionAge once a customer is idle) and the
-            // projections' read models.
-            var stays = new List<Release> { await DeactivateAsync("customer activations", await ActiveAsync<ICustomerGrain>(), held) };
+            // What stays: the customers' order lists (collected after CollectionAge once a customer is idle), the
+            // reservations the SKUs hold until the orders ship, and the projections' read models. Then what is left in
+            // no activation and no stream, against the silo with its SKUs stocked and no order.
+            var stays = new List<Release>
+            {
+                await DeactivateAsync("customer activations", await ActiveAsync<ICustomerGrain>(), held),
+                await DeactivateAsync("inventory activations", await ActiveAsync<IInventoryGrain>(), held),
+            };
             foreach (var projection in Projections.All)
             {
                 var freed = await DeactivateAsync($"{projection.Name} projection", [projection.Grain(_grains).GetGrainId()], held, keep: false);
                 stays.Add(freed with { Activations = 0, PerActivation = null });
             }
+
+            var rest = await PointAsync("all of them deactivated");
+            stays.Add(new("the rest: in no activation or stream", 0, rest.ManagedBytes - stocked.ManagedBytes, null,
+                (rest.ManagedBytes - stocked.ManagedBytes) / (double)held));
 
             var storedAfter = await StoredSnapshot.ReadAsync(connectionString);
             var growth = storedBefore.GrowthTo(storedAfter);
