@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OrderActors.Grains;
 using OrderActors.Grains.Catalog;
@@ -93,6 +94,7 @@ public static class MemoryMeasurement
             ["OrderActors:Silo:CollectionAge"] = "01:00:00",
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout is for the tables
         builder.UseOrleans(silo => silo.AddOrderActors(builder.Configuration));
         return builder.Build();
     }
