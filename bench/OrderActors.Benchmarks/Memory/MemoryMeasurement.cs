@@ -116,12 +116,7 @@ public static class MemoryMeasurement
         {
             _skus = skus;
             Say($"stocking {skus} SKUs, then {warmup:N0} warm-up orders");
-            await ForEachAsync(Enumerable.Range(0, skus), async n =>
-            {
-                var sku = Sku(n);
-                await _grains.GetGrain<IProductGrain>(sku).PutAsync(new PutProduct(sku, new Dictionary<string, decimal> { ["USD"] = 10m }, "standard", null, ProductStatus.Active, Storefront));
-                await _grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", AmpleStock)], []));
-            });
+            await StockAsync();
             await SettleAsync(projections: true);
             var stocked = await PointAsync("SKUs stocked");
             await PlaceAsync(0, warmup);
@@ -137,27 +132,14 @@ public static class MemoryMeasurement
             await SettleAsync(projections: true);
             var live = await PointAsync("orders placed, all live");
 
-            // The pulling agents keep each stream's state until it has been quiet for StreamInactivityPeriod (streams
-            // of orders placed longer ago than that are forgotten already), so this one is measured per stream. First,
-            // so that no stream is forgotten while the activations are measured.
-            var inactivity = services.GetRequiredService<IOptionsMonitor<StreamPullingAgentOptions>>().Get(OrderActorsStorage.EventLog).StreamInactivityPeriod;
-            Say($"waiting for the pulling agents to forget the {streams.Live:N0} streams they hold (StreamInactivityPeriod {inactivity.TotalSeconds:0} s)");
-            var forgotten = streams.Forgotten;
-            for (var waited = Stopwatch.StartNew(); streams.Live > 0 && waited.Elapsed < inactivity * 1.5;)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-
-            var quiet = await PointAsync("streams forgotten");
-            var streamsPerOrder = (live.StreamsRegistered - warm.StreamsRegistered) / (double)orders;
-            var perStream = (live.ManagedBytes - quiet.ManagedBytes) / (double)Math.Max(1, streams.Forgotten - forgotten);
-
-            // Every order placed so far (warm-up included) has its order and shipment activation, is on its customer's
+            // First the streams, so that none is forgotten while the activations are measured. Then the activations:
+            // every order placed so far (warm-up included) has its order and shipment activation, is on its customer's
             // list, and is in every read model.
+            var streamsPerOrder = (live.StreamsRegistered - warm.StreamsRegistered) / (double)orders;
             var held = warmup + orders;
             var goes = new List<Release>
             {
-                new("streams in the pulling agents", streams.Forgotten - forgotten, live.ManagedBytes - quiet.ManagedBytes, perStream, perStream * streamsPerOrder),
+                await ForgetStreamsAsync(streamsPerOrder),
                 await DeactivateAsync("shipment activations", await ActiveAsync<IShipmentGrain>(), held),
                 await DeactivateAsync("order activations", await ActiveAsync<IOrderGrain>(), held),
             };
@@ -193,6 +175,35 @@ public static class MemoryMeasurement
         }
 
         private static string Sku(int n) => $"memory-{n}";
+
+        /// <summary>Puts the SKUs in the catalog at 10 USD with ample stock at location <c>main</c>.</summary>
+        private Task StockAsync() => ForEachAsync(Enumerable.Range(0, _skus), async n =>
+        {
+            var sku = Sku(n);
+            await _grains.GetGrain<IProductGrain>(sku).PutAsync(new PutProduct(sku, new Dictionary<string, decimal> { ["USD"] = 10m }, "standard", null, ProductStatus.Active, Storefront));
+            await _grains.GetGrain<IInventoryGrain>(sku).SetStockAsync(new SetStock([new LocationQuantity("main", AmpleStock)], []));
+        });
+
+        /// <summary>
+        /// Waits until the pulling agents have forgotten every stream and measures what that freed, per stream. An agent
+        /// keeps a stream's state until it has been quiet for StreamInactivityPeriod, so streams of orders placed longer
+        /// ago than that are forgotten already: the cost per order is the cost per stream times the streams an order opens.
+        /// </summary>
+        private async Task<Release> ForgetStreamsAsync(double streamsPerOrder)
+        {
+            var inactivity = services.GetRequiredService<IOptionsMonitor<StreamPullingAgentOptions>>().Get(OrderActorsStorage.EventLog).StreamInactivityPeriod;
+            Say($"waiting for the pulling agents to forget the {streams.Live:N0} streams they hold (StreamInactivityPeriod {inactivity.TotalSeconds:0} s)");
+            var (before, forgotten) = (_last, streams.Forgotten);
+            for (var waited = Stopwatch.StartNew(); streams.Live > 0 && waited.Elapsed < inactivity * 1.5;)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+
+            var after = await PointAsync("streams forgotten");
+            var (freed, count) = (before.ManagedBytes - after.ManagedBytes, streams.Forgotten - forgotten);
+            var perStream = freed / (double)Math.Max(1, count);
+            return new("streams in the pulling agents", count, freed, perStream, perStream * streamsPerOrder);
+        }
 
         private Task PlaceAsync(int first, int count) => ForEachAsync(Enumerable.Range(first, count), async n =>
         {
