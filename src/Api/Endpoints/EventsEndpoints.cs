@@ -75,7 +75,6 @@ public static class EventsEndpoints
             return problem;
         }
 
-        
         var from = LastEventId(http) ?? after ?? 0;
         if (WantsEventStream(http))
         {

@@ -227,16 +227,13 @@ public sealed partial class OrderGrain
     // What confirming would do, from the levels as they are: the same growth and shrink rules the inventory applies.
     private async Task<OrderEditResult> PreviewAsync(PendingEdit pending)
     {
-        var after = pending.After();
-        var changed = after.Keys.Concat(pending.Before.Keys).Distinct(StringComparer.Ordinal)
-            .Where(sku => after.GetValueOrDefault(sku) != pending.Before.GetValueOrDefault(sku)).ToArray();
-        var levels = (await Task.WhenAll(changed.Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).GetAsync()))).Zip(changed);
+        var changes = pending.Changes();
+        var levels = (await Task.WhenAll(changes.Select(c => GrainFactory.GetGrain<IInventoryGrain>(c.Sku).GetAsync()))).Zip(changes);
         var allocations = HeldAllocations();
         var shortages = new List<Shortage>();
-        foreach (var (level, sku) in levels)
+        foreach (var (level, (sku, from, to)) in levels)
         {
             var held = allocations.GetValueOrDefault(sku) ?? [];
-            var (from, to) = (pending.Before.GetValueOrDefault(sku), after.GetValueOrDefault(sku));
             if (to > from && (level is null || level.Available < to - from))
             {
                 shortages.Add(await ShortageAsync(sku, to - from, level));
@@ -305,16 +302,15 @@ public sealed partial class OrderGrain
     // Grows the reservations, then prices the edited order from where its units will ship; a refusal names why.
     private async Task<(PricedEdit? Priced, OrderEditResult? Refusal)> ReserveAndPriceEditAsync(PendingEdit pending)
     {
-        var after = pending.After();
-        var grow = after.Where(a => a.Value > pending.Before.GetValueOrDefault(a.Key)).Select(a => a.Key).ToArray();
-        var shrink = pending.Before.Where(b => after.GetValueOrDefault(b.Key) < b.Value).Select(b => b.Key).ToArray();
-        var grown = await Task.WhenAll(grow.Select(sku => ResizeAsync(sku, after[sku])));
+        var changes = pending.Changes();
+        var grow = changes.Where(c => c.To > c.From).ToArray();
+        var grown = await Task.WhenAll(grow.Select(c => ResizeAsync(c.Sku, c.To)));
         if (grown.Any(r => r.Outcome != ReservationOutcome.Reserved))
         {
             var shortages = new List<Shortage>();
-            foreach (var result in grown.Where(r => r.Outcome != ReservationOutcome.Reserved))
+            foreach (var (sku, from, to) in grow.Where((_, i) => grown[i].Outcome != ReservationOutcome.Reserved))
             {
-                shortages.Add(await ShortageAsync(result.Sku, after[result.Sku] - pending.Before.GetValueOrDefault(result.Sku), await GrainFactory.GetGrain<IInventoryGrain>(result.Sku).GetAsync()));
+                shortages.Add(await ShortageAsync(sku, to - from, await GrainFactory.GetGrain<IInventoryGrain>(sku).GetAsync()));
             }
 
             return (null, new OrderEditResult(EditOutcome.OutOfStock, null, null, shortages));
@@ -328,11 +324,11 @@ public sealed partial class OrderGrain
             allocations[result.Sku] = result.Allocations;
         }
 
-        var levels = await Task.WhenAll(shrink.Select(sku => GrainFactory.GetGrain<IInventoryGrain>(sku).GetAsync()));
-        foreach (var (sku, level) in shrink.Zip(levels))
+        var shrink = changes.Where(c => c.To < c.From).ToArray();
+        var levels = await Task.WhenAll(shrink.Select(c => GrainFactory.GetGrain<IInventoryGrain>(c.Sku).GetAsync()));
+        foreach (var ((sku, from, to), level) in shrink.Zip(levels))
         {
-            allocations[sku] = StockLedger.Shrink(allocations.GetValueOrDefault(sku) ?? [], pending.Before[sku] - after.GetValueOrDefault(sku),
-                level?.Locations.Select(l => l.Location) ?? []);
+            allocations[sku] = StockLedger.Shrink(allocations.GetValueOrDefault(sku) ?? [], from - to, level?.Locations.Select(l => l.Location) ?? []);
         }
 
         var (priced, refusal) = await PriceEditAsync(pending, allocations);
@@ -355,13 +351,11 @@ public sealed partial class OrderGrain
     private async Task<OrderEditResult> CompleteEditAsync(PendingEdit pending)
     {
         var priced = pending.Priced!;
-        var after = pending.After();
         var allocations = priced.Allocations.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
-        var changed = after.Keys.Concat(pending.Before.Keys).Distinct(StringComparer.Ordinal)
-            .Where(sku => after.GetValueOrDefault(sku) != pending.Before.GetValueOrDefault(sku));
-        foreach (var result in await Task.WhenAll(changed.Select(sku => ResizeToPricedAsync(sku, after.GetValueOrDefault(sku), allocations.GetValueOrDefault(sku) ?? []))))
+        var changes = pending.Changes();
+        foreach (var result in await Task.WhenAll(changes.Select(c => ResizeToPricedAsync(c.Sku, c.To, allocations.GetValueOrDefault(c.Sku) ?? []))))
         {
-            if (after.ContainsKey(result.Sku))
+            if (allocations.ContainsKey(result.Sku))
             {
                 allocations[result.Sku] = result.Allocations;
             }
@@ -389,7 +383,7 @@ public sealed partial class OrderGrain
         var previousTotal = State.Charges?.Total ?? Subtotal(State.Request);
         var due = payment.Authorized - payment.CancelledValue;
         var total = priced.Charges.Total;
-        var describe = DescribeEdit(pending, lines);
+        var describe = DescribeEdit(pending);
         State.Lines = lines;
         State.Request = State.Request with
         {
@@ -429,14 +423,12 @@ public sealed partial class OrderGrain
     }
 
     // A refusal before the point of no return: growth given back to exactly the allocations the order's lines still name
-// (the units were held there a moment ago, so that never fails), the write-ahead cleared.
+    // (the units were held there a moment ago, so that never fails), the write-ahead cleared.
     private async Task<OrderEditResult> UndoEditAsync(PendingEdit pending, OrderEditResult refusal)
     {
-        var after = pending.After();
         var held = HeldAllocations(); // the order's lines are not changed yet: where the units were before
-        await Task.WhenAll(after.Where(a => a.Value > pending.Before.GetValueOrDefault(a.Key))
-            .Select(a => GrainFactory.GetGrain<IInventoryGrain>(a.Key).ResizeAsync(
-                new ResizeReservation(Id, pending.Before.GetValueOrDefault(a.Key), held.GetValueOrDefault(a.Key) ?? []))));
+        await Task.WhenAll(pending.Changes().Where(c => c.To > c.From)
+            .Select(c => GrainFactory.GetGrain<IInventoryGrain>(c.Sku).ResizeAsync(new ResizeReservation(Id, c.From, held.GetValueOrDefault(c.Sku) ?? []))));
         State.PendingEdit = null;
         await SaveAsync();
         return refusal;
@@ -538,13 +530,10 @@ public sealed partial class OrderGrain
             previousTotal, total - previousTotal, "none");
     }
 
-    private string DescribeEdit(PendingEdit pending, IReadOnlyList<OrderLine> lines)
+    private string DescribeEdit(PendingEdit pending)
     {
-        var after = lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal);
-        var changes = pending.Before.Keys.Concat(after.Keys).Distinct(StringComparer.Ordinal)
-            .Select(sku => (sku, from: pending.Before.GetValueOrDefault(sku), to: after.GetValueOrDefault(sku)))
-            .Where(c => c.from != c.to)
-            .Select(c => c.from == 0 ? $"added {c.to} × {c.sku}" : c.to == 0 ? $"removed {c.sku}" : $"{c.sku} {c.from} → {c.to}")
+        var changes = pending.Changes()
+            .Select(c => c.From == 0 ? $"added {c.To} × {c.Sku}" : c.To == 0 ? $"removed {c.Sku}" : $"{c.Sku} {c.From} → {c.To}")
             .ToList();
         if (pending.ShippingAddress != State.Request!.ShippingAddress)
         {

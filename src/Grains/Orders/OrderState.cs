@@ -211,6 +211,16 @@ public sealed record PendingEdit(
     /// <summary>Units per SKU after the edit.</summary>
     public Dictionary<string, int> After()
         => Lines.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal);
+
+    /// <summary>The SKUs whose units the edit changes, with their units before and after (0: not on the order).</summary>
+    public IReadOnlyList<(string Sku, int From, int To)> Changes()
+    {
+        var after = After();
+        return Before.Keys.Concat(after.Keys).Distinct(StringComparer.Ordinal)
+            .Select(sku => (sku, Before.GetValueOrDefault(sku), after.GetValueOrDefault(sku)))
+            .Where(c => c.Item2 != c.Item3)
+            .ToArray();
+    }
 }
 
 /// <summary>An edit's price, fixed before the gateway is asked for more.</summary>

@@ -106,8 +106,8 @@ public sealed class ReportsAcceptanceTests : IDisposable
         return (carts, orders);
     }
 
-    // Lets the abandonment delay pass, then buys the carts of kind 2, half of them changed first; returns the cart figures the report
-    // should show, from the carts as they are then, and the orders they became.
+    // Lets the abandonment delay pass, then buys the carts of kind 2, half of them changed first; returns the cart
+    // figures the report should show, from the carts as they are then, and the orders they became.
     private async Task<(CartStats Expected, List<string> Orders)> LeaveCartsAsync(HttpClient storefront, List<(int Kind, CartView Cart)> carts)
     {
         var orders = new List<string>();
