@@ -6,7 +6,9 @@
 #   bash bench/profile.sh [seconds=20] [concurrency=32] [warm-up seconds=30]
 #
 # API_ENV adds environment variables to the API process, e.g. API_ENV='DOTNET_TieredPGO=1' to compare a runtime
-# setting, or API_ENV='OrderActors__Silo__Dashboard=false'. Run as root, it runs PostgreSQL as the postgres user.
+# setting, or API_ENV='OrderActors__Silo__Dashboard=false'. TRACE=N (with dotnet-trace installed: `dotnet tool install
+# -g dotnet-trace`) samples the API's CPU during the measured load and prints the N methods with the most exclusive and
+# inclusive samples; TRACE_FILE keeps the .nettrace. Run as root, it runs PostgreSQL as the postgres user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_MEASURED=${1:-20}
@@ -41,6 +43,11 @@ echo "warm-up: $WARMUP s"
 dotnet "$LOAD" load --url "http://127.0.0.1:$API_PORT" --seconds "$WARMUP" --warmup 0 --concurrency "$CONCURRENCY" --skus 256 --run warm >/dev/null
 DB=profile sql "SELECT pg_stat_statements_reset()" >/dev/null
 n0=$(orders); api0=$(cpu_ticks "$API_PID"); pg0=$(pg_ticks); IFS='|' read -r commits0 wal0 <<<"$(counters)"
+if [ -n "${TRACE:-}" ]; then
+  dotnet-trace collect -p "$API_PID" --profile dotnet-sampled-thread-time --duration "$(printf "00:00:%02d:%02d" $((SECONDS_MEASURED / 60)) $((SECONDS_MEASURED % 60)))" -o "$WORK/api.nettrace" >/dev/null 2>&1 &
+  TRACER=$!
+  sleep 2
+fi
 dotnet "$LOAD" load --url "http://127.0.0.1:$API_PORT" --seconds "$SECONDS_MEASURED" --warmup 0 --concurrency "$CONCURRENCY" --skus 256 --run measured
 n1=$(orders); api1=$(cpu_ticks "$API_PID"); pg1=$(pg_ticks); IFS='|' read -r commits1 wal1 <<<"$(counters)"
 hz=$(getconf CLK_TCK); n=$((n1 - n0)); [ "$n" -gt 0 ] || n=1
@@ -50,3 +57,12 @@ awk -v n="$n" -v api=$((api1 - api0)) -v pg=$((pg1 - pg0)) -v hz="$hz" -v c=$((c
 echo "statements (calls | total ms | rows | text):"
 DB=profile sql "SELECT calls, round(total_exec_time::numeric), rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110)
                 FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat%' ORDER BY calls DESC LIMIT 15"
+
+if [ -n "${TRACE:-}" ]; then
+  wait "$TRACER" || true
+  [ -n "${TRACE_FILE:-}" ] && cp "$WORK/api.nettrace" "$TRACE_FILE"
+  echo "API CPU samples, top $TRACE by exclusive time:"
+  dotnet-trace report "$WORK/api.nettrace" topN -n "$TRACE"
+  echo "top $TRACE by inclusive time:"
+  dotnet-trace report "$WORK/api.nettrace" topN -n "$TRACE" --inclusive
+fi

@@ -7,13 +7,14 @@ using Orleans.Streams;
 namespace OrderActors.EventLog.Streams;
 
 /// <summary>
-/// Consecutive events of one stream on their way to consumers: the events one write appended to a stream arrive in
-/// one container, so each consumer gets them in one delivery (one grain call), not one call per event.
+/// Events on their way to consumers, in one delivery (one grain call) rather than one call per event: either
+/// consecutive events of one stream (what one write appended to it), or, on a namespace's feed
+/// (<see cref="EventLogFeeds"/>), the events of that namespace that one read of a queue found.
 /// <see cref="GetEvents{T}"/> yields each payload as its .NET type when it is of the type asked for, or the raw
 /// <see cref="EventLogEntry"/> when that is asked for, each with its own <see cref="EventLogSequenceToken"/>; the
 /// container's token is its last event's, so a queue's checkpoint moves past exactly what was delivered.
 /// </summary>
-[GenerateSerializer, Alias("OrderActors.EventLog.EventLogBatchContainer.v2")]
+[GenerateSerializer, Alias("OrderActors.EventLog.EventLogBatchContainer.v3")]
 [SerializationCallbacks(typeof(OnDeserializedCallbacks))]
 internal sealed class EventLogBatchContainer : IBatchContainer, IOnDeserialized
 {
@@ -23,13 +24,16 @@ internal sealed class EventLogBatchContainer : IBatchContainer, IOnDeserialized
     [NonSerialized]
     private object?[]? _payloads;
 
-    public EventLogBatchContainer(EventLogEntry[] entries, EventPayloadSerializer serializer)
+    public EventLogBatchContainer(StreamId streamId, EventLogEntry[] entries, EventPayloadSerializer serializer)
     {
-        if (entries.Length == 0 || entries.Any(e => e.StreamId != entries[0].StreamId))
+        var feed = EventLogFeeds.IsFeed(streamId, out _);
+        if (entries.Length == 0 || entries.Any(e => feed ? EventLogFeeds.NamespaceOf(e.Namespace) != streamId.GetNamespace() : e.StreamId != streamId))
         {
-            throw new ArgumentException("A container holds one or more events of one stream.", nameof(entries));
+            throw new ArgumentException($"A container of {streamId} holds one or more events of that stream, or of the namespace it is the feed of.", nameof(entries));
         }
 
+        StreamId = streamId;
+        Feed = feed;
         Entries = entries;
         _serializer = serializer;
     }
@@ -38,9 +42,14 @@ internal sealed class EventLogBatchContainer : IBatchContainer, IOnDeserialized
     [Id(0)]
     public EventLogEntry[] Entries { get; private set; }
 
-    public StreamId StreamId => Entries[0].StreamId;
+    [Id(1)]
+    public StreamId StreamId { get; private set; }
 
-    public StreamSequenceToken SequenceToken => TokenOf(Entries[^1]);
+    /// <summary>Whether this is a namespace feed's container: its tokens have event index 1.</summary>
+    [Id(2)]
+    public bool Feed { get; private set; }
+
+    public StreamSequenceToken SequenceToken => TokenOf(Entries[^1], Feed);
 
     public IEnumerable<Tuple<T, StreamSequenceToken>> GetEvents<T>()
     {
@@ -49,11 +58,11 @@ internal sealed class EventLogBatchContainer : IBatchContainer, IOnDeserialized
             var entry = Entries[i];
             if (entry is T raw)
             {
-                yield return Tuple.Create(raw, TokenOf(entry));
+                yield return Tuple.Create(raw, TokenOf(entry, Feed));
             }
             else if (Payload(i) is T typed)
             {
-                yield return Tuple.Create(typed, TokenOf(entry));
+                yield return Tuple.Create(typed, TokenOf(entry, Feed));
             }
         }
     }
@@ -63,7 +72,7 @@ internal sealed class EventLogBatchContainer : IBatchContainer, IOnDeserialized
     void IOnDeserialized.OnDeserialized(DeserializationContext context)
         => _serializer = context.ServiceProvider.GetRequiredService<EventPayloadSerializer>();
 
-    private static StreamSequenceToken TokenOf(EventLogEntry entry) => new EventLogSequenceToken(entry.Position, entry.Sequence);
+    private static StreamSequenceToken TokenOf(EventLogEntry entry, bool feed) => new EventLogSequenceToken(entry.Position, entry.Sequence, feed ? 1 : 0);
 
     private object? Payload(int index)
     {
@@ -73,5 +82,5 @@ internal sealed class EventLogBatchContainer : IBatchContainer, IOnDeserialized
     }
 
     public override string ToString()
-        => $"[EventLogBatchContainer: {StreamId} #{Entries[0].Sequence}..{Entries[^1].Sequence} at {Entries[0].Position}..{Entries[^1].Position}]";
+        => $"[EventLogBatchContainer: {StreamId}, {Entries.Length} events at {Entries[0].Position}..{Entries[^1].Position}]";
 }

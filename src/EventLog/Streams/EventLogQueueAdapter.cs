@@ -13,8 +13,8 @@ namespace OrderActors.EventLog.Streams;
 /// appends to the same log in a transaction of its own. The log is rewindable: nothing is deleted on delivery.
 /// </summary>
 internal sealed class EventLogQueueAdapter(
-    string name, EventLogOptions options, SqlDatabase database, EventLogReader reader, EventPayloadSerializer serializer, ILoggerFactory loggerFactory)
-    : IQueueAdapter
+    string name, EventLogOptions options, SqlDatabase database, EventLogReader reader, EventPayloadSerializer serializer, ImplicitSubscriptions? subscriptions,
+    ILoggerFactory loggerFactory) : IQueueAdapter
 {
     private readonly string _appendSql = EventLogSql.Append(database);
 
@@ -25,7 +25,7 @@ internal sealed class EventLogQueueAdapter(
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId)
-        => new EventLogQueueAdapterReceiver(name, EventLogQueueMapper.QueueNumber(queueId), options.ReadBatchSize, database, reader, serializer,
+        => new EventLogQueueAdapterReceiver(name, EventLogQueueMapper.QueueNumber(queueId), options.ReadBatchSize, database, reader, serializer, subscriptions,
             loggerFactory.CreateLogger<EventLogQueueAdapterReceiver>());
 
     public Task QueueMessageBatchAsync<T>(StreamId streamId, IEnumerable<T> events, StreamSequenceToken? token, Dictionary<string, object>? requestContext)
@@ -36,6 +36,11 @@ internal sealed class EventLogQueueAdapter(
         }
 
         var ns = streamId.GetNamespace() ?? throw new ArgumentException($"Stream {streamId} has no namespace; event-log streams need one.", nameof(streamId));
+        if (ns.StartsWith(EventLogFeeds.Prefix, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"Stream {streamId} is a namespace feed: the log writes feeds, producers write the streams they carry.", nameof(streamId));
+        }
+
         var key = streamId.GetKeyAsString();
         var queue = EventLogQueueMapper.QueueOf(streamId, options.QueueCount);
         var payloads = events.Select(e => serializer.Serialize(e ?? throw new ArgumentException("A stream event cannot be null.", nameof(events)))).ToArray();

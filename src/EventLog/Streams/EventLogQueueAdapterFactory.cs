@@ -5,6 +5,7 @@ using OrderActors.EventLog.Hosting;
 using OrderActors.EventLog.Sql;
 using OrderActors.EventLog.State;
 using Orleans.Configuration;
+using Orleans.Metadata;
 using Orleans.Providers.Streams.Common;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -29,8 +30,10 @@ public sealed class EventLogQueueAdapterFactory : IQueueAdapterFactory
     private readonly ILoggerFactory _loggerFactory;
     private readonly EventLogQueueMapper _mapper;
     private readonly IQueueAdapterCache _cache;
+    private readonly ImplicitSubscriptions? _subscriptions;
 
-    private EventLogQueueAdapterFactory(string name, EventLogOptions options, SimpleQueueCacheOptions cacheOptions, EventPayloadSerializer serializer, ILoggerFactory loggerFactory)
+    private EventLogQueueAdapterFactory(string name, EventLogOptions options, SimpleQueueCacheOptions cacheOptions, EventPayloadSerializer serializer,
+        ImplicitSubscriptions? subscriptions, ILoggerFactory loggerFactory)
     {
         _name = name;
         _options = options;
@@ -40,6 +43,7 @@ public sealed class EventLogQueueAdapterFactory : IQueueAdapterFactory
         _loggerFactory = loggerFactory;
         _mapper = new EventLogQueueMapper(name, options.QueueCount);
         _cache = new SimpleQueueAdapterCache(cacheOptions, name, loggerFactory);
+        _subscriptions = subscriptions;
     }
 
     /// <summary>Creates the factory of the provider named <paramref name="name"/>, from its named options.</summary>
@@ -50,6 +54,9 @@ public sealed class EventLogQueueAdapterFactory : IQueueAdapterFactory
             services.GetRequiredService<IOptionsMonitor<EventLogOptions>>().Get(name),
             services.GetRequiredService<IOptionsMonitor<SimpleQueueCacheOptions>>().Get(name),
             services.GetRequiredService<EventPayloadSerializer>(),
+            services.GetService<GrainBindingsResolver>() is { } bindings
+                ? new ImplicitSubscriptions(bindings, services.GetServices<IStreamNamespacePredicateProvider>())
+                : null,
             services.GetRequiredService<ILoggerFactory>());
 
     /// <inheritdoc />
@@ -58,7 +65,7 @@ public sealed class EventLogQueueAdapterFactory : IQueueAdapterFactory
 
     /// <inheritdoc />
     public Task<IQueueAdapter> CreateAdapter(CancellationToken cancellationToken)
-        => Task.FromResult<IQueueAdapter>(new EventLogQueueAdapter(_name, _options, _database, _reader, _serializer, _loggerFactory));
+        => Task.FromResult<IQueueAdapter>(new EventLogQueueAdapter(_name, _options, _database, _reader, _serializer, _subscriptions, _loggerFactory));
 
     /// <inheritdoc />
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;

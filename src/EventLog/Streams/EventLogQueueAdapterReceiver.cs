@@ -10,8 +10,15 @@ namespace OrderActors.EventLog.Streams;
 /// when Orleans' cache reports events delivered to every cursor, so after a restart the receiver repeats events
 /// (consumers skip what their own checkpoint holds) and never loses one.
 /// </summary>
+/// <remarks>
+/// Each read becomes containers in position order: a stream's own events when some grain subscribes to its namespace
+/// (<paramref name="subscriptions"/>; null: always), and every namespace's events on that namespace's feed of this queue
+/// (<see cref="EventLogFeeds"/>). Every event read is in some container, so the checkpoint passes only events Orleans
+/// was given.
+/// </remarks>
 internal sealed partial class EventLogQueueAdapterReceiver(
-    string providerName, int queue, int batchSize, SqlDatabase database, EventLogReader reader, EventPayloadSerializer serializer, ILogger logger) : IQueueAdapterReceiver
+    string providerName, int queue, int batchSize, SqlDatabase database, EventLogReader reader, EventPayloadSerializer serializer,
+    ImplicitSubscriptions? subscriptions, ILogger logger) : IQueueAdapterReceiver
 {
     private long _readUpTo;
     private long _checkpoint;
@@ -45,20 +52,32 @@ internal sealed partial class EventLogQueueAdapterReceiver(
     }
 
     // Runs of consecutive events of one stream (what one write appended to it) share a container: one delivery each.
+    // A namespace's feed container ends where its last event in the read is, with event index 1, so it sorts just after
+    // that event's stream's container: the containers go to Orleans' cache in token order, each with a token of its
+    // own (a cursor that starts at a token finds its own stream's container), and purges move the checkpoint in order.
     private List<IBatchContainer> Containers(IReadOnlyList<EventLogEntry> entries)
     {
-        var containers = new List<IBatchContainer>();
+        var containers = new List<(long Last, bool Feed, IBatchContainer Container)>();
         var start = 0;
         for (var i = 1; i <= entries.Count; i++)
         {
             if (i == entries.Count || entries[i].StreamId != entries[start].StreamId)
             {
-                containers.Add(new EventLogBatchContainer([.. entries.Skip(start).Take(i - start)], serializer));
+                if (subscriptions?.Any(entries[start].Namespace) ?? true)
+                {
+                    containers.Add((entries[i - 1].Position, false, new EventLogBatchContainer(entries[start].StreamId, [.. entries.Skip(start).Take(i - start)], serializer)));
+                }
+
                 start = i;
             }
         }
 
-        return containers;
+        foreach (var events in entries.GroupBy(e => e.Namespace, StringComparer.Ordinal))
+        {
+            containers.Add((events.Last().Position, true, new EventLogBatchContainer(EventLogFeeds.Of(events.Key, queue), [.. events], serializer)));
+        }
+
+        return [.. containers.OrderBy(c => c.Last).ThenBy(c => c.Feed).Select(c => c.Container)];
     }
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]

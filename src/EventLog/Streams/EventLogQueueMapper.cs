@@ -7,7 +7,8 @@ namespace OrderActors.EventLog.Streams;
 /// <summary>
 /// Maps each stream to one of the log's queues by a stable hash of its namespace and key (FNV-1a), the same in every
 /// process and release: the queue is stored with each event, and the receiver of a queue reads only its rows.
-/// Queues sit evenly around Orleans' consistent ring, so its queue balancer spreads them over the silos.
+/// Queues sit evenly around Orleans' consistent ring, so its queue balancer spreads them over the silos. A namespace
+/// feed (<see cref="EventLogFeeds"/>) lives on the queue its key names: each queue's receiver writes its own.
 /// </summary>
 internal sealed class EventLogQueueMapper(string providerName, int queueCount) : IConsistentRingStreamQueueMapper
 {
@@ -19,7 +20,8 @@ internal sealed class EventLogQueueMapper(string providerName, int queueCount) :
 
     public IEnumerable<QueueId> GetQueuesForRange(IRingRange range) => _queues.Where(q => range.InRange(q.GetUniformHashCode()));
 
-    public QueueId GetQueueForStream(StreamId streamId) => _queues[QueueOf(streamId, queueCount)];
+    public QueueId GetQueueForStream(StreamId streamId)
+        => _queues[EventLogFeeds.IsFeed(streamId, out var queue) && queue < queueCount ? queue : QueueOf(streamId, queueCount)];
 
     public static int QueueOf(StreamId stream, int queueCount)
     {

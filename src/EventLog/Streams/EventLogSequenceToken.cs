@@ -13,9 +13,15 @@ public sealed class EventLogSequenceToken : StreamSequenceToken
     /// <param name="position">The event's global position.</param>
     /// <param name="streamSequence">The event's sequence on its stream (1, 2, 3, …).</param>
     public EventLogSequenceToken(long position, long streamSequence)
+        : this(position, streamSequence, eventIndex: 0)
+    {
+    }
+
+    internal EventLogSequenceToken(long position, long streamSequence, int eventIndex)
     {
         SequenceNumber = position;
         StreamSequence = streamSequence;
+        EventIndex = eventIndex;
     }
 
     /// <summary>The global position; the same as <see cref="SequenceNumber"/>.</summary>
@@ -30,7 +36,11 @@ public sealed class EventLogSequenceToken : StreamSequenceToken
     public override long SequenceNumber { get; protected set; }
 
     /// <inheritdoc />
-    /// <remarks>Always 0: each event has a position of its own.</remarks>
+    /// <remarks>
+    /// 0 on an event's own stream, 1 on a namespace feed (<see cref="EventLogFeeds"/>): each event has a position of
+    /// its own, and a feed's container sorts just after the stream's container that ends at the same event, as Orleans'
+    /// queue cache needs each container of a queue to have a token of its own.
+    /// </remarks>
     [Id(2)]
     public override int EventIndex { get; protected set; }
 

@@ -9,8 +9,10 @@ namespace OrderActors.EventLog;
 public static class EventLogStreamIdMappers
 {
     /// <summary>
-    /// The name of the mapper that sends every stream of a namespace to one grain, keyed
-    /// <see cref="SingleGrainKey"/>: <c>[ImplicitStreamSubscription("orders", EventLogStreamIdMappers.SingleGrain)]</c>.
+    /// The name of the mapper that sends every stream of a namespace to one grain, keyed <see cref="SingleGrainKey"/>.
+    /// <see cref="EventLogFeedSubscriptionAttribute"/> uses it for the feeds of all queues; on a namespace of many
+    /// streams prefer a feed to <c>[ImplicitStreamSubscription("orders", EventLogStreamIdMappers.SingleGrain)]</c>,
+    /// which costs a handshake per stream and a delivery per stream and write.
     /// </summary>
     public const string SingleGrain = "orderactors-single-grain";
 

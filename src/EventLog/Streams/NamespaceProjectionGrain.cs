@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -10,9 +11,9 @@ namespace OrderActors.EventLog;
 
 /// <summary>
 /// Base class of read-model grains built from every stream of some namespaces, in log order: reports, queues and
-/// dispatchers that aggregate across orders or SKUs. Mark the subclass
-/// <c>[ImplicitStreamSubscription("namespace", EventLogStreamIdMappers.SingleGrain)]</c> so that all streams of the
-/// namespace wake one grain (key <see cref="EventLogStreamIdMappers.SingleGrainKey"/>).
+/// dispatchers that aggregate across orders or SKUs. Mark the subclass <c>[EventLogFeedSubscription("namespace")]</c>
+/// once per namespace it reads: the namespace's feeds (<see cref="EventLogFeeds"/>) wake the one grain keyed
+/// <see cref="EventLogStreamIdMappers.SingleGrainKey"/>.
 /// </summary>
 /// <typeparam name="TModel">The read model.</typeparam>
 /// <remarks>
@@ -27,6 +28,8 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
     where TModel : new()
 {
     private const int Page = 512;
+
+    private static readonly ConcurrentDictionary<Type, HashSet<string>> NamespacesOf = new();
 
     private readonly IPersistentState<ProjectionState<TModel>> _state;
     private readonly string _streamProvider;
@@ -45,8 +48,10 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
         _streamProvider = streamProvider;
     }
 
-    /// <summary>The namespaces this projection reads.</summary>
-    protected abstract IReadOnlySet<string> Namespaces { get; }
+    /// <summary>The namespaces this projection reads: by default those of its <see cref="EventLogFeedSubscriptionAttribute"/>s.</summary>
+    protected virtual IReadOnlySet<string> Namespaces => NamespacesOf.GetOrAdd(GetType(), static type =>
+        type.GetCustomAttributes(typeof(EventLogFeedSubscriptionAttribute), inherit: true).Cast<EventLogFeedSubscriptionAttribute>()
+            .Select(a => a.StreamNamespace).ToHashSet(StringComparer.Ordinal));
 
     /// <summary>
     /// The model a rebuild starts from (default: a new one). A projection that also keeps settings no event records

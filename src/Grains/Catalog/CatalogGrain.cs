@@ -15,7 +15,7 @@ public sealed record CatalogModel
 /// activation: fine for catalogs of a few hundred thousand SKUs. An event older than the entry held (a lower
 /// version) is ignored, so a replay after a reset never moves an entry back.
 /// </remarks>
-[ImplicitStreamSubscription(StreamNamespaces.Products, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Products)]
 [GrainType("catalog")]
 public sealed class CatalogGrain(
     [PersistentState("catalog", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<CatalogModel>> projection)
@@ -24,7 +24,6 @@ public sealed class CatalogGrain(
     private SortedSet<string>? _index;
     private CatalogModel? _indexed; // the model the index was built from: a reset or a reload replaces it
 
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Products };
 
     public Task<CatalogPage> ListAsync(CatalogQuery query)
     {

@@ -18,13 +18,12 @@ public sealed record BackorderAllocatorModel
 /// and the checkpoint moves only after the order answered; the order makes a repeat harmless (its claims are
 /// idempotent and an order with nothing backordered does nothing).
 /// </remarks>
-[ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Inventory)]
 [GrainType("backorder-allocator")]
 public sealed class BackorderAllocatorGrain(
     [PersistentState("backorder-allocator", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<BackorderAllocatorModel>> projection)
     : NamespaceProjectionGrain<BackorderAllocatorModel>(projection, OrderActorsStorage.EventLog), IBackorderAllocatorGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Inventory };
 
     public Task<BackorderAllocatorProgress> GetProgressAsync() => Task.FromResult(new BackorderAllocatorProgress(Position, Model.Allocations));
 

@@ -21,13 +21,12 @@ public sealed record QueuedShipment(string Location, PickQueueEntry Entry);
 /// ready-to-pick and leaves the queue with its next change (picked, cancelled). Placing an order therefore costs no
 /// call and no write here; the queue writes the shipments of each batch of shipment events, one row each.
 /// </summary>
-[ImplicitStreamSubscription(StreamNamespaces.Shipments, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Shipments)]
 [GrainType("pick-queue")]
 public sealed class PickQueueGrain(
     [PersistentState("pick-queue", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<PickQueueModel>> projection)
     : NamespaceProjectionGrain<PickQueueModel>(projection, OrderActorsStorage.EventLog), IPickQueueGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Shipments };
 
     // Location → its queued shipment ids, kept in memory beside the model it was built from (a rebuild or a reload
     // replaces the model, and the index with it).

@@ -21,7 +21,7 @@ public sealed record LowStockThresholds
 }
 
 /// <summary>Stock levels and low stock from the inventory streams; see <see cref="IInventoryReportGrain"/>.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Inventory)]
 [GrainType("inventory-report")]
 public sealed class InventoryReportGrain(
     [PersistentState("inventory-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<InventoryLevelsModel>> projection,
@@ -29,7 +29,6 @@ public sealed class InventoryReportGrain(
     IOptions<ReportOptions> options)
     : NamespaceProjectionGrain<InventoryLevelsModel>(projection, OrderActorsStorage.EventLog), IInventoryReportGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Inventory };
 
     private int DefaultThreshold => options.Value.LowStockThreshold;
 

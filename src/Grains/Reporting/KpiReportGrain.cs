@@ -74,14 +74,13 @@ public sealed record OrderFacts
 }
 
 /// <summary>Order and cart KPIs from the orders and carts streams; see <see cref="IKpiReportGrain"/> and <see cref="KpiReport"/>.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.Carts, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Orders)]
+[EventLogFeedSubscription(StreamNamespaces.Carts)]
 [GrainType("kpi-report")]
 public sealed class KpiReportGrain(
     [PersistentState("kpi-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<KpiModel>> projection)
     : NamespaceProjectionGrain<KpiModel>(projection, OrderActorsStorage.EventLog), IKpiReportGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders, StreamNamespaces.Carts };
 
     public Task<KpiReport> GetAsync()
     {

@@ -15,13 +15,12 @@ public sealed record OpenTicketsModel
 public sealed record OpenTicketEntry(string OrderId, TicketSummary Ticket);
 
 /// <summary>Open support tickets from the orders streams, so ops list them without visiting order grains.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Orders)]
 [GrainType("open-tickets")]
 public sealed class OpenTicketsGrain(
     [PersistentState("open-tickets", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OpenTicketsModel>> projection)
     : NamespaceProjectionGrain<OpenTicketsModel>(projection, OrderActorsStorage.EventLog), IOpenTicketsGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
 
     public Task<OpenTicketsReport> GetAsync(int limit)
     {

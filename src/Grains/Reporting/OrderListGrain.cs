@@ -16,13 +16,12 @@ public sealed record OrderListModel
 /// of orders; beyond that the list belongs in a database table (or a projection partitioned by month). Filters
 /// walk the index from the cursor, so a filter that matches few orders reads many entries to fill a page.
 /// </remarks>
-[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Orders)]
 [GrainType("order-list")]
 public sealed class OrderListGrain(
     [PersistentState("order-list", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OrderListModel>> projection)
     : NamespaceProjectionGrain<OrderListModel>(projection, OrderActorsStorage.EventLog), IOrderListGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
 
     // Newest first: placed time descending, then id descending (ordinal), so a cursor is a strict position.
     private static readonly Comparer<(DateTimeOffset PlacedAt, string Id)> NewestFirst = Comparer<(DateTimeOffset PlacedAt, string Id)>.Create(

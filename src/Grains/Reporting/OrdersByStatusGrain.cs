@@ -15,13 +15,12 @@ public sealed record OrdersByStatusModel
 public sealed record OrderStatusSlot(OrderStatus Status, SalesChannel Channel);
 
 /// <summary>Counts orders by status and channel from the <c>orders</c> streams.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Orders)]
 [GrainType("orders-by-status")]
 public sealed class OrdersByStatusGrain(
     [PersistentState("orders-by-status", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OrdersByStatusModel>> projection)
     : NamespaceProjectionGrain<OrdersByStatusModel>(projection, OrderActorsStorage.EventLog), IOrdersByStatusGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
 
     public Task<OrdersByStatusReport> GetAsync()
     {

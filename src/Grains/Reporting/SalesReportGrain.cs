@@ -81,13 +81,12 @@ public sealed class SalesBucket
 }
 
 /// <summary>Sales by day, SKU and channel from the orders streams; see <see cref="ISalesReportGrain"/> for what counts.</summary>
-[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Orders)]
 [GrainType("sales-report")]
 public sealed class SalesReportGrain(
     [PersistentState("sales-report", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<SalesModel>> projection)
     : NamespaceProjectionGrain<SalesModel>(projection, OrderActorsStorage.EventLog), ISalesReportGrain
 {
-    protected override IReadOnlySet<string> Namespaces { get; } = new HashSet<string>(StringComparer.Ordinal) { StreamNamespaces.Orders };
 
     public Task<SalesReport> GetAsync(SalesQuery query)
     {

@@ -7,13 +7,13 @@ namespace OrderActors.Grains.Webhooks;
 /// hands each event to the endpoints subscribed to its type, in log order. Its checkpoint moves only after the
 /// endpoints took the event, so an event is handed over at least once; endpoints ignore what they already have.
 /// </summary>
-[ImplicitStreamSubscription(StreamNamespaces.Orders, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.Shipments, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.Inventory, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.Products, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.Carts, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.Quotes, EventLogStreamIdMappers.SingleGrain)]
-[ImplicitStreamSubscription(StreamNamespaces.StockMovements, EventLogStreamIdMappers.SingleGrain)]
+[EventLogFeedSubscription(StreamNamespaces.Orders)]
+[EventLogFeedSubscription(StreamNamespaces.Shipments)]
+[EventLogFeedSubscription(StreamNamespaces.Inventory)]
+[EventLogFeedSubscription(StreamNamespaces.Products)]
+[EventLogFeedSubscription(StreamNamespaces.Carts)]
+[EventLogFeedSubscription(StreamNamespaces.Quotes)]
+[EventLogFeedSubscription(StreamNamespaces.StockMovements)]
 [GrainType("webhook-dispatcher")]
 public sealed class WebhookDispatcherGrain(
     [PersistentState("webhook-dispatcher", OrderActorsStorage.State)] IPersistentState<ProjectionState<WebhookRegistry>> dispatcher)
@@ -22,12 +22,6 @@ public sealed class WebhookDispatcherGrain(
     /// <summary>The key of the one dispatcher.</summary>
     public const string Key = EventLogStreamIdMappers.SingleGrainKey;
 
-    protected override IReadOnlySet<string> Namespaces { get; } =
-        new HashSet<string>(StringComparer.Ordinal)
-        {
-            StreamNamespaces.Orders, StreamNamespaces.Shipments, StreamNamespaces.Inventory, StreamNamespaces.StockMovements,
-            StreamNamespaces.Products, StreamNamespaces.Carts, StreamNamespaces.Quotes,
-        };
 
     protected override async ValueTask ApplyAsync(EventLogEntry entry, object? payload)
     {

@@ -40,3 +40,36 @@ public sealed class JournalProjectionGrain([EventedState("projection", TestNames
         }
     }
 }
+
+[GenerateSerializer, Alias("test.JournalFeedModel")]
+public sealed class JournalFeedModel
+{
+    [Id(0)] public List<AppliedEvent> Applied { get; set; } = [];
+}
+
+[Alias("test.IJournalFeedGrain")]
+public interface IJournalFeedGrain : IEventLogProjection
+{
+    /// <summary>The journal events applied, in the order applied.</summary>
+    [Alias("Applied")] Task<IReadOnlyList<AppliedEvent>> GetAppliedAsync();
+}
+
+/// <summary>
+/// A namespace projection of every journal stream that only the journal's feed wakes: it catches up once when it
+/// activates and would tick again only after an hour.
+/// </summary>
+[EventLogFeedSubscription(TestNames.JournalNamespace)]
+[GrainType("test-journal-feed")]
+public sealed class JournalFeedGrain([EventedState("feed", TestNames.Log)] IEventedState<ProjectionState<JournalFeedModel>> state)
+    : NamespaceProjectionGrain<JournalFeedModel>(state, TestNames.Log), IJournalFeedGrain
+{
+    protected override TimeSpan CatchUpPeriod => TimeSpan.FromHours(1);
+
+    public Task<IReadOnlyList<AppliedEvent>> GetAppliedAsync() => Task.FromResult<IReadOnlyList<AppliedEvent>>([.. Model.Applied]);
+
+    protected override void Apply(EventLogEntry entry, object? payload)
+    {
+        var added = (JournalAdded)payload!;
+        Model.Applied.Add(new AppliedEvent(entry.Position, entry.Sequence, added.Text, added.Index));
+    }
+}

@@ -89,6 +89,42 @@ public abstract class EventLogStreamTests : IAsyncLifetime
         Assert.Equal([1L, 2, 3], (await LogTable.EventsAsync(Database, "s-produced")).Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task A_namespace_feed_wakes_its_projection_which_applies_every_stream_of_the_namespace_once_in_log_order()
+    {
+        await using var cluster = await EventLogCluster.StartAsync(Database);
+        var projection = cluster.Client.GetGrain<IJournalFeedGrain>(EventLogStreamIdMappers.SingleGrainKey);
+        await projection.GetStatusAsync(); // active and caught up: from here on only a delivery from the feed wakes it
+
+        var keys = Enumerable.Range(0, 5).Select(i => $"s-feed-{i}").ToArray();
+        await Task.WhenAll(keys.Select(async key =>
+        {
+            var journal = cluster.Client.GetGrain<IJournalGrain>(key);
+            for (var i = 0; i < 3; i++)
+            {
+                await journal.AddAsync($"{key}/f{i}", 2);
+            }
+        }));
+
+        var stored = (await Task.WhenAll(keys.Select(key => LogTable.EventsAsync(Database, key)))).SelectMany(e => e).OrderBy(e => e.Position).ToArray();
+        var applied = await Eventually.HoldsAsync(
+            async () => (await projection.GetAppliedAsync()).Where(a => a.Text.StartsWith("s-feed-", StringComparison.Ordinal)).ToArray(),
+            a => a.Length >= stored.Length,
+            "the feed's projection to apply every event of the five streams");
+        Assert.Equal(stored.Select(e => e.Position), applied.Select(a => a.Position));
+    }
+
+    [Fact]
+    public async Task A_producer_cannot_write_to_a_namespace_feed()
+    {
+        await using var cluster = await EventLogCluster.StartAsync(Database);
+        var feed = cluster.Client.GetStreamProvider(TestNames.Log)
+            .GetStream<JournalAdded>(StreamId.Create(EventLogFeeds.NamespaceOf(TestNames.JournalNamespace), "0"));
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => feed.OnNextAsync(new JournalAdded("s-feed", "forged", 0)));
+        Assert.Empty(await LogTable.EventsAsync(Database, "0"));
+    }
+
     private static Task<IReadOnlyList<AppliedEvent>> AppliedAsync(InProcessTestCluster cluster, string key, int expected)
         => Eventually.HoldsAsync(
             () => cluster.Client.GetGrain<IJournalReaderGrain>(key).GetAppliedAsync(),
