@@ -65,6 +65,35 @@ internal static class EventLogSql
         (database.SingleWriter ? "" : $" AND global_position < {Horizon}") +
         " ORDER BY global_position LIMIT @limit";
 
+    // Why the head may be reported as complete for the namespaces asked for, though the page never read the events
+    // past its last entry. PostgreSQL: every position below the horizon belongs to a transaction whose id is below the
+    // snapshot's xmin, so that transaction has committed (and this snapshot sees its events) or aborted, and no
+    // transaction can take such an id any more; the events below the horizon are final, and a statement that found no
+    // more of its namespaces there will never find one later. SQLite: one writer at a time takes max + 1 inside its
+    // transaction, so every event committed after this statement's snapshot sorts above all the snapshot holds. The
+    // page and the head are one statement, so they read one snapshot (and on PostgreSQL one horizon): the head never
+    // counts an event the page was too early to see. A full page is complete only through its last entry (the reader
+    // decides that).
+    /// <summary>
+    /// Events of the namespaces in @ns after position @after, in position order, at most @limit; each row also holds
+    /// (column 8) the highest position of the whole log the same read could see, and when no event matches, one row
+    /// holds only that (null if the log is empty). @ns is a text[] on PostgreSQL, a JSON array of strings on SQLite.
+    /// </summary>
+    /// <remarks>
+    /// The page walks the primary key from @after and filters in the database: in steady state that range is what
+    /// arrived since the last read, and an index on the namespace would cost every append. On SQLite the unary plus
+    /// keeps the planner, which has no statistics, from serving the namespace test from the (namespace, key,
+    /// sequence) index and sorting every event of the namespaces.
+    /// </remarks>
+    public static string ReadNamespaces(SqlDatabase database) =>
+        "SELECT e.*, h.head FROM (SELECT max(global_position) AS head FROM orderactors_events" +
+        (database.SingleWriter ? "" : $" WHERE global_position < {Horizon}") +
+        $") AS h LEFT JOIN (SELECT {Columns} FROM orderactors_events WHERE global_position > @after AND " +
+        (database.SingleWriter
+            ? "+stream_namespace IN (SELECT value FROM json_each(@ns))"
+            : $"global_position < {Horizon} AND stream_namespace = ANY(@ns)") +
+        " ORDER BY global_position LIMIT @limit) AS e ON true ORDER BY e.global_position";
+
     /// <summary>Events of stream (@ns, @key) after sequence @after, in sequence order, at most @limit.</summary>
     public static string ReadStream(SqlDatabase database) =>
         $"SELECT {Columns} FROM orderactors_events WHERE stream_namespace = @ns AND stream_key = @key AND sequence > @after" +

@@ -161,33 +161,43 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
         var changed = false;
         while (state.Parked is null)
         {
-            var page = await reader.ReadAllAsync(state.Position, Page);
-            foreach (var entry in page)
+            // The database skips the other namespaces' events; CompleteThrough still moves Position past them.
+            var page = await reader.ReadNamespacesAsync(Namespaces, state.Position, Page);
+            var stopped = false;
+            foreach (var entry in page.Entries)
             {
                 if (entry.Position >= stopAt)
                 {
+                    stopped = true;
                     break;
                 }
 
-                if (Namespaces.Contains(entry.Namespace))
+                try
                 {
-                    try
-                    {
-                        await ApplyAsync(entry, payloads.Deserialize(entry));
-                    }
-                    catch (Exception exception) when (exception is not OutOfMemoryException)
-                    {
-                        throw new ApplyFailedException(entry, exception);
-                    }
-
-                    state.Checkpoint = entry.Position;
+                    await ApplyAsync(entry, payloads.Deserialize(entry));
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    throw new ApplyFailedException(entry, exception);
                 }
 
-                state.Position = entry.Position; // an event of another namespace: the model is complete past it all the same
+                state.Checkpoint = entry.Position;
+                state.Position = entry.Position;
                 changed = true;
             }
 
-            if (page.Count < Page || (page.Count > 0 && page[^1].Position >= stopAt))
+            if (stopped)
+            {
+                break; // parking: Position stays below the failing event, so a retry reads it again
+            }
+
+            if (page.CompleteThrough > state.Position && page.CompleteThrough < stopAt)
+            {
+                state.Position = page.CompleteThrough; // only other namespaces' events up to it: the model is complete past them all the same
+                changed = true;
+            }
+
+            if (page.Entries.Count < Page)
             {
                 break;
             }

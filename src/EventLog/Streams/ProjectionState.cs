@@ -7,11 +7,17 @@ namespace OrderActors.EventLog;
 [GenerateSerializer, Alias("OrderActors.EventLog.ProjectionState`1")]
 public sealed class ProjectionState<TModel> where TModel : new()
 {
-    /// <summary>The stream sequence of the last event applied or skipped (0: none yet).</summary>
+    /// <summary>
+    /// The last event applied or skipped (0: none yet): its stream sequence for a projection of one stream, its global
+    /// position for a <see cref="NamespaceProjectionGrain{TModel}"/>.
+    /// </summary>
     [Id(0)]
     public long Checkpoint { get; set; }
 
-    /// <summary>The global position of that event (0: none yet).</summary>
+    /// <summary>
+    /// The global position the model is complete through (0: none yet): that event's, or for a namespace projection a
+    /// later one when the log holds only other namespaces' events up to it.
+    /// </summary>
     [Id(1)]
     public long Position { get; set; }
 
@@ -57,8 +63,8 @@ public sealed record SkippedEvent(
     [property: Id(3)] DateTimeOffset At);
 
 /// <summary>How a projection stands, for admins.</summary>
-/// <param name="Checkpoint">The stream sequence applied up to.</param>
-/// <param name="Position">The global position of that event.</param>
+/// <param name="Checkpoint">The last event applied or skipped (see <see cref="ProjectionState{TModel}.Checkpoint"/>).</param>
+/// <param name="Position">The global position the model is complete through.</param>
 /// <param name="Parked">The event it is parked at, if any.</param>
 /// <param name="Skipped">The events an admin skipped.</param>
 [GenerateSerializer, Immutable, Alias("OrderActors.EventLog.ProjectionStatus")]

@@ -9,6 +9,7 @@ public static class TestNames
 {
     public const string Log = "log";
     public const string JournalNamespace = "journal";
+    public const string LedgerNamespace = "ledger";
     public const string TableStore = "tables";
 }
 

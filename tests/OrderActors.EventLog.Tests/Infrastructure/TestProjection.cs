@@ -73,3 +73,36 @@ public sealed class JournalFeedGrain([EventedState("feed", TestNames.Log)] IEven
         Model.Applied.Add(new AppliedEvent(entry.Position, entry.Sequence, added.Text, added.Index));
     }
 }
+
+[Alias("test.ILedgerProjectionGrain")]
+public interface ILedgerProjectionGrain : IEventLogProjection
+{
+    /// <summary>The texts applied, in order.</summary>
+    [Alias("Texts")] Task<IReadOnlyList<string>> GetTextsAsync();
+}
+
+/// <summary>
+/// A projection of every ledger stream into one grain (key <see cref="EventLogStreamIdMappers.SingleGrainKey"/>); texts
+/// listed in <see cref="Failing"/> throw when applied.
+/// </summary>
+[EventLogFeedSubscription(TestNames.LedgerNamespace)]
+[GrainType("test-ledger-projection")]
+public sealed class LedgerProjectionGrain([EventedState("ledger-projection", TestNames.Log)] IEventedState<ProjectionState<JournalModel>> state)
+    : NamespaceProjectionGrain<JournalModel>(state, TestNames.Log), ILedgerProjectionGrain
+{
+    public static readonly ConcurrentDictionary<string, bool> Failing = new(StringComparer.Ordinal);
+
+    protected override TimeSpan RetryDelay(int attempt) => TimeSpan.FromMilliseconds(20);
+
+    public Task<IReadOnlyList<string>> GetTextsAsync() => Task.FromResult<IReadOnlyList<string>>([.. Model.Texts]);
+
+    protected override void Apply(EventLogEntry entry, object? payload)
+    {
+        var added = (JournalAdded)payload!;
+        Model.Texts.Add(added.Text);
+        if (Failing.ContainsKey(added.Text))
+        {
+            throw new InvalidOperationException($"cannot apply '{added.Text}'");
+        }
+    }
+}
