@@ -29,8 +29,8 @@ public sealed class EventLogOptions
 
     /// <summary>
     /// The most state writes committed in one transaction by group commit (default 64): writes of different grains
-    /// that arrive while earlier ones are being committed share the next commit. 1 turns group commit off (each write
-    /// its own transaction). Writes that carry <see cref="StateTable{TValue}"/> rows always commit alone.
+    /// that arrive while earlier ones are being committed share the next commit, with their events and their
+    /// <see cref="StateTable{TValue}"/> rows. 1 turns group commit off (each write its own transaction).
     /// </summary>
     public int WriteBatchSize { get; set; } = 64;
 

@@ -43,15 +43,46 @@ internal static class EventLogSql
         "WHERE EXISTS (SELECT 1 FROM swap)) " +
         "SELECT version FROM swap";
 
-    /// <summary>PostgreSQL: creates a record (with $5 = 0) and appends its events, in one statement (see <see cref="AppendIfSwapped"/>).</summary>
-    public const string InsertStateWithEvents =
+    private const string RowOf = "g.grain_type = $1 AND g.grain_key = $2 AND g.state_name = $3";
+
+    // PostgreSQL, the row changes of a write with state tables, also only if its swap matched. Further parameters:
+    // $13..$15 the upserted rows' table names, keys and payloads; $16, $17 the deleted rows' table names and keys;
+    // $18 the tables the write replaces (their rows not upserted go); $19 true to delete every row of the state (a
+    // clear, which upserts nothing). Sub-statements of one statement must not touch a row twice (PostgreSQL leaves
+    // which of them wins unpredictable), so the deletes never reach an upserted row: deleted keys are absent entries,
+    // a replacement spares the rows it upserts. Each delete is its own CTE so that each looks rows up by key, and the
+    // two that read every row of the state are gated on a parameter alone (a one-time filter), so that a write which
+    // replaces and clears nothing reads no row it does not change.
+    private const string RowsIfSwapped =
+        "upserted AS (INSERT INTO orderactors_grain_rows (grain_type, grain_key, state_name, table_name, row_key, payload) " +
+        "SELECT $1, $2, $3, u.t, u.k, u.p FROM unnest($13::text[], $14::text[], $15::bytea[]) AS u(t, k, p) WHERE EXISTS (SELECT 1 FROM swap) " +
+        "ON CONFLICT (grain_type, grain_key, state_name, table_name, row_key) DO UPDATE SET payload = excluded.payload), " +
+        "deleted AS (DELETE FROM orderactors_grain_rows g USING unnest($16::text[], $17::text[]) AS d(t, k) " +
+        $"WHERE {RowOf} AND g.table_name = d.t AND g.row_key = d.k AND EXISTS (SELECT 1 FROM swap)), " +
+        $"replaced AS (DELETE FROM orderactors_grain_rows g WHERE cardinality($18::text[]) > 0 AND {RowOf} AND g.table_name = ANY($18::text[]) " +
+        "AND NOT EXISTS (SELECT 1 FROM unnest($13::text[], $14::text[]) AS u(t, k) WHERE u.t = g.table_name AND u.k = g.row_key) " +
+        "AND EXISTS (SELECT 1 FROM swap)), " +
+        $"cleared AS (DELETE FROM orderactors_grain_rows g WHERE $19::boolean AND {RowOf} AND EXISTS (SELECT 1 FROM swap)), ";
+
+    private const string InsertSwap =
         "WITH swap AS (INSERT INTO orderactors_grain_state (grain_type, grain_key, state_name, version, payload) " +
-        "VALUES ($1, $2, $3, $5 + 1, $4) ON CONFLICT DO NOTHING RETURNING version), " + AppendIfSwapped;
+        "VALUES ($1, $2, $3, $5 + 1, $4) ON CONFLICT DO NOTHING RETURNING version), ";
+
+    private const string UpdateSwap =
+        "WITH swap AS (UPDATE orderactors_grain_state SET version = version + 1, payload = $4, updated_at = CURRENT_TIMESTAMP " +
+        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version), ";
+
+    /// <summary>PostgreSQL: creates a record (with $5 = 0) and appends its events, in one statement (see <see cref="AppendIfSwapped"/>).</summary>
+    public const string InsertStateWithEvents = InsertSwap + AppendIfSwapped;
 
     /// <summary>PostgreSQL: swaps a record from version $5 and appends its events, in one statement (see <see cref="AppendIfSwapped"/>).</summary>
-    public const string UpdateStateWithEvents =
-        "WITH swap AS (UPDATE orderactors_grain_state SET version = version + 1, payload = $4, updated_at = CURRENT_TIMESTAMP " +
-        "WHERE grain_type = $1 AND grain_key = $2 AND state_name = $3 AND version = $5 RETURNING version), " + AppendIfSwapped;
+    public const string UpdateStateWithEvents = UpdateSwap + AppendIfSwapped;
+
+    /// <summary>PostgreSQL: <see cref="InsertStateWithEvents"/> with the write's row changes (see <see cref="RowsIfSwapped"/>).</summary>
+    public const string InsertStateWithEventsAndRows = InsertSwap + RowsIfSwapped + AppendIfSwapped;
+
+    /// <summary>PostgreSQL: <see cref="UpdateStateWithEvents"/> with the write's row changes (see <see cref="RowsIfSwapped"/>).</summary>
+    public const string UpdateStateWithEventsAndRows = UpdateSwap + RowsIfSwapped + AppendIfSwapped;
 
     /// <summary>Events of queue @queue after position @after, in position order, at most @limit.</summary>
     public static string ReadQueue(SqlDatabase database) =>

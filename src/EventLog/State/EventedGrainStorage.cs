@@ -25,8 +25,6 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         "SELECT version, payload FROM orderactors_grain_state WHERE grain_type = @type AND grain_key = @key AND state_name = @name";
 
     private readonly GroupCommit _groupCommit = new(database, options);
-    private readonly string _upsertRowsSql = EventLogSql.UpsertRows(database);
-    private readonly string _deleteRowsSql = EventLogSql.DeleteRows(database);
 
     public string Name => name;
 
@@ -127,11 +125,11 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         IReadOnlyList<TableChanges> tables, CancellationToken cancellationToken)
     {
         var expected = VersionOf(etag);
-        if (tables.Count == 0 && options.WriteBatchSize > 1)
+        if (options.WriteBatchSize > 1)
         {
             cancellationToken.ThrowIfCancellationRequested(); // once queued, a write is committed whatever the caller does
             var (type, key) = Columns(grainId);
-            var version = await _groupCommit.CommitAsync(new StateWrite(type, key, stateName, payload, expected, pending));
+            var version = await _groupCommit.CommitAsync(new StateWrite(type, key, stateName, payload, expected, pending, tables));
             return version > 0 ? Etag(version)! : throw await ConflictAsync(grainId, stateName, expected, cancellationToken);
         }
 
@@ -141,9 +139,10 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
                 // Without events or rows the swap is one autocommitted statement; otherwise all of it is one transaction.
                 await using var transaction = pending.Count == 0 && tables.Count == 0 ? null : await connection.BeginTransactionAsync(cancellationToken);
                 var version = await SwapAsync(connection, transaction, grainId, stateName, payload, expected, cancellationToken);
+                var (type, key) = Columns(grainId);
                 foreach (var table in tables)
                 {
-                    await WriteRowsAsync(connection, transaction!, grainId, stateName, table, cancellationToken);
+                    await _groupCommit.WriteRowsAsync(connection, transaction!, type, key, stateName, table, cancellationToken);
                 }
 
                 if (transaction is not null)
@@ -162,57 +161,6 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         await using var connection = await database.OpenAsync(cancellationToken);
         var stored = await ReadAsync(connection, null, grainId, stateName, cancellationToken);
         return Conflict(grainId, stateName, Etag(expected), stored?.Version ?? 0);
-    }
-
-    private async Task WriteRowsAsync(DbConnection connection, DbTransaction transaction, GrainId grainId, string stateName, TableChanges table, CancellationToken cancellationToken)
-    {
-        var (type, key) = Columns(grainId);
-        if (table.Name is null)
-        {
-            await using var clear = SqlDatabase.Command(connection, transaction, EventLogSql.DeleteAllRows, ("@type", type), ("@key", key), ("@name", stateName));
-            await clear.ExecuteNonQueryAsync(cancellationToken);
-            return;
-        }
-
-        var owner = new (string, object?)[] { ("@type", type), ("@key", key), ("@name", stateName), ("@table", table.Name) };
-        if (table.Replace)
-        {
-            await using var delete = SqlDatabase.Command(connection, transaction, EventLogSql.DeleteTable, owner);
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var upserts = table.Rows.Where(r => r.Value is not null).ToArray();
-        var deletes = table.Replace ? [] : table.Rows.Where(r => r.Value is null).Select(r => r.Key).ToArray();
-        if (database.SingleWriter)
-        {
-            // SQLite runs in the process: a prepared statement per row costs no round trip.
-            foreach (var (row, value) in upserts)
-            {
-                await using var upsert = SqlDatabase.Command(connection, transaction, _upsertRowsSql, [.. owner, ("@row", row), ("@payload", value!.ToArray())]);
-                await upsert.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            foreach (var row in deletes)
-            {
-                await using var delete = SqlDatabase.Command(connection, transaction, _deleteRowsSql, [.. owner, ("@row", row)]);
-                await delete.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            return;
-        }
-
-        if (upserts.Length > 0)
-        {
-            await using var upsert = SqlDatabase.Command(connection, transaction, _upsertRowsSql,
-                [.. owner, ("@rows", upserts.Select(r => r.Key).ToArray()), ("@payloads", upserts.Select(r => r.Value!.ToArray()).ToArray())]);
-            await upsert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        if (deletes.Length > 0)
-        {
-            await using var delete = SqlDatabase.Command(connection, transaction, _deleteRowsSql, [.. owner, ("@rows", deletes)]);
-            await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
     }
 
     private static async Task<long> SwapAsync(DbConnection connection, DbTransaction? transaction, GrainId grainId, string stateName, byte[]? payload, long expected, CancellationToken cancellationToken)
@@ -254,10 +202,4 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
     private static InconsistentStateException Conflict(GrainId grainId, string stateName, string? etag, long storedVersion)
         => new($"State '{stateName}' of {grainId} was written by another activation: this one holds version {etag ?? "none"}, storage holds {storedVersion}.",
             Etag(storedVersion) ?? "none", etag ?? "none");
-
-    /// <summary>What one write does to one table's rows; a null name with <c>Replace</c> deletes every table's rows (a clear).</summary>
-    private sealed record TableChanges(string? Name, bool Replace, IReadOnlyList<(string Key, BinaryData? Value)> Rows)
-    {
-        public static readonly TableChanges All = new(null, true, []);
-    }
 }

@@ -6,11 +6,12 @@ using OrderActors.EventLog.Streams;
 namespace OrderActors.EventLog.State;
 
 /// <summary>
-/// One state write as <see cref="GroupCommit"/> commits it: the compare-and-swap of one grain state's record and the
-/// events appended with it. <see cref="Outcome"/> gives the record's new version, or 0 when the stored version was
-/// not <see cref="Expected"/> (nothing of this write was committed then).
+/// One state write as <see cref="GroupCommit"/> commits it: the compare-and-swap of one grain state's record, the
+/// changes of its state tables' rows and the events appended with it. <see cref="Outcome"/> gives the record's new
+/// version, or 0 when the stored version was not <see cref="Expected"/> (nothing of this write was committed then).
 /// </summary>
-internal sealed class StateWrite(string type, string key, string stateName, byte[]? payload, long expected, IReadOnlyList<PendingEvent> events)
+internal sealed class StateWrite(string type, string key, string stateName, byte[]? payload, long expected, IReadOnlyList<PendingEvent> events,
+    IReadOnlyList<TableChanges>? tables = null)
 {
     public string Type => type;
 
@@ -26,6 +27,9 @@ internal sealed class StateWrite(string type, string key, string stateName, byte
 
     public IReadOnlyList<PendingEvent> Events => events;
 
+    /// <summary>What the write does to its state tables' rows; empty for a state without tables.</summary>
+    public IReadOnlyList<TableChanges> Tables { get; } = tables ?? [];
+
     public TaskCompletionSource<long> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
@@ -35,10 +39,11 @@ internal sealed class StateWrite(string type, string key, string stateName, byte
 /// </summary>
 /// <remarks>
 /// <para>
-/// Invariants, each with a test in <c>GroupCommitTests</c>: a write is acknowledged only once the transaction that holds
-/// it has committed; a write's state and its events commit together or not at all; each write keeps its own version
-/// check, so a stale write fails alone and commits nothing while the others of its transaction commit; a write the
-/// database refuses fails only its own grain.
+/// Invariants, each with a test in <c>GroupCommitTests</c> for writes with and without state-table rows: a write is
+/// acknowledged only once the transaction that holds it has committed; a write's state, its rows and its events commit
+/// together or not at all; each write keeps its own version check, so a stale write fails alone and commits nothing
+/// (no row, no event) while the others of its transaction commit; a write the database refuses fails only its own
+/// grain.
 /// </para>
 /// <para>
 /// No write waits for a window to fill: at most <see cref="EventLogOptions.WriteConcurrency"/> transactions are in
@@ -48,12 +53,14 @@ internal sealed class StateWrite(string type, string key, string stateName, byte
 /// </para>
 /// <para>
 /// Every write is conditional on its own version check within the shared transaction: on PostgreSQL one statement per
-/// write swaps the record and inserts its events only if the swap matched a row (data-modifying CTEs), and all of them
-/// go to the server as one batch, which PostgreSQL runs as one implicit transaction; on SQLite (one writer, in the
-/// process) the statements run one after another and a write whose swap matched nothing skips its events. If the
-/// transaction fails, each of its writes is tried again in a transaction of its own, so that only a write the database
-/// refuses fails. Should the failure have hidden a commit (the connection lost during it), the retry's version check
-/// fails and the grain reloads what storage holds, as for any write whose outcome its writer could not learn.
+/// write swaps the record, and writes its rows and inserts its events only if the swap matched a row (data-modifying
+/// CTEs; a write that changes rows has a statement shape of its own, so a write that does not keeps the shorter one),
+/// and all of them go to the server as one batch, which PostgreSQL runs as one implicit transaction; on SQLite (one
+/// writer, in the process) the statements run one after another and a write whose swap matched nothing skips its rows
+/// and its events. If the transaction fails, each of its writes is tried again in a transaction of its own, so that
+/// only a write the database refuses fails. Should the failure have hidden a commit (the connection lost during it),
+/// the retry's version check fails and the grain reloads what storage holds, as for any write whose outcome its writer
+/// could not learn.
 /// </para>
 /// <para>
 /// Event positions on PostgreSQL are the transaction id times 65,536 plus the event's index within the transaction,
@@ -67,6 +74,8 @@ internal sealed class GroupCommit(SqlDatabase database, EventLogOptions options)
     private readonly Lock _gate = new();
     private readonly Queue<StateWrite> _queue = new();
     private readonly string _appendSql = EventLogSql.Append(database);
+    private readonly string _upsertRowsSql = EventLogSql.UpsertRows(database);
+    private readonly string _deleteRowsSql = EventLogSql.DeleteRows(database);
     private int _committers;
 
     /// <summary>Queues a write; the task completes when its transaction has committed (or failed).</summary>
@@ -157,11 +166,23 @@ internal sealed class GroupCommit(SqlDatabase database, EventLogOptions options)
         foreach (var write in writes)
         {
             var command = batch.CreateBatchCommand();
-            command.CommandText = write.Expected == 0 ? EventLogSql.InsertStateWithEvents : EventLogSql.UpdateStateWithEvents;
+            var rows = write.Tables.Any(t => t.ChangesRows);
+            command.CommandText = (write.Expected == 0, rows) switch
+            {
+                (true, false) => EventLogSql.InsertStateWithEvents,
+                (false, false) => EventLogSql.UpdateStateWithEvents,
+                (true, true) => EventLogSql.InsertStateWithEventsAndRows,
+                (false, true) => EventLogSql.UpdateStateWithEventsAndRows,
+            };
             var events = write.Events;
             Add(command, write.Type, write.Key, write.StateName, write.Payload, write.Expected, first,
                 events.Select(e => EventLogQueueMapper.QueueOf(e.Stream, options.QueueCount)).ToArray(), events.Select(e => e.Namespace).ToArray(), events.Select(e => e.Key).ToArray(),
                 events.Select(e => e.EventType).ToArray(), events.Select(e => e.ClrType).ToArray(), events.Select(e => e.Payload).ToArray());
+            if (rows)
+            {
+                AddRows(command, write.Tables);
+            }
+
             batch.BatchCommands.Add(command);
             first += events.Count;
         }
@@ -186,6 +207,16 @@ internal sealed class GroupCommit(SqlDatabase database, EventLogOptions options)
         return versions;
     }
 
+    // The row parameters of EventLogSql.RowsIfSwapped, every table's changes in one set of arrays.
+    private static void AddRows(DbBatchCommand command, IReadOnlyList<TableChanges> tables)
+    {
+        var upserts = tables.Where(t => t.Name is not null).SelectMany(t => t.Upserts.Select(r => (Table: t.Name!, r.Key, r.Payload))).ToArray();
+        var deletes = tables.Where(t => t.Name is not null).SelectMany(t => t.Deletes.Select(key => (Table: t.Name!, Key: key))).ToArray();
+        Add(command, upserts.Select(r => r.Table).ToArray(), upserts.Select(r => r.Key).ToArray(), upserts.Select(r => r.Payload).ToArray(),
+            deletes.Select(r => r.Table).ToArray(), deletes.Select(r => r.Key).ToArray(),
+            tables.Where(t => t.Name is not null && t.Replace).Select(t => t.Name!).ToArray(), tables.Any(t => t.Name is null));
+    }
+
     private static void Add(DbBatchCommand command, params object?[] values)
     {
         foreach (var value in values)
@@ -197,7 +228,7 @@ internal sealed class GroupCommit(SqlDatabase database, EventLogOptions options)
     }
 
     // SQLite: in the process, so a statement costs no round trip; a write whose swap matched nothing has written
-    // nothing, and its events are skipped.
+    // nothing, and its rows and its events are skipped.
     private async Task<long[]> RunAsync(DbConnection connection, List<StateWrite> writes)
     {
         await using var transaction = await connection.BeginTransactionAsync();
@@ -215,6 +246,11 @@ internal sealed class GroupCommit(SqlDatabase database, EventLogOptions options)
             }
 
             versions[w] = write.Expected + 1;
+            foreach (var table in write.Tables)
+            {
+                await WriteRowsAsync(connection, transaction, write.Type, write.Key, write.StateName, table, CancellationToken.None);
+            }
+
             await AppendAsync(connection, transaction, write.Events, CancellationToken.None);
         }
 
@@ -232,6 +268,58 @@ internal sealed class GroupCommit(SqlDatabase database, EventLogOptions options)
                 ("@index", (long)i), ("@queue", EventLogQueueMapper.QueueOf(e.Stream, options.QueueCount)), ("@ns", e.Namespace), ("@key", e.Key),
                 ("@type", e.EventType), ("@clr", e.ClrType), ("@payload", e.Payload));
             await append.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Writes one table's row changes of a grain state (@type, @key, @name) inside its write's transaction.</summary>
+    public async Task WriteRowsAsync(DbConnection connection, DbTransaction transaction, string type, string key, string stateName, TableChanges table,
+        CancellationToken cancellationToken)
+    {
+        if (table.Name is null)
+        {
+            await using var clear = SqlDatabase.Command(connection, transaction, EventLogSql.DeleteAllRows, ("@type", type), ("@key", key), ("@name", stateName));
+            await clear.ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        var owner = new (string, object?)[] { ("@type", type), ("@key", key), ("@name", stateName), ("@table", table.Name) };
+        if (table.Replace)
+        {
+            await using var delete = SqlDatabase.Command(connection, transaction, EventLogSql.DeleteTable, owner);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var upserts = table.Upserts.ToArray();
+        var deletes = table.Deletes.ToArray();
+        if (database.SingleWriter)
+        {
+            // SQLite runs in the process: a prepared statement per row costs no round trip.
+            foreach (var (row, payload) in upserts)
+            {
+                await using var upsert = SqlDatabase.Command(connection, transaction, _upsertRowsSql, [.. owner, ("@row", row), ("@payload", payload)]);
+                await upsert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            foreach (var row in deletes)
+            {
+                await using var delete = SqlDatabase.Command(connection, transaction, _deleteRowsSql, [.. owner, ("@row", row)]);
+                await delete.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return;
+        }
+
+        if (upserts.Length > 0)
+        {
+            await using var upsert = SqlDatabase.Command(connection, transaction, _upsertRowsSql,
+                [.. owner, ("@rows", upserts.Select(r => r.Key).ToArray()), ("@payloads", upserts.Select(r => r.Payload).ToArray())]);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        if (deletes.Length > 0)
+        {
+            await using var delete = SqlDatabase.Command(connection, transaction, _deleteRowsSql, [.. owner, ("@rows", deletes)]);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 }
