@@ -50,15 +50,17 @@ internal static class EventLogSql
     // $18 the tables the write replaces (their rows not upserted go); $19 true to delete every row of the state (a
     // clear, which upserts nothing). Sub-statements of one statement must not touch a row twice (PostgreSQL leaves
     // which of them wins unpredictable), so the deletes never reach an upserted row: deleted keys are absent entries,
-    // a replacement spares the rows it upserts. Each delete is its own CTE so that each looks rows up by key, and the
-    // two that read every row of the state are gated on a parameter alone (a one-time filter), so that a write which
-    // replaces and clears nothing reads no row it does not change.
+    // a replacement spares the rows it upserts. Each delete is its own CTE, each gated on a parameter alone (a one-time
+    // filter), so that a write which deletes, replaces and clears nothing reads no row it does not change; the delete by
+    // key looks its keys up in the primary key (the = ANY conditions) rather than joining every row of the state to
+    // them, which the planner chose and which grows with the state (a projection holds a row per order).
     private const string RowsIfSwapped =
         "upserted AS (INSERT INTO orderactors_grain_rows (grain_type, grain_key, state_name, table_name, row_key, payload) " +
         "SELECT $1, $2, $3, u.t, u.k, u.p FROM unnest($13::text[], $14::text[], $15::bytea[]) AS u(t, k, p) WHERE EXISTS (SELECT 1 FROM swap) " +
         "ON CONFLICT (grain_type, grain_key, state_name, table_name, row_key) DO UPDATE SET payload = excluded.payload), " +
-        "deleted AS (DELETE FROM orderactors_grain_rows g USING unnest($16::text[], $17::text[]) AS d(t, k) " +
-        $"WHERE {RowOf} AND g.table_name = d.t AND g.row_key = d.k AND EXISTS (SELECT 1 FROM swap)), " +
+        $"deleted AS (DELETE FROM orderactors_grain_rows g WHERE cardinality($17::text[]) > 0 AND {RowOf} " +
+        "AND g.table_name = ANY($16::text[]) AND g.row_key = ANY($17::text[]) " +
+        "AND (g.table_name, g.row_key) IN (SELECT d.t, d.k FROM unnest($16::text[], $17::text[]) AS d(t, k)) AND EXISTS (SELECT 1 FROM swap)), " +
         $"replaced AS (DELETE FROM orderactors_grain_rows g WHERE cardinality($18::text[]) > 0 AND {RowOf} AND g.table_name = ANY($18::text[]) " +
         "AND NOT EXISTS (SELECT 1 FROM unnest($13::text[], $14::text[]) AS u(t, k) WHERE u.t = g.table_name AND u.k = g.row_key) " +
         "AND EXISTS (SELECT 1 FROM swap)), " +
