@@ -2,6 +2,7 @@ using OrderActors.Grains.Hosting;
 using Orleans.Dashboard;
 using Orleans.Runtime;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 // A silo process: the grains, their state, reminders and streams, plus health and Prometheus metrics on
 // ASPNETCORE_URLS. Configuration (appsettings.json or environment variables, __ for :): OrderActors:Storage for the
@@ -16,7 +17,12 @@ builder.UseOrleans(silo =>
         silo.AddDashboard(); // the API gateways serve the pages; this silo collects its statistics
     }
 });
-builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("Microsoft.Orleans").AddPrometheusExporter());
+var telemetry = builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter("Microsoft.Orleans").AddPrometheusExporter());
+if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+{
+    // Traces only when a collector takes them, as in the API: recorded and never sent they cost CPU for nothing.
+    telemetry.WithTracing(tracing => tracing.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans.Storage").AddOtlpExporter());
+}
 
 var app = builder.Build();
 app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));

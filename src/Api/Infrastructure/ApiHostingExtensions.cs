@@ -78,14 +78,18 @@ public static class ApiHostingExtensions
         services.AddEventLogReader(OrderActorsStorage.EventLog, o => (o.Invariant, o.ConnectionString) = (storage.Invariant, storage.ConnectionString));
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<ClusterReadinessCheck>("cluster", tags: ["ready"]);
-        services.AddOpenTelemetry()
+        var telemetry = services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddMeter("Microsoft.Orleans")
                 .AddAspNetCoreInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+        if (TracesWanted(configuration))
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application", "Microsoft.Orleans.Storage")
-                .AddAspNetCoreInstrumentation());
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter());
+        }
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -105,6 +109,13 @@ public static class ApiHostingExtensions
                 $"{ApiOptions.SectionName}:{nameof(ApiOptions.MaxRequestBodyBytes)}", new ApiOptions().MaxRequestBodyBytes));
         return builder;
     }
+
+    /// <summary>
+    /// Whether to record traces: only when there is an OpenTelemetry collector to send them to (the standard
+    /// OTEL_EXPORTER_OTLP_ENDPOINT). A trace is a span per request, grain call and storage operation; recorded and
+    /// never sent they cost the silo CPU for nothing.
+    /// </summary>
+    public static bool TracesWanted(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
 
     public static WebApplication UseOrderActorsApi(this WebApplication app)
     {
