@@ -136,8 +136,26 @@ internal static class EventLogSql
 
     private const string RowOwner = "grain_type = @type AND grain_key = @key AND state_name = @name";
 
-    /// <summary>The rows of every table of one grain state (@type, @key, @name): table_name, row_key, payload.</summary>
-    public const string ReadRows = $"SELECT table_name, row_key, payload FROM orderactors_grain_rows WHERE {RowOwner}";
+    /// <summary>The rows of table @table of one grain state (@type, @key, @name): row_key, payload.</summary>
+    public const string ReadTable = $"SELECT row_key, payload FROM orderactors_grain_rows WHERE {RowOwner} AND table_name = @table";
+
+    /// <summary>
+    /// The rows of keys @rows of table @table of one grain state (row_key, payload): on PostgreSQL an array, on SQLite a
+    /// JSON array of strings.
+    /// </summary>
+    public static string ReadRowsByKey(SqlDatabase database) =>
+        $"SELECT row_key, payload FROM orderactors_grain_rows WHERE {RowOwner} AND table_name = @table AND " +
+        (database.SingleWriter ? "row_key IN (SELECT value FROM json_each(@rows))" : "row_key = ANY(@rows)");
+
+    /// <summary>
+    /// Up to @limit rows of table @table of one grain state in key order (row_key, payload), after (descending:
+    /// before) @after when <paramref name="from"/>. Keys compare bytewise: row_key is <c>COLLATE "C"</c> on PostgreSQL
+    /// (004_ordered_row_keys.sql), BINARY on SQLite, so the primary key serves the order.
+    /// </summary>
+    public static string ReadRowsPage(SqlDatabase database, bool from, bool descending) =>
+        $"SELECT row_key, payload FROM orderactors_grain_rows WHERE {RowOwner} AND table_name = @table" +
+        (from ? (descending ? " AND row_key < @after" : " AND row_key > @after") : "") +
+        " ORDER BY row_key" + (descending ? " DESC" : "") + " LIMIT @limit";
 
     /// <summary>Deletes every row of table @table of one grain state.</summary>
     public const string DeleteTable = $"DELETE FROM orderactors_grain_rows WHERE {RowOwner} AND table_name = @table";

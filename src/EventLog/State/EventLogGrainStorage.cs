@@ -12,10 +12,10 @@ internal sealed class EventLogGrainStorage(EventedGrainStorage storage) : IGrain
 {
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var (state, etag) = await storage.ReadAsync<T>(grainId, stateName, CancellationToken.None);
-        grainState.State = state ?? Activator.CreateInstance<T>();
+        var (state, etag, exists) = await storage.ReadAsync<T>(grainId, stateName, CancellationToken.None);
+        grainState.State = state;
         grainState.ETag = etag;
-        grainState.RecordExists = state is not null;
+        grainState.RecordExists = exists;
     }
 
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

@@ -28,14 +28,23 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
 
     public string Name => name;
 
+    private SqlDatabase Database => database;
+
+    private IGrainStorageSerializer Serializer => stateSerializer;
+
     public EventPayloadSerializer Events => events;
 
-    public async Task<(TState? State, string? Etag)> ReadAsync<TState>(GrainId grainId, string stateName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a state: the stored one, or a new instance when there is none (Exists false). Its tables hold their
+    /// stored rows, except paged tables, which load rows on demand.
+    /// </summary>
+    public async Task<(TState State, string? Etag, bool Exists)> ReadAsync<TState>(GrainId grainId, string stateName, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         if (!StateTables.Declared(typeof(TState)))
         {
-            return Read<TState>(await ReadAsync(connection, null, grainId, stateName, cancellationToken));
+            var (plain, plainEtag) = Read<TState>(await ReadAsync(connection, null, grainId, stateName, cancellationToken));
+            return (plain ?? Activator.CreateInstance<TState>(), plainEtag, plain is not null);
         }
 
         // Head and rows from one snapshot, so a write committed in between cannot mix two versions.
@@ -43,26 +52,41 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
         var (state, etag) = Read<TState>(await ReadAsync(connection, transaction, grainId, stateName, cancellationToken));
         if (state is not null)
         {
-            var tables = StateTables.Of(state).ToDictionary(t => t.Name, t => t.Table, StringComparer.Ordinal);
             var (type, key) = Columns(grainId);
-            await using var command = SqlDatabase.Command(connection, transaction, EventLogSql.ReadRows, ("@type", type), ("@key", key), ("@name", stateName));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (tables.TryGetValue(reader.GetString(0), out var table))
-                {
-                    table.Load(reader.GetString(1), new BinaryData((byte[])reader.GetValue(2)), stateSerializer);
-                }
-            }
-
-            foreach (var table in tables.Values)
+            foreach (var (name, table, paged) in StateTables.Of(state))
             {
                 table.Stored = true;
+                if (paged is not null)
+                {
+                    continue; // its rows stay in the database until asked for
+                }
+
+                await using var command = SqlDatabase.Command(connection, transaction, EventLogSql.ReadTable,
+                    ("@type", type), ("@key", key), ("@name", stateName), ("@table", name));
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    table.Load(reader.GetString(0), new BinaryData((byte[])reader.GetValue(1)), stateSerializer);
+                }
             }
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return (state, etag);
+        var result = state ?? Activator.CreateInstance<TState>();
+        Page(grainId, stateName, result);
+        return (result, etag, state is not null);
+    }
+
+    // Connects the paged tables of a state to their stored rows (again after a write: the state may be a new instance).
+    private void Page(GrainId grainId, string stateName, object? state)
+    {
+        foreach (var (name, table, paged) in StateTables.Of(state))
+        {
+            if (paged is not null)
+            {
+                table.Page(new StoredRows(this, grainId, stateName, name), paged.ResidentRows);
+            }
+        }
     }
 
     private (TState? State, string? Etag) Read<TState>((long Version, byte[]? Payload)? stored) => stored switch
@@ -88,20 +112,22 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
             return SwapAsync(grainId, stateName, payload, etag, pending, [], cancellationToken);
         }
 
-        return WriteWithTablesAsync(grainId, stateName, payload, etag, pending, tables, cancellationToken);
+        return WriteWithTablesAsync(grainId, stateName, state, payload, etag, pending, tables, cancellationToken);
     }
 
     // A table the storage never saw replaces its stored rows; any other writes only what changed. What a write
     // committed is forgotten afterwards; after a failed write every change is still there for the next one.
-    private async Task<string> WriteWithTablesAsync(GrainId grainId, string stateName, byte[] payload, string? etag, IReadOnlyList<PendingEvent> pending,
-        IReadOnlyList<(string Name, IStateTable Table)> tables, CancellationToken cancellationToken)
+    private async Task<string> WriteWithTablesAsync<TState>(GrainId grainId, string stateName, TState state, byte[] payload, string? etag, IReadOnlyList<PendingEvent> pending,
+        IReadOnlyList<(string Name, IStateTable Table, PagedStateTableAttribute? Paged)> tables, CancellationToken cancellationToken)
     {
         var changes = tables.Select(t => new TableChanges(t.Name, Replace: !t.Table.Stored, t.Table.TakeChanges(stateSerializer, all: !t.Table.Stored))).ToArray();
         var written = await SwapAsync(grainId, stateName, payload, etag, pending, changes, cancellationToken);
+        Page(grainId, stateName, state);
         for (var i = 0; i < tables.Count; i++)
         {
             tables[i].Table.Stored = true;
             tables[i].Table.Written(changes[i].Rows.Select(r => r.Key));
+            tables[i].Table.Trim();
         }
 
         return written;
@@ -202,4 +228,36 @@ internal sealed class EventedGrainStorage(string name, SqlDatabase database, Eve
     private static InconsistentStateException Conflict(GrainId grainId, string stateName, string? etag, long storedVersion)
         => new($"State '{stateName}' of {grainId} was written by another activation: this one holds version {etag ?? "none"}, storage holds {storedVersion}.",
             Etag(storedVersion) ?? "none", etag ?? "none");
+
+    /// <summary>The stored rows of one paged table of one grain state.</summary>
+    private sealed class StoredRows(EventedGrainStorage storage, GrainId grainId, string stateName, string table) : IStoredRows
+    {
+        public Task<IReadOnlyList<(string Key, BinaryData Value)>> LoadAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+        {
+            var database = storage.Database;
+            object rows = database.SingleWriter ? System.Text.Json.JsonSerializer.Serialize(keys) : keys.ToArray();
+            return QueryAsync(EventLogSql.ReadRowsByKey(database), cancellationToken, ("@rows", rows));
+        }
+
+        public Task<IReadOnlyList<(string Key, BinaryData Value)>> ReadPageAsync(string? after, int limit, bool descending, CancellationToken cancellationToken)
+            => QueryAsync(EventLogSql.ReadRowsPage(storage.Database, from: after is not null, descending), cancellationToken, ("@after", after ?? ""), ("@limit", limit));
+
+        public T Deserialize<T>(BinaryData value) => storage.Serializer.Deserialize<T>(value)!;
+
+        private async Task<IReadOnlyList<(string Key, BinaryData Value)>> QueryAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+        {
+            var (type, key) = Columns(grainId);
+            await using var connection = await storage.Database.OpenAsync(cancellationToken);
+            await using var command = SqlDatabase.Command(connection, null, sql,
+                [("@type", type), ("@key", key), ("@name", stateName), ("@table", table), .. parameters]);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var rows = new List<(string, BinaryData)>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add((reader.GetString(0), new BinaryData((byte[])reader.GetValue(1))));
+            }
+
+            return rows;
+        }
+    }
 }

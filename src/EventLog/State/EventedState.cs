@@ -49,8 +49,8 @@ internal sealed class EventedState<TState> : IEventedState<TState>, ILifecycleOb
     {
         var stored = await _storage.ReadAsync<TState>(_context.GrainId, _stateName, cancellationToken);
         Etag = stored.Etag;
-        RecordExists = stored.State is not null;
-        _state = stored.State ?? Activator.CreateInstance<TState>();
+        RecordExists = stored.Exists;
+        _state = stored.State;
     }
 
     public Task WriteStateAsync() => WriteStateAsync(CancellationToken.None);

@@ -15,8 +15,8 @@ internal static class StateTables
     /// <summary>Whether states of <paramref name="type"/> have tables.</summary>
     public static bool Declared(Type type) => Accessors.GetOrAdd(type, Find).Length > 0;
 
-    /// <summary>The tables of <paramref name="state"/>, by path; empty for a state without any.</summary>
-    public static IReadOnlyList<(string Name, IStateTable Table)> Of(object? state)
+    /// <summary>The tables of <paramref name="state"/>, by path, with their paging; empty for a state without any.</summary>
+    public static IReadOnlyList<(string Name, IStateTable Table, PagedStateTableAttribute? Paged)> Of(object? state)
     {
         if (state is null)
         {
@@ -29,12 +29,12 @@ internal static class StateTables
             return [];
         }
 
-        var tables = new List<(string, IStateTable)>(accessors.Length);
+        var tables = new List<(string, IStateTable, PagedStateTableAttribute?)>(accessors.Length);
         foreach (var accessor in accessors)
         {
             if (accessor.Get(state) is { } table)
             {
-                tables.Add((accessor.Name, table));
+                tables.Add((accessor.Name, table, accessor.Paged));
             }
         }
 
@@ -48,7 +48,7 @@ internal static class StateTables
         {
             if (IsTable(property.PropertyType))
             {
-                found.Add(new Accessor(property.Name, state => (IStateTable?)property.GetValue(state)));
+                found.Add(new Accessor(property.Name, state => (IStateTable?)property.GetValue(state), property.GetCustomAttribute<PagedStateTableAttribute>()));
                 continue;
             }
 
@@ -57,7 +57,7 @@ internal static class StateTables
                 foreach (var inner in Readable(property.PropertyType).Where(p => IsTable(p.PropertyType)))
                 {
                     found.Add(new Accessor($"{property.Name}.{inner.Name}",
-                        state => property.GetValue(state) is { } owner ? (IStateTable?)inner.GetValue(owner) : null));
+                        state => property.GetValue(state) is { } owner ? (IStateTable?)inner.GetValue(owner) : null, inner.GetCustomAttribute<PagedStateTableAttribute>()));
                 }
             }
         }
@@ -70,5 +70,5 @@ internal static class StateTables
 
     private static bool IsTable(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(StateTable<>);
 
-    private sealed record Accessor(string Name, Func<object, IStateTable?> Get);
+    private sealed record Accessor(string Name, Func<object, IStateTable?> Get, PagedStateTableAttribute? Paged);
 }

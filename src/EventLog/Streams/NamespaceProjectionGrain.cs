@@ -60,6 +60,21 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
     /// <param name="current">The model before the rebuild.</param>
     protected virtual TModel ModelForRebuild(TModel current) => new();
 
+    /// <summary>
+    /// The version of the model's shape (default 0). A projection that changes how its model is built or stored
+    /// (another key for its rows, an aggregate kept in its head) raises it: a stored model of another version is
+    /// rebuilt from the log when the grain activates.
+    /// </summary>
+    protected virtual int ModelVersion => 0;
+
+    /// <summary>
+    /// Called with each page of events before they are applied (default: nothing): load here the rows of paged state
+    /// tables (<see cref="PagedStateTableAttribute"/>) the page will touch, with one <see cref="StateTable{TValue}.LoadAsync"/>
+    /// per table, since <see cref="Apply"/> is synchronous.
+    /// </summary>
+    /// <param name="page">The events, each with its payload as its .NET type (null if unknown in this process).</param>
+    protected virtual ValueTask PrepareAsync(IReadOnlyList<(EventLogEntry Entry, object? Payload)> page) => ValueTask.CompletedTask;
+
     /// <summary>How often the projection reads the log by itself, besides when deliveries wake it (default 1 s).</summary>
     protected virtual TimeSpan CatchUpPeriod => TimeSpan.FromSeconds(1);
 
@@ -158,23 +173,21 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
         var reader = ServiceProvider.GetRequiredKeyedService<IEventLogReader>(_streamProvider);
         var payloads = ServiceProvider.GetRequiredService<EventPayloadSerializer>();
         var state = _state.State;
-        var changed = false;
         while (state.Parked is null)
         {
             // The database skips the other namespaces' events; CompleteThrough still moves Position past them.
             var page = await reader.ReadNamespacesAsync(Namespaces, state.Position, Page);
-            var stopped = false;
-            foreach (var entry in page.Entries)
+            var (batch, unreadable) = Deserialize(page.Entries, stopAt, payloads);
+            if (batch.Count > 0)
             {
-                if (entry.Position >= stopAt)
-                {
-                    stopped = true;
-                    break;
-                }
+                await PrepareAsync(batch);
+            }
 
+            foreach (var (entry, payload) in batch)
+            {
                 try
                 {
-                    await ApplyAsync(entry, payloads.Deserialize(entry));
+                    await ApplyAsync(entry, payload);
                 }
                 catch (Exception exception) when (exception is not OutOfMemoryException)
                 {
@@ -183,10 +196,15 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
 
                 state.Checkpoint = entry.Position;
                 state.Position = entry.Position;
-                changed = true;
+                _unwritten = true;
             }
 
-            if (stopped)
+            if (unreadable is not null)
+            {
+                throw unreadable; // after the events before it, like an event whose apply throws
+            }
+
+            if (page.Entries.Any(e => e.Position >= stopAt))
             {
                 break; // parking: Position stays below the failing event, so a retry reads it again
             }
@@ -194,20 +212,44 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
             if (page.CompleteThrough > state.Position && page.CompleteThrough < stopAt)
             {
                 state.Position = page.CompleteThrough; // only other namespaces' events up to it: the model is complete past them all the same
-                changed = true;
+                _unwritten = true;
             }
 
             if (page.Entries.Count < Page)
             {
                 break;
             }
+
+            if (_unwritten && Stopwatch.GetElapsedTime(_lastWrite) >= WriteInterval)
+            {
+                await FlushAsync(); // a long catch-up (a rebuild) writes as it goes: paged tables then drop what is written
+            }
         }
 
-        _unwritten |= changed;
         if (_unwritten && Stopwatch.GetElapsedTime(_lastWrite) >= WriteInterval)
         {
             await FlushAsync();
         }
+    }
+
+    // The page's events before stopAt with their payloads, up to the first whose payload does not deserialize (returned as its failure).
+    private static (List<(EventLogEntry Entry, object? Payload)> Batch, ApplyFailedException? Unreadable) Deserialize(
+        IReadOnlyList<EventLogEntry> entries, long stopAt, EventPayloadSerializer payloads)
+    {
+        var batch = new List<(EventLogEntry, object?)>(entries.Count);
+        foreach (var entry in entries.TakeWhile(e => e.Position < stopAt))
+        {
+            try
+            {
+                batch.Add((entry, payloads.Deserialize(entry)));
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                return (batch, new ApplyFailedException(entry, exception));
+            }
+        }
+
+        return (batch, null);
     }
 
     private async Task FlushAsync()
@@ -315,20 +357,37 @@ public abstract class NamespaceProjectionGrain<TModel> : Grain, IEventLogProject
     /// <inheritdoc />
     public async Task<ProjectionStatus> RebuildAsync()
     {
-        _state.State = new ProjectionState<TModel> { Model = ModelForRebuild(_state.State.Model) };
-        await FlushAsync();
+        await ResetAsync();
         await CatchUpAsync();
         return Status();
     }
 
-    /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private Task ResetAsync()
     {
+        _state.State = new ProjectionState<TModel> { Model = ModelForRebuild(_state.State.Model), ModelVersion = ModelVersion };
+        return FlushAsync();
+    }
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!_state.RecordExists)
+        {
+            _state.State.ModelVersion = ModelVersion;
+        }
+        else if (_state.State.ModelVersion != ModelVersion)
+        {
+            // Built by an older (or newer) shape of this projection: start again from the log, which the first tick reads.
+            ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(GetType()).LogWarning(
+                "Projection {Grain} rebuilds its model: stored version {Stored}, this build's {Current}.", GrainContext.GrainId, _state.State.ModelVersion, ModelVersion);
+            await ResetAsync();
+        }
+
         // Catch up soon after activation, outside it, and then every CatchUpPeriod: a projection that trails the log
         // (a restart, a write that did not happen, a delivery that timed out) answers up to date without waiting for
         // the next event. A tick with nothing new costs one read and writes nothing.
         this.RegisterGrainTimer(TickAsync, new GrainTimerCreationOptions(TimeSpan.Zero, CatchUpPeriod) { KeepAlive = true });
-        return base.OnActivateAsync(cancellationToken);
+        await base.OnActivateAsync(cancellationToken);
     }
 
     private ProjectionStatus Status()

@@ -32,6 +32,10 @@ public sealed class ProjectionState<TModel> where TModel : new()
     /// <summary>Events an admin skipped, with why.</summary>
     [Id(4)]
     public List<SkippedEvent> Skipped { get; set; } = [];
+
+    /// <summary>The version of the model's shape it was built with (<see cref="NamespaceProjectionGrain{TModel}"/> rebuilds a model of another version).</summary>
+    [Id(5)]
+    public int ModelVersion { get; set; }
 }
 
 /// <summary>The event a projection is parked at.</summary>

@@ -5,16 +5,19 @@ namespace OrderActors.Grains.Reporting;
 /// <summary>The model behind <see cref="IOrderListGrain"/>: every order's latest summary.</summary>
 public sealed record OrderListModel
 {
-    /// <summary>Order id → its summary.</summary>
+    /// <summary>
+    /// <see cref="OrderListGrain.Key"/> (placed time, then id) → the order's summary, paged: a list query reads it a
+    /// page at a time newest first, and only the orders of the batch being applied are in memory.
+    /// </summary>
+    [PagedStateTable]
     public StateTable<OrderListItem> Orders { get; set; } = new();
 }
 
 /// <summary>Lists orders from the orders streams, newest first, with filters; see <see cref="IOrderListGrain"/>.</summary>
 /// <remarks>
-/// Memory: one entry per order ever confirmed (about 200 bytes), held in the activation and written with every
-/// batch, plus an in-memory index by (placed time, id) rebuilt on activation. That is fine for hundreds of thousands
-/// of orders; beyond that the list belongs in a database table (or a projection partitioned by month). Filters
-/// walk the index from the cursor, so a filter that matches few orders reads many entries to fill a page.
+/// Memory: the rows of the batch being applied; the list is in the database, keyed so that key order is placed-time
+/// order, and a query reads it in pages from its cursor. Filters skip what does not match, so a filter that matches
+/// few orders reads many rows to fill a page.
 /// </remarks>
 [EventLogFeedSubscription(StreamNamespaces.Orders)]
 [GrainType("order-list")]
@@ -22,64 +25,68 @@ public sealed class OrderListGrain(
     [PersistentState("order-list", OrderActorsStorage.Projections)] IPersistentState<ProjectionState<OrderListModel>> projection)
     : NamespaceProjectionGrain<OrderListModel>(projection, OrderActorsStorage.EventLog), IOrderListGrain
 {
+    private const int MaxReadPage = 1000;
 
-    // Newest first: placed time descending, then id descending (ordinal), so a cursor is a strict position.
-    private static readonly Comparer<(DateTimeOffset PlacedAt, string Id)> NewestFirst = Comparer<(DateTimeOffset PlacedAt, string Id)>.Create(
-        (a, b) => b.PlacedAt.CompareTo(a.PlacedAt) is var byTime and not 0 ? byTime : string.CompareOrdinal(b.Id, a.Id));
+    // 1: rows keyed by placed time and id, paged (before: keyed by id, all in memory, with an index by time).
+    protected override int ModelVersion => 1;
 
-    private SortedSet<(DateTimeOffset PlacedAt, string Id)>? _index;
-    private OrderListModel? _indexed; // the model the index was built from: a reset or a reload replaces it
+    /// <summary>
+    /// An order's row key: its placed time (UTC ticks, fixed width) and id, so that ordinal key order is placed-time
+    /// order and descending key order is the list's newest first (then id descending).
+    /// </summary>
+    internal static string Key(DateTimeOffset placedAt, string id) => $"{Math.Max(0, placedAt.UtcTicks):D19}|{id}";
 
-    public Task<OrderListPage> ListAsync(OrderListQuery query)
+    public async Task<OrderListPage> ListAsync(OrderListQuery query)
     {
-        var index = Index();
-        IEnumerable<(DateTimeOffset PlacedAt, string Id)> candidates = index;
-        if (query.After is { } after && index.Count > 0)
+        // Descending from the cursor, or from the newest order placed before PlacedBefore ("ticks|" sorts before every key of that time).
+        var after = query.After is { } cursor ? Key(cursor.PlacedAt, cursor.Id) : null;
+        if (query.PlacedBefore is { } before && (after is null || string.CompareOrdinal(Key(before, ""), after) < 0))
         {
-            var from = (after.PlacedAt, after.Id);
-            candidates = NewestFirst.Compare(from, index.Max) > 0
-                ? []
-                : index.GetViewBetween(from, index.Max).SkipWhile(k => NewestFirst.Compare(k, from) == 0);
+            after = Key(before, "");
         }
 
         var limit = Math.Max(1, query.Limit);
         var page = new List<OrderListItem>(Math.Min(limit, 1024));
         var more = false;
-        foreach (var key in candidates)
+        while (!more)
         {
-            if (query.PlacedBefore is { } before && key.PlacedAt >= before)
+            var read = await Model.Orders.ReadPageAsync(after, Math.Clamp(limit + 1, 64, MaxReadPage), descending: true);
+            foreach (var (_, order) in read.Entries)
             {
-                continue;
+                if (query.PlacedFrom is { } earliest && order.PlacedAt < earliest)
+                {
+                    return Result(page, more: false); // everything further is older
+                }
+
+                if (query.Status is { } status && order.Status != status
+                    || query.Channel is { } channel && order.Channel != channel
+                    || query.CustomerId is { } customer && order.CustomerId != customer)
+                {
+                    continue;
+                }
+
+                if (page.Count == limit)
+                {
+                    more = true;
+                    break;
+                }
+
+                page.Add(order);
             }
 
-            if (query.PlacedFrom is { } earliest && key.PlacedAt < earliest)
+            if (read.Next is null)
             {
-                break; // everything further is older
-            }
-
-            if (!Model.Orders.Peek(key.Id, out var order))
-            {
-                continue;
-            }
-
-            if (query.Status is { } status && order.Status != status
-                || query.Channel is { } channel && order.Channel != channel
-                || query.CustomerId is { } customer && order.CustomerId != customer)
-            {
-                continue;
-            }
-
-            if (page.Count == limit)
-            {
-                more = true;
                 break;
             }
 
-            page.Add(order);
+            after = read.Next;
         }
 
-        return Task.FromResult(new OrderListPage(Position, page, more ? new OrderListCursor(page[^1].PlacedAt, page[^1].Id) : null));
+        return Result(page, more);
     }
+
+    private OrderListPage Result(List<OrderListItem> page, bool more)
+        => new(Position, page, more ? new OrderListCursor(page[^1].PlacedAt, page[^1].Id) : null);
 
     protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
@@ -88,28 +95,8 @@ public sealed class OrderListGrain(
             return;
         }
 
-        var item = new OrderListItem(change.OrderId, change.Status, change.PaymentStatus, change.FulfillmentStatus, change.Channel,
-            change.CustomerId, change.Currency, change.Subtotal, change.PlacedAt);
-        if (Model.Orders.TryGetValue(change.OrderId, out var old) && old.PlacedAt != item.PlacedAt)
-        {
-            _index?.Remove((old.PlacedAt, old.Id)); // never happens (placed time is fixed), but the index must not lie
-        }
-
-        Model.Orders[change.OrderId] = item;
-        if (ReferenceEquals(_indexed, Model))
-        {
-            _index!.Add((item.PlacedAt, item.Id));
-        }
-    }
-
-    private SortedSet<(DateTimeOffset PlacedAt, string Id)> Index()
-    {
-        if (_index is null || !ReferenceEquals(_indexed, Model))
-        {
-            _index = new SortedSet<(DateTimeOffset PlacedAt, string Id)>(Model.Orders.Values.Select(o => (o.PlacedAt, o.Id)), NewestFirst);
-            _indexed = Model;
-        }
-
-        return _index;
+        // Placed time is fixed, so the key is too: the row is replaced without being read.
+        Model.Orders[Key(change.PlacedAt, change.OrderId)] = new OrderListItem(change.OrderId, change.Status, change.PaymentStatus, change.FulfillmentStatus,
+            change.Channel, change.CustomerId, change.Currency, change.Subtotal, change.PlacedAt);
     }
 }

@@ -4,11 +4,16 @@ using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Reporting;
 
-/// <summary>The model behind <see cref="IOrdersByStatusGrain"/>: each order's latest status and channel.</summary>
+/// <summary>The model behind <see cref="IOrdersByStatusGrain"/>: the counts, and each order's latest status and channel.</summary>
+/// <remarks>Memory: the counts; the orders' rows stay in the database (paged) and load for the orders a batch changes.</remarks>
 public sealed record OrdersByStatusModel
 {
-    /// <summary>Order id → latest status and channel.</summary>
+    /// <summary>Order id → latest status and channel: what an order counts under, to move it when it changes.</summary>
+    [PagedStateTable]
     public StateTable<OrderStatusSlot> Orders { get; set; } = new();
+
+    /// <summary>Channel → status → orders.</summary>
+    public Dictionary<SalesChannel, Dictionary<OrderStatus, int>> Counts { get; set; } = [];
 }
 
 /// <summary>An order's latest status and its channel.</summary>
@@ -22,15 +27,21 @@ public sealed class OrdersByStatusGrain(
     : NamespaceProjectionGrain<OrdersByStatusModel>(projection, OrderActorsStorage.EventLog), IOrdersByStatusGrain
 {
 
+    // 1: the counts kept in the head and the rows paged (before, the counts were taken from every row on each read).
+    protected override int ModelVersion => 1;
+
     public Task<OrdersByStatusReport> GetAsync()
     {
-        var orders = Model.Orders.Values;
+        var slots = Model.Counts.SelectMany(c => c.Value.Select(s => (Channel: c.Key, Status: s.Key, Orders: s.Value))).ToArray();
         return Task.FromResult(new OrdersByStatusReport(
             Position,
-            Model.Orders.Count,
-            Count(orders),
-            orders.GroupBy(o => Name(o.Channel)).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, int>)Count(g))));
+            slots.Sum(s => s.Orders),
+            Count(slots),
+            slots.GroupBy(s => Name(s.Channel)).ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, int>)Count(g))));
     }
+
+    protected override async ValueTask PrepareAsync(IReadOnlyList<(EventLogEntry Entry, object? Payload)> page)
+        => await Model.Orders.LoadAsync(ReportEvents.OrderIds(page));
 
     protected override void Apply(EventLogEntry streamEvent, object? payload)
     {
@@ -40,11 +51,41 @@ public sealed class OrdersByStatusGrain(
         }
 
         var change = (OrderEvent)payload!;
-        Model.Orders[change.OrderId] = new OrderStatusSlot(change.Status, change.Channel);
+        if (Model.Orders.GetValueOrDefault(change.OrderId) is { } old)
+        {
+            Move(old, -1);
+        }
+
+        var slot = new OrderStatusSlot(change.Status, change.Channel);
+        Model.Orders[change.OrderId] = slot;
+        Move(slot, +1);
     }
 
-    private static Dictionary<string, int> Count(IEnumerable<OrderStatusSlot> orders)
-        => orders.GroupBy(o => Name(o.Status)).ToDictionary(g => g.Key, g => g.Count());
+    private void Move(OrderStatusSlot slot, int by)
+    {
+        if (!Model.Counts.TryGetValue(slot.Channel, out var statuses))
+        {
+            Model.Counts[slot.Channel] = statuses = [];
+        }
+
+        var count = statuses.GetValueOrDefault(slot.Status) + by;
+        if (count == 0)
+        {
+            statuses.Remove(slot.Status);
+        }
+        else
+        {
+            statuses[slot.Status] = count;
+        }
+
+        if (statuses.Count == 0)
+        {
+            Model.Counts.Remove(slot.Channel);
+        }
+    }
+
+    private static Dictionary<string, int> Count(IEnumerable<(SalesChannel Channel, OrderStatus Status, int Orders)> slots)
+        => slots.GroupBy(s => Name(s.Status)).ToDictionary(g => g.Key, g => g.Sum(s => s.Orders));
 
     private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

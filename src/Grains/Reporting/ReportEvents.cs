@@ -30,6 +30,10 @@ internal static class ReportEvents
             : throw new InvalidDataException($"Event {streamEvent.Position} ({streamEvent.EventType}) on {streamEvent.StreamId} is not an order event.");
     }
 
+    /// <summary>The ids of the orders whose events are in a page: the rows a projection keyed by order loads before applying it.</summary>
+    public static IEnumerable<string> OrderIds(IReadOnlyList<(EventLogEntry Entry, object? Payload)> page)
+        => page.Select(e => e.Payload).OfType<OrderEvent>().Where(o => o.OrderId is { Length: > 0 }).Select(o => o.OrderId);
+
     /// <summary>An enum value as the API writes it (snake_case).</summary>
     public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 

@@ -9,11 +9,13 @@ namespace OrderActors.Grains.Reporting;
 /// <see cref="Orders"/> keeps what each order adds, so the next event of an order takes out its old contribution
 /// and puts in the new one: an order is counted once whatever happens to it, and a cancellation undoes exactly
 /// what it cancelled. <see cref="Days"/> holds the sums, so a report reads at most one bucket per day of its range.
-/// Memory: one entry per order ever confirmed, plus one bucket per day, currency and SKU/channel sold.
+/// Memory: one bucket per day, currency and SKU/channel sold; the orders' rows stay in the database (paged) and load
+/// for the orders a batch changes.
 /// </remarks>
 public sealed record SalesModel
 {
     /// <summary>Order id → what the order adds to the sales.</summary>
+    [PagedStateTable]
     public StateTable<SalesContribution> Orders { get; set; } = new();
 
     /// <summary>Day (<c>yyyy-MM-dd</c>, UTC) → currency → the day's sales.</summary>
@@ -133,6 +135,12 @@ public sealed class SalesReportGrain(
                 .Select(t => new SalesTotal(t.Key, t.Value.Units, Money(t.Value.Revenue, t.Key), t.Value.Orders,
                     Money(t.Value.Discount, t.Key), Money(t.Value.Tax, t.Key), Money(t.Value.Shipping, t.Key))).ToArray()));
     }
+
+    // 1: the orders' rows paged.
+    protected override int ModelVersion => 1;
+
+    protected override async ValueTask PrepareAsync(IReadOnlyList<(EventLogEntry Entry, object? Payload)> page)
+        => await Model.Orders.LoadAsync(ReportEvents.OrderIds(page));
 
     protected override void Apply(EventLogEntry streamEvent, object? payload)
     {

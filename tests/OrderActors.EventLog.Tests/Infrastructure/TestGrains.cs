@@ -186,3 +186,101 @@ public sealed class TallyGrain([PersistentState("tally", TestNames.TableStore)] 
     public Task<(string Note, Dictionary<string, int> Counts)> GetAsync()
         => Task.FromResult((tally.State.Note, tally.State.Tallies.ToDictionary(t => t.Key, t => t.Value.Count)));
 }
+
+/// <summary>A state whose table is paged, with a tiny resident count so that tests see rows leave memory.</summary>
+public sealed class PagedTallyState
+{
+    public string Note { get; set; } = "";
+
+    [PagedStateTable(ResidentRows = 2)]
+    public StateTable<Tally> Tallies { get; set; } = new();
+}
+
+/// <summary>A grain over a paged <see cref="StateTable{TValue}"/>.</summary>
+[Alias("test.IPagedTallyGrain")]
+public interface IPagedTallyGrain : IGrainWithStringKey
+{
+    /// <summary>Loads the keys, sets them and writes (or leaves the change unwritten).</summary>
+    [Alias("Set")] Task SetAsync(Dictionary<string, int> counts, bool write = true);
+
+    /// <summary>Loads the key, removes it and writes (or leaves the change unwritten).</summary>
+    [Alias("Remove")] Task<bool> RemoveAsync(string key, bool write = true);
+
+    /// <summary>Clears the table and writes.</summary>
+    [Alias("Clear")] Task ClearAsync();
+
+    /// <summary>Loads the keys and answers what each holds (absent keys are left out).</summary>
+    [Alias("Get")] Task<Dictionary<string, int>> GetAsync(string[] keys);
+
+    /// <summary>Looks a key up without loading it first.</summary>
+    [Alias("PeekUnloaded")] Task<int?> PeekUnloadedAsync(string key);
+
+    /// <summary>Reads the whole table page by page in key order.</summary>
+    [Alias("Pages")] Task<List<KeyValuePair<string, int>>> ReadPagesAsync(int limit, bool descending);
+}
+
+[GrainType("test-paged-tally")]
+public sealed class PagedTallyGrain([PersistentState("paged-tally", TestNames.TableStore)] IPersistentState<PagedTallyState> tally) : Grain, IPagedTallyGrain
+{
+    public async Task SetAsync(Dictionary<string, int> counts, bool write = true)
+    {
+        await tally.State.Tallies.LoadAsync(counts.Keys);
+        foreach (var (key, count) in counts)
+        {
+            if (tally.State.Tallies.TryGetValue(key, out var existing))
+            {
+                existing.Count = count;
+            }
+            else
+            {
+                tally.State.Tallies.Add(key, new Tally { Count = count });
+            }
+        }
+
+        if (write)
+        {
+            await tally.WriteStateAsync();
+        }
+    }
+
+    public async Task<bool> RemoveAsync(string key, bool write = true)
+    {
+        await tally.State.Tallies.LoadAsync([key]);
+        var removed = tally.State.Tallies.Remove(key);
+        if (write)
+        {
+            await tally.WriteStateAsync();
+        }
+
+        return removed;
+    }
+
+    public Task ClearAsync()
+    {
+        tally.State.Tallies.Clear();
+        return tally.WriteStateAsync();
+    }
+
+    public async Task<Dictionary<string, int>> GetAsync(string[] keys)
+    {
+        await tally.State.Tallies.LoadAsync(keys);
+        return keys.Where(k => tally.State.Tallies.Peek(k, out _)).ToDictionary(k => k, k => tally.State.Tallies.Peek(k, out var t) ? t.Count : 0);
+    }
+
+    public Task<int?> PeekUnloadedAsync(string key) => Task.FromResult(tally.State.Tallies.Peek(key, out var t) ? t.Count : (int?)null);
+
+    public async Task<List<KeyValuePair<string, int>>> ReadPagesAsync(int limit, bool descending)
+    {
+        var all = new List<KeyValuePair<string, int>>();
+        string? after = null;
+        do
+        {
+            var page = await tally.State.Tallies.ReadPageAsync(after, limit, descending);
+            all.AddRange(page.Entries.Select(e => KeyValuePair.Create(e.Key, e.Value.Count)));
+            after = page.Next;
+        }
+        while (after is not null);
+
+        return all;
+    }
+}

@@ -96,11 +96,76 @@ public abstract class StateTableTests : ClusterTestBase
         Assert.Equal(new Dictionary<string, int> { ["a"] = 1 }, (await grain.GetAsync()).Counts);
     }
 
-    private async Task<List<string>> RowsAsync(string grainKey)
+    [Fact]
+    public async Task A_paged_table_reads_no_row_at_activation_and_loads_rows_on_demand()
+    {
+        var grain = Cluster.Client.GetGrain<IPagedTallyGrain>("p-load");
+        await grain.SetAsync(new() { ["a"] = 1, ["b"] = 2, ["c"] = 3 });
+        await Cluster.DeactivateAsync(grain);
+
+        // Not read at activation: a lookup that skipped LoadAsync refuses rather than answer "no entry".
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.PeekUnloadedAsync("a"));
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 1, ["c"] = 3 }, await grain.GetAsync(["a", "c", "zz"]));
+        Assert.Equal(3, await grain.PeekUnloadedAsync("c"));
+        Assert.Null(await grain.PeekUnloadedAsync("zz")); // known absent once loaded
+
+        await grain.SetAsync(new() { ["a"] = 10, ["zz"] = 26 });
+        await Cluster.DeactivateAsync(grain);
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 10, ["b"] = 2, ["c"] = 3, ["zz"] = 26 }, await grain.GetAsync(["a", "b", "c", "zz"]));
+        Assert.Equal(["a", "b", "c", "zz"], await RowsAsync("p-load", "paged-tally"));
+    }
+
+    [Fact]
+    public async Task A_paged_table_drops_written_rows_beyond_its_resident_count()
+    {
+        var grain = Cluster.Client.GetGrain<IPagedTallyGrain>("p-trim");
+        await grain.SetAsync(new() { ["a"] = 1 });
+        Assert.Equal(1, await grain.PeekUnloadedAsync("a")); // within the resident count (2): kept
+
+        await grain.SetAsync(new() { ["b"] = 2, ["c"] = 3 });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => grain.PeekUnloadedAsync("a")); // written, beyond 2: dropped
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 1, ["b"] = 2, ["c"] = 3 }, await grain.GetAsync(["a", "b", "c"]));
+    }
+
+    [Fact]
+    public async Task Pages_of_a_paged_table_come_in_ordinal_key_order_with_unwritten_changes_laid_over()
+    {
+        var grain = Cluster.Client.GetGrain<IPagedTallyGrain>("p-pages");
+        // Ordinal order is A < B-1 < a < b_2 < c; a linguistic collation would interleave cases and skip punctuation.
+        await grain.SetAsync(new() { ["a"] = 1, ["B-1"] = 2, ["c"] = 3, ["A"] = 4, ["b_2"] = 5 });
+        await grain.SetAsync(new() { ["a"] = 10, ["aa"] = 11 }, write: false);
+        Assert.True(await grain.RemoveAsync("b_2", write: false));
+
+        List<KeyValuePair<string, int>> expected = [new("A", 4), new("B-1", 2), new("a", 10), new("aa", 11), new("c", 3)];
+        foreach (var limit in new[] { 1, 2, 3, 100 })
+        {
+            Assert.Equal(expected, await grain.ReadPagesAsync(limit, descending: false));
+            Assert.Equal(Enumerable.Reverse(expected), await grain.ReadPagesAsync(limit, descending: true));
+        }
+
+        await grain.SetAsync([]); // writes the changes
+        await Cluster.DeactivateAsync(grain);
+        Assert.Equal(expected, await grain.ReadPagesAsync(2, descending: false));
+    }
+
+    [Fact]
+    public async Task Clearing_a_paged_table_deletes_every_stored_row_at_the_next_write()
+    {
+        var grain = Cluster.Client.GetGrain<IPagedTallyGrain>("p-clear");
+        await grain.SetAsync(new() { ["a"] = 1, ["b"] = 2, ["c"] = 3 });
+        await grain.ClearAsync();
+        await grain.SetAsync(new() { ["d"] = 4 });
+        await Cluster.DeactivateAsync(grain);
+
+        Assert.Equal(new Dictionary<string, int> { ["d"] = 4 }, await grain.GetAsync(["a", "b", "c", "d"]));
+        Assert.Equal(["d"], await RowsAsync("p-clear", "paged-tally"));
+    }
+
+    private async Task<List<string>> RowsAsync(string grainKey, string stateName = "tally")
     {
         await using var connection = await Sql.SqlDatabase.For(Database.Invariant, Database.ConnectionString).OpenAsync();
         await using var command = Sql.SqlDatabase.Command(connection, null,
-            "SELECT row_key FROM orderactors_grain_rows WHERE grain_key = @key AND state_name = 'tally' ORDER BY row_key", ("@key", grainKey));
+            "SELECT row_key FROM orderactors_grain_rows WHERE grain_key = @key AND state_name = @name ORDER BY row_key", ("@key", grainKey), ("@name", stateName));
         var rows = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
