@@ -3,15 +3,158 @@ using OrderActors.Grains.Orders;
 
 namespace OrderActors.Grains.Reporting;
 
-/// <summary>The model behind <see cref="IKpiReportGrain"/>: the facts the KPIs need, per order and per cart.</summary>
-/// <remarks>Memory: one entry per order ever confirmed and per cart ever created; the percentiles are computed from them on each read.</remarks>
+/// <summary>The model behind <see cref="IKpiReportGrain"/>: the KPIs' sums, and the facts they come from per order and per cart.</summary>
+/// <remarks>
+/// Each event takes its order's (or cart's) old facts out of the sums and puts the new ones in, so a report reads the
+/// sums only. Memory: the sums, with durations as counts per rounded value (<see cref="DurationCounts"/>); the facts
+/// stay in the database (paged) and load for the orders and carts a batch changes.
+/// </remarks>
 public sealed record KpiModel
 {
     /// <summary>Order id → its facts.</summary>
+    [PagedStateTable]
     public StateTable<OrderFacts> Orders { get; set; } = new();
 
     /// <summary>Cart id → its facts.</summary>
+    [PagedStateTable]
     public StateTable<CartFacts> Carts { get; set; } = new();
+
+    /// <summary>The sums over every order's facts.</summary>
+    public KpiSums Sums { get; set; } = new();
+}
+
+/// <summary>The sums behind the KPIs: what <see cref="KpiReportGrain"/> adds and takes out per order and cart.</summary>
+public sealed class KpiSums
+{
+    /// <summary>Orders confirmed, shipped, completed, cancelled, partially cancelled (replacements left out).</summary>
+    public int Confirmed { get; set; }
+
+    /// <summary>Orders with a shipment out.</summary>
+    public int Shipped { get; set; }
+
+    /// <summary>Orders completed.</summary>
+    public int Completed { get; set; }
+
+    /// <summary>Confirmed orders cancelled.</summary>
+    public int Cancelled { get; set; }
+
+    /// <summary>Orders partially cancelled.</summary>
+    public int PartiallyCancelled { get; set; }
+
+    /// <summary>Completed orders completed by their promised date.</summary>
+    public int OnTime { get; set; }
+
+    /// <summary>Completed orders with a return.</summary>
+    public int CompletedWithReturns { get; set; }
+
+    /// <summary>Currency → amount refunded and orders refunded (replacements included).</summary>
+    public Dictionary<string, CurrencySum> Refunded { get; set; } = [];
+
+    /// <summary>Sum and number of ratings.</summary>
+    public long RatingSum { get; set; }
+
+    /// <summary>Number of ratings.</summary>
+    public int Ratings { get; set; }
+
+    /// <summary>Placed → completed, over completed orders.</summary>
+    public DurationCounts CycleTime { get; set; } = new();
+
+    /// <summary>Confirmed → first shipment out.</summary>
+    public DurationCounts FulfillmentTime { get; set; } = new();
+
+    /// <summary>Placed → completed per channel.</summary>
+    public Dictionary<SalesChannel, DurationCounts> CycleTimeByChannel { get; set; } = [];
+
+    /// <summary>Carts created, with items, completed, abandoned now, completed after an abandonment.</summary>
+    public int Carts { get; set; }
+
+    /// <summary>Carts that held items.</summary>
+    public int CartsWithItems { get; set; }
+
+    /// <summary>Carts completed.</summary>
+    public int CartsCompleted { get; set; }
+
+    /// <summary>Carts abandoned now.</summary>
+    public int CartsAbandoned { get; set; }
+
+    /// <summary>Carts completed after an abandonment.</summary>
+    public int CartsRecovered { get; set; }
+}
+
+/// <summary>An amount and the orders behind it.</summary>
+public sealed class CurrencySum
+{
+    /// <summary>The amount.</summary>
+    public decimal Amount { get; set; }
+
+    /// <summary>The orders.</summary>
+    public int Orders { get; set; }
+}
+
+/// <summary>
+/// A distribution of durations as counts per value rounded to three significant digits of minutes: exact to the
+/// minute below 1,000 minutes (16.7 hours), within 0.5 % above. Its size follows the spread of the values, not
+/// their number, and a percentile is the nearest-rank value of the rounded durations.
+/// </summary>
+public sealed class DurationCounts
+{
+    /// <summary>Rounded minutes → how many durations.</summary>
+    public SortedDictionary<long, int> Minutes { get; set; } = [];
+
+    /// <summary>How many durations.</summary>
+    public int Count { get; set; }
+
+    internal void Add(TimeSpan duration, int sign)
+    {
+        var key = Round(duration.TotalMinutes);
+        var count = Minutes.GetValueOrDefault(key) + sign;
+        if (count == 0)
+        {
+            Minutes.Remove(key);
+        }
+        else
+        {
+            Minutes[key] = count;
+        }
+
+        Count += sign;
+    }
+
+    /// <summary>Nearest-rank percentile in hours: the smallest rounded value with at least <paramref name="percent"/>% of the durations at or below it.</summary>
+    internal double? Percentile(int percent)
+    {
+        if (Count <= 0)
+        {
+            return null;
+        }
+
+        var rank = Math.Max(1, ((percent * (long)Count) + 99) / 100); // integer ceil: no rounding surprises
+        long seen = 0;
+        foreach (var (minutes, count) in Minutes)
+        {
+            seen += count;
+            if (seen >= rank)
+            {
+                return minutes / 60.0;
+            }
+        }
+
+        return Minutes.Keys.Last() / 60.0;
+    }
+
+    // Three significant digits: 0–999 minutes exact, then 1,000–9,990 by 10, 10,000–99,900 by 100, and so on.
+    internal static long Round(double minutes)
+    {
+        var value = (long)Math.Round(minutes, MidpointRounding.AwayFromZero);
+        var magnitude = Math.Abs(value);
+        long step = 1;
+        while (magnitude >= 1000 * step)
+        {
+            step *= 10;
+        }
+
+        return step == 1 ? value : (long)Math.Round((double)value / step, MidpointRounding.AwayFromZero) * step;
+    }
 }
 
 /// <summary>What the cart KPIs need to know of one cart.</summary>
@@ -82,36 +225,31 @@ public sealed class KpiReportGrain(
     : NamespaceProjectionGrain<KpiModel>(projection, OrderActorsStorage.EventLog), IKpiReportGrain
 {
 
+    // 1: sums in the head, facts paged (before: every order's and cart's facts in memory, the KPIs computed on each read).
+    protected override int ModelVersion => 1;
+
     public Task<KpiReport> GetAsync()
     {
-        var orders = Model.Orders.Values.Where(o => !o.Replacement).ToArray();
-        var confirmed = orders.Where(o => o.ConfirmedAt is not null).ToArray();
-        var completed = orders.Where(o => o.CompletedAt is not null).ToArray();
-        var cancelled = confirmed.Count(o => o.Status == OrderStatus.Cancelled);
-        var onTime = completed.Count(o => o.CompletedAt <= o.PromisedBy);
-        var refunded = Model.Orders.Values.Where(o => o.Refunded > 0).GroupBy(o => o.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new CurrencyAmount(g.Key, g.Sum(o => o.Refunded), g.Count())).ToArray();
+        var sums = Model.Sums;
         return Task.FromResult(new KpiReport(
             Position,
-            new KpiCounts(confirmed.Length, orders.Count(o => o.FirstShippedAt is not null), completed.Length, cancelled, orders.Count(o => o.PartiallyCancelled)),
-            Durations(completed.Select(o => o.CompletedAt!.Value - o.PlacedAt)),
-            Durations(orders.Where(o => o is { ConfirmedAt: not null, FirstShippedAt: not null }).Select(o => o.FirstShippedAt!.Value - o.ConfirmedAt!.Value)),
-            Rate(onTime, completed.Length),
-            Rate(cancelled, confirmed.Length),
-            Rate(completed.Count(o => o.Returns > 0), completed.Length),
-            refunded,
-            Rating(orders.Where(o => o.Rating is not null).Select(o => o.Rating!.Value).ToArray()),
-            completed.GroupBy(o => o.Channel).OrderBy(g => g.Key)
-                .Select(g => new ChannelDurations(g.Key, Durations(g.Select(o => o.CompletedAt!.Value - o.PlacedAt)))).ToArray(),
-            Carts()));
+            new KpiCounts(sums.Confirmed, sums.Shipped, sums.Completed, sums.Cancelled, sums.PartiallyCancelled),
+            Durations(sums.CycleTime),
+            Durations(sums.FulfillmentTime),
+            Rate(sums.OnTime, sums.Completed),
+            Rate(sums.Cancelled, sums.Confirmed),
+            Rate(sums.CompletedWithReturns, sums.Completed),
+            sums.Refunded.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new CurrencyAmount(r.Key, r.Value.Amount, r.Value.Orders)).ToArray(),
+            new RatingStat(sums.Ratings == 0 ? null : (double)sums.RatingSum / sums.Ratings, sums.Ratings),
+            sums.CycleTimeByChannel.OrderBy(c => c.Key).Select(c => new ChannelDurations(c.Key, Durations(c.Value))).ToArray(),
+            new CartStats(sums.Carts, sums.CartsWithItems, sums.CartsCompleted, sums.CartsAbandoned, sums.CartsRecovered,
+                Rate(sums.CartsAbandoned, sums.CartsAbandoned + sums.CartsCompleted))));
     }
 
-    private CartStats Carts()
+    protected override async ValueTask PrepareAsync(IReadOnlyList<(EventLogEntry Entry, object? Payload)> page)
     {
-        var carts = Model.Carts.Values.ToArray();
-        var (completed, abandoned) = (carts.Count(c => c.Completed), carts.Count(c => c.Abandoned));
-        return new CartStats(carts.Length, carts.Count(c => c.HadItems), completed, abandoned, carts.Count(c => c.Completed && c.WasAbandoned),
-            Rate(abandoned, abandoned + completed));
+        await Model.Orders.LoadAsync(ReportEvents.OrderIds(page));
+        await Model.Carts.LoadAsync(page.Select(e => e.Payload).OfType<CartChanged>().Select(c => c.CartId));
     }
 
     protected override void Apply(EventLogEntry streamEvent, object? payload)
@@ -127,7 +265,11 @@ public sealed class KpiReportGrain(
             return;
         }
 
-        if (!Model.Orders.TryGetValue(change.OrderId, out var facts))
+        if (Model.Orders.TryGetValue(change.OrderId, out var facts))
+        {
+            Add(facts, -1);
+        }
+        else
         {
             Model.Orders[change.OrderId] = facts = new OrderFacts();
         }
@@ -161,12 +303,79 @@ public sealed class KpiReportGrain(
                 facts.FirstShippedAt = Earliest(facts.FirstShippedAt, change.At);
                 break;
         }
+
+        Add(facts, +1);
+    }
+
+    // What an order's facts add to the sums (sign +1) or take out (-1): replacements count in the refunded amount only.
+    private void Add(OrderFacts facts, int sign)
+    {
+        var sums = Model.Sums;
+        if (facts.Refunded > 0)
+        {
+            if (!sums.Refunded.TryGetValue(facts.Currency, out var refunded))
+            {
+                sums.Refunded[facts.Currency] = refunded = new CurrencySum();
+            }
+
+            refunded.Amount += sign * facts.Refunded;
+            refunded.Orders += sign;
+            if (refunded.Orders == 0)
+            {
+                sums.Refunded.Remove(facts.Currency);
+            }
+        }
+
+        if (facts.Replacement)
+        {
+            return;
+        }
+
+        if (facts.ConfirmedAt is { } confirmed)
+        {
+            sums.Confirmed += sign;
+            sums.Cancelled += facts.Status == OrderStatus.Cancelled ? sign : 0;
+            if (facts.FirstShippedAt is { } shipped)
+            {
+                sums.FulfillmentTime.Add(shipped - confirmed, sign);
+            }
+        }
+
+        sums.Shipped += facts.FirstShippedAt is not null ? sign : 0;
+        sums.PartiallyCancelled += facts.PartiallyCancelled ? sign : 0;
+        if (facts.Rating is { } rating)
+        {
+            sums.Ratings += sign;
+            sums.RatingSum += sign * rating;
+        }
+
+        if (facts.CompletedAt is { } completed)
+        {
+            sums.Completed += sign;
+            sums.OnTime += completed <= facts.PromisedBy ? sign : 0;
+            sums.CompletedWithReturns += facts.Returns > 0 ? sign : 0;
+            sums.CycleTime.Add(completed - facts.PlacedAt, sign);
+            if (!sums.CycleTimeByChannel.TryGetValue(facts.Channel, out var byChannel))
+            {
+                sums.CycleTimeByChannel[facts.Channel] = byChannel = new DurationCounts();
+            }
+
+            byChannel.Add(completed - facts.PlacedAt, sign);
+            if (byChannel.Count == 0)
+            {
+                sums.CycleTimeByChannel.Remove(facts.Channel);
+            }
+        }
     }
 
     // A cart's facts depend only on which events it had, so a repeated event changes nothing; a completed cart stays completed.
     private void Apply(CartChanged change)
     {
-        if (!Model.Carts.TryGetValue(change.CartId, out var facts))
+        if (Model.Carts.TryGetValue(change.CartId, out var facts))
+        {
+            Add(facts, -1);
+        }
+        else
         {
             Model.Carts[change.CartId] = facts = new CartFacts();
         }
@@ -175,21 +384,22 @@ public sealed class KpiReportGrain(
         facts.Completed |= change.Type == CartChanged.Completed;
         facts.WasAbandoned |= change.Type == CartChanged.Abandoned;
         facts.Abandoned = !facts.Completed && change.Type == CartChanged.Abandoned;
+        Add(facts, +1);
+    }
+
+    private void Add(CartFacts facts, int sign)
+    {
+        var sums = Model.Sums;
+        sums.Carts += sign;
+        sums.CartsWithItems += facts.HadItems ? sign : 0;
+        sums.CartsCompleted += facts.Completed ? sign : 0;
+        sums.CartsAbandoned += facts.Abandoned ? sign : 0;
+        sums.CartsRecovered += facts.Completed && facts.WasAbandoned ? sign : 0;
     }
 
     private static DateTimeOffset Earliest(DateTimeOffset? current, DateTimeOffset at) => current is { } c && c <= at ? c : at;
 
-    private static RatingStat Rating(int[] ratings) => new(ratings.Length == 0 ? null : ratings.Average(), ratings.Length);
-
     private static RateStat Rate(int count, int outOf) => new(outOf == 0 ? null : (double)count / outOf, count, outOf);
 
-    private static DurationStats Durations(IEnumerable<TimeSpan> durations)
-    {
-        var hours = durations.Select(d => d.TotalHours).Order().ToArray();
-        return new DurationStats(hours.Length, Percentile(hours, 50), Percentile(hours, 95));
-    }
-
-    /// <summary>Nearest-rank percentile: the smallest value with at least <paramref name="percent"/>% of the values at or below it.</summary>
-    internal static double? Percentile(double[] sorted, int percent)
-        => sorted.Length == 0 ? null : sorted[(int)Math.Clamp(((percent * (long)sorted.Length) + 99) / 100 - 1, 0, sorted.Length - 1)]; // integer ceil: no rounding surprises
+    private static DurationStats Durations(DurationCounts durations) => new(durations.Count, durations.Percentile(50), durations.Percentile(95));
 }
