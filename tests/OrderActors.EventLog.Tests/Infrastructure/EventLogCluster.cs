@@ -12,8 +12,8 @@ namespace OrderActors.EventLog.Tests.Infrastructure;
 /// <summary>A database for one test class: a fresh PostgreSQL database or a fresh SQLite file.</summary>
 public sealed record TestDatabase(string Invariant, string ConnectionString)
 {
-    public static async Task<TestDatabase> PostgreSqlAsync(OrderActors.Tests.Infrastructure.PostgresServer server)
-        => new(AdoNetInvariants.PostgreSql, await server.CreateDatabaseAsync());
+    public static async Task<TestDatabase> PostgreSqlAsync(OrderActors.Tests.Infrastructure.PostgresServer server, string? icuLocale = null)
+        => new(AdoNetInvariants.PostgreSql, await server.CreateDatabaseAsync(icuLocale));
 
     public static TestDatabase Sqlite()
     {

@@ -56,13 +56,18 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     /// <summary>Creates a new empty database with a unique name and returns a connection string to it.</summary>
-    public async Task<string> CreateDatabaseAsync()
+    /// <param name="icuLocale">
+    /// An ICU locale (e.g. <c>en-US</c>) for the database's default collation, as production databases usually have
+    /// one that sorts linguistically; null for the cluster's (C).
+    /// </param>
+    public async Task<string> CreateDatabaseAsync(string? icuLocale = null)
     {
         var name = $"oa_test_{Guid.NewGuid():N}";
+        var locale = icuLocale is null ? "" : $" LOCALE_PROVIDER icu ICU_LOCALE '{icuLocale.Replace("'", "''", StringComparison.Ordinal)}'";
         await using (var connection = new NpgsqlConnection(_adminConnectionString))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0", connection);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0{locale}", connection);
             await command.ExecuteNonQueryAsync();
         }
 

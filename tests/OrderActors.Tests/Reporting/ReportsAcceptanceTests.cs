@@ -44,7 +44,11 @@ public sealed class ReportsAcceptanceTests : IDisposable
     private readonly ApiFactory _api;
 
     public ReportsAcceptanceTests()
-        => _api = new ApiFactory(settings: new Dictionary<string, string?> { ["OrderActors:Carts:AbandonedAfter"] = AbandonedAfter.ToString() }, time: _clock);
+        => _api = new ApiFactory(settings: new Dictionary<string, string?>
+        {
+            ["OrderActors:Carts:AbandonedAfter"] = AbandonedAfter.ToString(),
+            ["OrderActors:Reports:OrderListScanLimit"] = "5", // every filtered list below goes through short pages and cursors
+        }, time: _clock);
 
     public void Dispose() => _api.Dispose();
 

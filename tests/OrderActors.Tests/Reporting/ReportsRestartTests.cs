@@ -146,7 +146,7 @@ public sealed class ReportsRestartTests
             var head = (byte[])(await database.ScalarAsync("SELECT payload FROM orderactors_grain_state WHERE grain_type = 'order-list'"))!;
             var json = System.Text.Json.Nodes.JsonNode.Parse(head)!.AsObject();
             var version = json.Single(p => p.Key.Equals("ModelVersion", StringComparison.OrdinalIgnoreCase)).Key;
-            Assert.Equal(1, (int)json[version]!);
+            Assert.True((int)json[version]! > 0, "this build stores its model version");
             json[version] = 0;
             await database.ExecuteAsync("UPDATE orderactors_grain_state SET payload = @payload WHERE grain_type = 'order-list'",
                 ("@payload", System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
